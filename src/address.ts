@@ -1,0 +1,48 @@
+/**
+ * Address syntax the library accepts for mailboxes and directory entries: a pragmatic subset
+ * of RFC 5322 (dot-atom local part, a domain of letters, digits and hyphens). Quoted local
+ * parts and IP-literal domains do not occur in the mailboxes a CRM tracks.
+ */
+const ADDRESS_PATTERN = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/
+
+/** RFC 5321's limit on the length of a forward path. */
+const MAX_ADDRESS_LENGTH = 254
+
+/**
+ * Lower-cases and trims an address, or returns `null` when it is not one.
+ *
+ * @example
+ * ```ts
+ * normalizeAddress('  Ann@Fund.Example ') // 'ann@fund.example'
+ * normalizeAddress('not an address')     // null
+ * ```
+ */
+export function normalizeAddress(input: string): string | null {
+  const address = input.trim().toLowerCase()
+  if (address.length > MAX_ADDRESS_LENGTH || !ADDRESS_PATTERN.test(address)) return null
+  return address
+}
+
+/**
+ * The domain of a normalized address.
+ *
+ * @example
+ * ```ts
+ * domainOf('ann@fund.example') // 'fund.example'
+ * ```
+ */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1)
+}
+
+/**
+ * Whether `domain` is one of `domains` or a subdomain of one.
+ *
+ * @example
+ * ```ts
+ * isWithinDomains('mail.fund.example', ['fund.example']) // true
+ * ```
+ */
+export function isWithinDomains(domain: string, domains: readonly string[]): boolean {
+  return domains.some((d) => domain === d || domain.endsWith(`.${d}`))
+}

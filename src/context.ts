@@ -1,0 +1,21 @@
+import type { Kysely } from 'kysely'
+import type { EmailConfig } from './config.js'
+import type { EmailDatabase } from './db/database.js'
+import type { Clock, Directory, Logger } from './hooks.js'
+
+/**
+ * What every part of one integration shares: the database (the library's own view of the
+ * host's Kysely instance), the resolved configuration and the host's hooks.
+ */
+export interface IntegrationContext {
+  readonly db: Kysely<EmailDatabase>
+  readonly config: EmailConfig
+  readonly directory: Directory
+  readonly logger: Required<Logger>
+  readonly clock: Clock
+}
+
+/** An ISO-8601 UTC timestamp of the context's clock, the form every table stores. */
+export function nowIso(context: Pick<IntegrationContext, 'clock'>): string {
+  return context.clock.now().toISOString()
+}

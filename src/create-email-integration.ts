@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely'
+import { createAccountsApi, type AccountsApi } from './accounts.js'
+import { resolveConfig, type EmailConfig, type EmailConfigInput } from './config.js'
+import type { IntegrationContext } from './context.js'
+import type { EmailDatabase } from './db/database.js'
+import { detectDialect } from './db/dialect.js'
+import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate.js'
+import { EmailIntegrationError } from './errors.js'
+import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
+
+/** What a host passes to {@link createEmailIntegration}. */
+export interface EmailIntegrationOptions<DB> {
+  /**
+   * The host's Kysely instance (SQLite or PostgreSQL dialect). The library only touches its own
+   * tables (`emails`, `email_*`) and runs its queries without the host's plugins, so a
+   * `CamelCasePlugin` on the host's instance does not rename its columns. It never closes it.
+   */
+  readonly db: Kysely<DB>
+  /** `loadConfig(process.env)`, or a plain object validated the same way. */
+  readonly config: EmailConfig | EmailConfigInput
+  /** The CRM identities mail is matched against. */
+  readonly directory: Directory
+  /** Who is calling a route; without it every route answers 401. */
+  readonly authenticate?: Authenticate
+  /** Where the library logs; silent by default. */
+  readonly logger?: Logger
+  /** The current time; the system clock by default. */
+  readonly clock?: Clock
+}
+
+/** One mounted integration: the object a host keeps for its lifetime. */
+export interface EmailIntegration {
+  /** The resolved, frozen configuration (secrets print as `[redacted]`). */
+  readonly config: EmailConfig
+  /**
+   * Creates or updates the library's tables. Idempotent: a second call applies nothing.
+   *
+   * @example
+   * ```ts
+   * const { applied } = await email.migrate()
+   * ```
+   */
+  migrate(): Promise<MigrationReport>
+  /**
+   * Drops every table and index the library created, with their rows, and its migration
+   * bookkeeping; the host's tables are untouched. For uninstalling.
+   *
+   * @example
+   * ```ts
+   * await email.rollback()
+   * ```
+   */
+  rollback(): Promise<void>
+  /** Enrolled mailboxes. */
+  readonly accounts: AccountsApi
+  /**
+   * Stops the integration's background work. The host's database stays open (the host owns
+   * it); any later call on this object throws a `closed` error.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void email.close())
+   * ```
+   */
+  close(): Promise<void>
+}
+
+const systemClock: Clock = { now: () => new Date() }
+
+function noop(): void {
+  // a logger method the host did not supply
+}
+
+function completeLogger(logger: Logger | undefined): Required<Logger> {
+  return {
+    debug: logger?.debug?.bind(logger) ?? noop,
+    info: logger?.info?.bind(logger) ?? noop,
+    warn: logger?.warn?.bind(logger) ?? noop,
+    error: logger?.error?.bind(logger) ?? noop,
+  }
+}
+
+/**
+ * Mounts the email integration on a host's database and configuration.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { Kysely, SqliteDialect } from 'kysely'
+ * import { createEmailIntegration, loadConfig } from 'crm-email-integration'
+ *
+ * const db = new Kysely<HostDatabase>({ dialect: new SqliteDialect({ database: new Database('crm.db') }) })
+ * const email = createEmailIntegration({
+ *   db,
+ *   config: loadConfig(process.env),
+ *   directory: async () => crm.identities(),
+ *   authenticate: async (req) => crm.principalOf(req),
+ * })
+ * await email.migrate()
+ * await email.accounts.enroll('ann@fund.example')
+ * ```
+ */
+export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>): EmailIntegration {
+  const config = resolveConfig(options.config)
+  const hostDb = options.db as unknown as Kysely<unknown>
+  detectDialect(hostDb)
+  const context: IntegrationContext = {
+    db: (options.db as unknown as Kysely<EmailDatabase>).withoutPlugins(),
+    config,
+    directory: options.directory,
+    logger: completeLogger(options.logger),
+    clock: options.clock ?? systemClock,
+  }
+  const schemaDb = context.db as unknown as Kysely<unknown>
+  let closed = false
+  const open = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      if (closed) return Promise.reject(new EmailIntegrationError('closed', 'This email integration was closed'))
+      return fn(...args)
+    }
+  const accounts = createAccountsApi(context)
+
+  return Object.freeze({
+    config,
+    migrate: open(() => migrateToLatest(schemaDb)),
+    rollback: open(() => rollbackAll(schemaDb)),
+    accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
+    close: () => {
+      closed = true
+      return Promise.resolve()
+    },
+  })
+}

@@ -1,0 +1,45 @@
+export { createEmailIntegration } from './create-email-integration.js'
+export type { EmailIntegration, EmailIntegrationOptions } from './create-email-integration.js'
+export type { AccountsApi } from './accounts.js'
+export type { EmailAccount } from './db/accounts.js'
+export type { MigrationReport } from './db/migrate.js'
+export type {
+  Authenticate,
+  Clock,
+  Directory,
+  DirectoryEntry,
+  DirectoryEntryType,
+  LogFields,
+  Logger,
+  Principal,
+} from './hooks.js'
+export { loadConfig, resolveConfig, isResolvedConfig } from './config.js'
+export type { EmailConfig, EmailConfigInput, QuotaCosts, ServiceAccountKey } from './config.js'
+export {
+  AuthError,
+  ConfigurationError,
+  ConflictError,
+  DecryptionError,
+  DisabledError,
+  EmailIntegrationError,
+  ErrorCodes,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+  isEmailIntegrationError,
+} from './errors.js'
+export type { ConfigurationIssue, EmailIntegrationErrorOptions, ErrorCode, UpstreamErrorOptions } from './errors.js'
+export { Secret } from './secret.js'
+export { createSecretBox, generateSecretKey, keyIdOf } from './crypto.js'
+export type { OpenedSecret, SecretBox, SecretBoxKeys } from './crypto.js'
+export type {
+  AccountStatus,
+  AttachmentStatus,
+  AuthMethod,
+  DigestRunStatus,
+  EmailDatabase,
+  IdentityType,
+  ParticipantRole,
+  SyncKind,
+  SyncRunStatus,
+} from './db/database.js'

@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = resolve(import.meta.dirname, '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>
+  peerDependencies: Record<string, string>
+}
+
+/** What a host does with the package: mount it on its SQLite CRM, migrate, enroll, list. */
+const hostScript = (load: string) => `
+${load}
+const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(process.argv[2]) }) })
+await db.schema.createTable('crm_investors').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
+await db.insertInto('crm_investors').values({ id: 1, name: 'Acme Ventures' }).execute()
+const config = loadConfig({ CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example', CRM_GMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') })
+const email = createEmailIntegration({ db, config, directory: async () => [] })
+const migrated = await email.migrate()
+await email.accounts.enroll('ann@fund.example')
+let refused = null
+try { await email.accounts.enroll('eve@elsewhere.example') } catch (err) { refused = { code: err.code, status: err.status, isValidation: err instanceof ValidationError } }
+const accounts = (await email.accounts.list()).map((a) => a.address)
+const printed = JSON.stringify(config)
+await email.rollback()
+const left = (await db.introspection.getTables()).map((t) => t.name)
+await email.close()
+await db.destroy()
+console.log(JSON.stringify({ migrated, accounts, refused, left, secretShown: printed.includes(Buffer.alloc(32, 7).toString('base64')) }))
+`
+
+const esm = hostScript(`
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { createEmailIntegration, loadConfig, ValidationError } from 'crm-email-integration'
+`)
+
+const cjs = `(async () => {${hostScript(`
+const Database = require('better-sqlite3')
+const { Kysely, SqliteDialect } = require('kysely')
+const { createEmailIntegration, loadConfig, ValidationError } = require('crm-email-integration')
+`)}})().catch((err) => { console.error(err); process.exit(1) })`
+
+describe('the packed package, installed into a separate host project', () => {
+  let host: string
+  let tarball: string
+
+  beforeAll(() => {
+    host = mkdtempSync(join(tmpdir(), 'email-host-'))
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', host], { cwd: root, encoding: 'utf8' }),
+    ) as { filename: string }[]
+    tarball = join(host, packed[0]!.filename)
+    const modules = join(host, 'node_modules')
+    const target = join(modules, 'crm-email-integration')
+    mkdirSync(target, { recursive: true })
+    execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
+    // The host's own copies of the package's dependencies (the registry is not used in tests).
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), 'better-sqlite3']) {
+      const link = join(modules, dep)
+      mkdirSync(join(link, '..'), { recursive: true })
+      symlinkSync(join(root, 'node_modules', dep), link, 'dir')
+    }
+    writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'some-crm', private: true, type: 'module' }))
+    writeFileSync(join(host, 'host.mjs'), esm)
+    writeFileSync(join(host, 'host.cjs'), cjs)
+  }, 120_000)
+
+  afterAll(() => {
+    rmSync(host, { recursive: true, force: true })
+  })
+
+  it('ships the built entry points and the migrations, and no sources or tests', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n')
+    expect(listing).toContain('package/dist/index.js')
+    expect(listing).toContain('package/dist/index.cjs')
+    expect(listing).toContain('package/dist/index.d.ts')
+    expect(listing).toContain('package/dist/index.d.cts')
+    expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false)
+  })
+
+  for (const [kind, file] of [
+    ['ESM import', 'host.mjs'],
+    ['CommonJS require', 'host.cjs'],
+  ] as const) {
+    it(`works through ${kind} by the package name`, () => {
+      const out = execFileSync(process.execPath, [file, join(host, `${file}.db`)], { cwd: host, encoding: 'utf8' })
+      const result = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
+      expect(result).toEqual({
+        migrated: { applied: ['0001-email-tables'] },
+        accounts: ['ann@fund.example'],
+        refused: { code: 'validation_failed', status: 400, isValidation: true },
+        left: ['crm_investors'],
+        secretShown: false,
+      })
+    })
+  }
+})
