@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
@@ -66,6 +67,7 @@ describe('the packed package, installed into a separate host project', () => {
     writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'some-crm', private: true, type: 'module' }))
     writeFileSync(join(host, 'host.mjs'), esm)
     writeFileSync(join(host, 'host.cjs'), cjs)
+    writeFileSync(join(host, 'quick-start.mjs'), readmeQuickStart())
   }, 120_000)
 
   afterAll(() => {
@@ -97,4 +99,25 @@ describe('the packed package, installed into a separate host project', () => {
       })
     })
   }
+
+  it('runs the README quick start as written', () => {
+    const out = execFileSync(process.execPath, ['quick-start.mjs'], {
+      cwd: host,
+      encoding: 'utf8',
+      env: { ...process.env, CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example' },
+    })
+    expect(out).toContain("address: 'ann@fund.example'")
+    expect(out).toContain("status: 'active'")
+  })
 })
+
+/** The first TypeScript block under "## Quick start" in the README, compiled to plain ESM. */
+function readmeQuickStart(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## Quick start'))
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
+  if (block === undefined) throw new Error('README has no quick-start code block')
+  return ts.transpileModule(block, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText
+}

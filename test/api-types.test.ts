@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely'
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  createEmailIntegration,
+  loadConfig,
+  type EmailAccount,
+  type EmailConfig,
+  type EmailIntegration,
+  type MigrationReport,
+  type Secret,
+} from '../src/index.js'
+
+interface SomeHostDatabase {
+  people: { id: number; email: string }
+}
+
+// These assertions are checked by the type checker (`npm run typecheck`), where a change to
+// the public types fails the build; at run time they are no-ops.
+describe('public types', () => {
+  it('mounts on a Kysely instance of any host schema and returns the documented object', () => {
+    expectTypeOf(createEmailIntegration<SomeHostDatabase>).parameter(0).toHaveProperty('db').toEqualTypeOf<Kysely<SomeHostDatabase>>()
+    expectTypeOf(createEmailIntegration).returns.toEqualTypeOf<EmailIntegration>()
+    expectTypeOf<EmailIntegration['migrate']>().returns.toEqualTypeOf<Promise<MigrationReport>>()
+    expectTypeOf<EmailIntegration['accounts']['enroll']>().parameters.toEqualTypeOf<[address: string]>()
+    expectTypeOf<EmailIntegration['accounts']['list']>().returns.toEqualTypeOf<Promise<EmailAccount[]>>()
+  })
+
+  it('resolves configuration to concrete types, with secrets wrapped', () => {
+    expectTypeOf(loadConfig).returns.toEqualTypeOf<EmailConfig>()
+    expectTypeOf<EmailConfig['syncIntervalMin']>().toEqualTypeOf<number>()
+    expectTypeOf<EmailConfig['capture']>().toEqualTypeOf<'matched' | 'all'>()
+    expectTypeOf<EmailConfig['secretKey']>().toEqualTypeOf<Secret<Buffer> | null>()
+    expectTypeOf<NonNullable<EmailConfig['oauth']>['clientSecret']>().toEqualTypeOf<Secret>()
+    expectTypeOf<EmailConfig>().not.toBeAny()
+  })
+
+  it('shows ids as strings and timestamps as ISO strings', () => {
+    expectTypeOf<EmailAccount['id']>().toEqualTypeOf<string>()
+    expectTypeOf<EmailAccount['lastSyncAt']>().toEqualTypeOf<string | null>()
+  })
+})
