@@ -83,6 +83,24 @@ describe('the packed package, installed into a separate host project', () => {
     expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false)
   })
 
+  it('serves the Gmail emulator from crm-email-integration/testing, to ESM and CommonJS hosts', () => {
+    const probe = (load: string) => `${load}
+      const emu = await startGmailEmulator({ seed: 1 })
+      const { id } = emu.addMessage('ann@fund.example', 'Subject: hi\\r\\n\\r\\nbody')
+      const res = await fetch(emu.url + '/gmail/v1/users/ann@fund.example/profile')
+      console.log(JSON.stringify({ id: typeof id, status: res.status, key: typeof emu.serviceAccountKey.client_email }))
+      await emu.close()`
+    writeFileSync(join(host, 'testing.mjs'), probe("import { startGmailEmulator } from 'crm-email-integration/testing'"))
+    writeFileSync(
+      join(host, 'testing.cjs'),
+      `(async () => {${probe("const { startGmailEmulator } = require('crm-email-integration/testing')")}})()`,
+    )
+    for (const file of ['testing.mjs', 'testing.cjs']) {
+      const out = execFileSync(process.execPath, [file], { cwd: host, encoding: 'utf8' })
+      expect(JSON.parse(out.trim())).toEqual({ id: 'string', status: 401, key: 'string' })
+    }
+  })
+
   for (const [kind, file] of [
     ['ESM import', 'host.mjs'],
     ['CommonJS require', 'host.cjs'],
