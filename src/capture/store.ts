@@ -1,0 +1,270 @@
+import type { Kysely } from 'kysely'
+import type { AttachmentStatus, EmailDatabase, IdentityType, ParticipantRole } from '../db/database.js'
+import type { ParsedAddress, ParsedEmail } from './parsed-email.js'
+import { refreshThread, resolveThread } from './store-threads.js'
+
+/**
+ * References kept per email for threading. A long References header lists the whole ancestry;
+ * the newest entries are enough to join a conversation, and the cap bounds the size of the
+ * `IN (...)` lists that threading queries send (SQLite and PostgreSQL both cap parameters).
+ */
+export const MAX_THREAD_REFERENCES = 100
+
+/** A link to a CRM identity, found by matching one participant address. */
+export interface LinkInput {
+  readonly identityKey: string
+  readonly type: Exclude<IdentityType, 'addr'>
+  readonly id: string
+  readonly address: string
+  readonly matchKind: 'exact' | 'domain'
+}
+
+/** An attachment's row as the capture decided it; the blob, when stored, is already on disk. */
+export interface AttachmentInput {
+  readonly filename: string
+  readonly mimeType: string
+  readonly size: number
+  readonly contentId: string | null
+  readonly inline: boolean
+  readonly status: AttachmentStatus
+  readonly sha256: string | null
+  readonly gmailAttachmentId: string | null
+  readonly partId: string | null
+  readonly error: string | null
+}
+
+/** Everything the capture knows about one message of one mailbox, ready to store. */
+export interface CaptureRecord {
+  readonly accountId: number
+  readonly gmailId: string
+  readonly gmailThreadId: string
+  readonly labelIds: readonly string[]
+  /** Gmail's internalDate as ISO, or `null`. */
+  readonly internalDate: string | null
+  readonly email: ParsedEmail
+  readonly fingerprint: string
+  readonly isDraft: boolean
+  readonly links: readonly LinkInput[]
+  readonly attachments: readonly AttachmentInput[]
+}
+
+/** What storing one message did. */
+export interface StoreOutcome {
+  readonly emailId: number
+  readonly threadId: number
+  /** A new `emails` row (false: another mailbox's copy of a stored email, or a repeat). */
+  readonly createdEmail: boolean
+  /** A new copy row (false: this mailbox's message was already stored; nothing changed). */
+  readonly createdCopy: boolean
+}
+
+/**
+ * Stores one message inside the caller's transaction: the email (once across mailboxes), this
+ * mailbox's copy, participants, references, identity links, attachments and the thread.
+ * Idempotent: storing the same (mailbox, Gmail id) again changes nothing but its labels.
+ */
+export async function storeMessage(db: Kysely<EmailDatabase>, record: CaptureRecord, now: string): Promise<StoreOutcome> {
+  const existingCopy = await db
+    .selectFrom('email_copies')
+    .innerJoin('emails', 'emails.id', 'email_copies.email_id')
+    .select(['email_copies.id', 'email_copies.email_id', 'emails.thread_id'])
+    .where('email_copies.account_id', '=', record.accountId)
+    .where('email_copies.gmail_id', '=', record.gmailId)
+    .executeTakeFirst()
+  if (existingCopy !== undefined) {
+    await db
+      .updateTable('email_copies')
+      .set({ label_ids: JSON.stringify(record.labelIds), deleted_at: null, updated_at: now })
+      .where('id', '=', existingCopy.id)
+      .execute()
+    return { emailId: existingCopy.email_id, threadId: existingCopy.thread_id, createdEmail: false, createdCopy: false }
+  }
+
+  const { email } = record
+  const isDraft = record.isDraft ? 1 : 0
+  const existing = await db
+    .selectFrom('emails')
+    .select(['id', 'thread_id'])
+    .where('message_id', '=', email.messageId)
+    .where('fingerprint', '=', record.fingerprint)
+    .where('is_draft', '=', isDraft)
+    .executeTakeFirst()
+
+  const parentIds = threadParents(email)
+  const threadId = await resolveThread(
+    db,
+    {
+      accountId: record.accountId,
+      gmailThreadId: record.gmailThreadId,
+      messageId: email.messageId,
+      parentIds,
+      existingThreadId: existing?.thread_id ?? null,
+    },
+    email.subject,
+    now,
+  )
+
+  const emailId = existing?.id ?? (await insertEmail(db, record, threadId, parentIds, now))
+  const copy = await db
+    .insertInto('email_copies')
+    .values({
+      email_id: emailId,
+      account_id: record.accountId,
+      gmail_id: record.gmailId,
+      gmail_thread_id: record.gmailThreadId,
+      label_ids: JSON.stringify(record.labelIds),
+      internal_date: record.internalDate,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+
+  if (existing === undefined) await insertAttachments(db, emailId, copy.id, record.attachments, now)
+  else await attachPendingSource(db, emailId, copy.id)
+  await insertLinks(db, emailId, record.links, now)
+  await refreshThread(db, threadId, now)
+  return { emailId, threadId, createdEmail: existing === undefined, createdCopy: true }
+}
+
+/** In-Reply-To and References, deduplicated, newest last, capped. */
+function threadParents(email: ParsedEmail): string[] {
+  const ids = new Set(email.references)
+  if (email.inReplyTo !== null) ids.add(email.inReplyTo)
+  ids.delete(email.messageId)
+  return [...ids].slice(-MAX_THREAD_REFERENCES)
+}
+
+async function insertEmail(
+  db: Kysely<EmailDatabase>,
+  record: CaptureRecord,
+  threadId: number,
+  parentIds: readonly string[],
+  now: string,
+): Promise<number> {
+  const { email } = record
+  const row = await db
+    .insertInto('emails')
+    .values({
+      message_id: email.messageId,
+      message_id_synthetic: email.messageIdSynthetic ? 1 : 0,
+      fingerprint: record.fingerprint,
+      is_draft: record.isDraft ? 1 : 0,
+      thread_id: threadId,
+      subject: email.subject,
+      from_address: email.from?.address ?? null,
+      from_name: email.from?.name ?? null,
+      sent_at: email.date,
+      in_reply_to: email.inReplyTo,
+      snippet: email.snippet,
+      body_text: email.text,
+      body_html: email.html,
+      size_bytes: email.sizeBytes,
+      has_attachments: email.attachments.length > 0 ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+
+  const participants = participantRows(row.id, email)
+  for (const chunk of chunks(participants, INSERT_CHUNK)) {
+    await db.insertInto('email_participants').values(chunk).execute()
+  }
+  const references = parentIds.map((ref, position) => ({ email_id: row.id, ref_message_id: ref, position }))
+  if (references.length > 0) await db.insertInto('email_references').values(references).execute()
+  return row.id
+}
+
+/**
+ * Rows per multi-row INSERT: a header of thousands of recipients is split so no statement
+ * passes SQLite's or PostgreSQL's limit on bound parameters (5 columns x 500 rows).
+ */
+const INSERT_CHUNK = 500
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
+}
+
+function participantRows(emailId: number, email: ParsedEmail) {
+  const roles: [ParticipantRole, readonly ParsedAddress[]][] = [
+    ['from', email.from === null ? [] : [email.from]],
+    ['sender', email.sender === null ? [] : [email.sender]],
+    ['reply_to', email.replyTo],
+    ['to', email.to],
+    ['cc', email.cc],
+    ['bcc', email.bcc],
+  ]
+  return roles.flatMap(([role, addresses]) =>
+    addresses.map((a, position) => ({ email_id: emailId, role, position, address: a.address, name: a.name })),
+  )
+}
+
+async function insertAttachments(
+  db: Kysely<EmailDatabase>,
+  emailId: number,
+  copyId: number,
+  attachments: readonly AttachmentInput[],
+  now: string,
+): Promise<void> {
+  for (const [position, a] of attachments.entries()) {
+    if (a.sha256 !== null) {
+      await db
+        .insertInto('email_blobs')
+        .values({ sha256: a.sha256, size: a.size, created_at: now })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute()
+    }
+    await db
+      .insertInto('email_attachments')
+      .values({
+        email_id: emailId,
+        position,
+        copy_id: copyId,
+        gmail_attachment_id: a.gmailAttachmentId,
+        part_id: a.partId,
+        filename: a.filename,
+        mime_type: a.mimeType,
+        size: a.size,
+        content_id: a.contentId,
+        is_inline: a.inline ? 1 : 0,
+        sha256: a.sha256,
+        status: a.status,
+        error: a.error,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+  }
+}
+
+/** A pending attachment whose source copy was deleted can be fetched from this new copy. */
+async function attachPendingSource(db: Kysely<EmailDatabase>, emailId: number, copyId: number): Promise<void> {
+  await db
+    .updateTable('email_attachments')
+    .set({ copy_id: copyId })
+    .where('email_id', '=', emailId)
+    .where('status', '=', 'pending')
+    .where('copy_id', 'is', null)
+    .execute()
+}
+
+async function insertLinks(db: Kysely<EmailDatabase>, emailId: number, links: readonly LinkInput[], now: string): Promise<void> {
+  if (links.length === 0) return
+  const rows = links.map((l) => ({
+    email_id: emailId,
+    identity_key: l.identityKey,
+    identity_type: l.type,
+    identity_id: l.id,
+    address: l.address,
+    match_kind: l.matchKind,
+    created_at: now,
+  }))
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    await db
+      .insertInto('email_identity_links')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['email_id', 'identity_key', 'address']).doNothing())
+      .execute()
+  }
+}
