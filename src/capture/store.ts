@@ -33,18 +33,24 @@ export interface AttachmentInput {
   readonly error: string | null
 }
 
-/** Everything the capture knows about one message of one mailbox, ready to store. */
-export interface CaptureRecord {
+/** A message of one mailbox, as far as storing its copy needs. */
+export interface CopyRecord {
   readonly accountId: number
   readonly gmailId: string
   readonly gmailThreadId: string
   readonly labelIds: readonly string[]
   /** Gmail's internalDate as ISO, or `null`. */
   readonly internalDate: string | null
+  readonly links: readonly LinkInput[]
+  /** The stored email this message is a copy of. */
+  readonly emailId: number
+}
+
+/** Everything the capture knows about one message of one mailbox, ready to store. */
+export interface CaptureRecord extends Omit<CopyRecord, 'emailId'> {
   readonly email: ParsedEmail
   readonly fingerprint: string
   readonly isDraft: boolean
-  readonly links: readonly LinkInput[]
   readonly attachments: readonly AttachmentInput[]
 }
 
@@ -64,30 +70,16 @@ export interface StoreOutcome {
  * Idempotent: storing the same (mailbox, Gmail id) again changes nothing but its labels.
  */
 export async function storeMessage(db: Kysely<EmailDatabase>, record: CaptureRecord, now: string): Promise<StoreOutcome> {
-  const existingCopy = await db
-    .selectFrom('email_copies')
-    .innerJoin('emails', 'emails.id', 'email_copies.email_id')
-    .select(['email_copies.id', 'email_copies.email_id', 'emails.thread_id'])
-    .where('email_copies.account_id', '=', record.accountId)
-    .where('email_copies.gmail_id', '=', record.gmailId)
-    .executeTakeFirst()
-  if (existingCopy !== undefined) {
-    await db
-      .updateTable('email_copies')
-      .set({ label_ids: JSON.stringify(record.labelIds), deleted_at: null, updated_at: now })
-      .where('id', '=', existingCopy.id)
-      .execute()
-    return { emailId: existingCopy.email_id, threadId: existingCopy.thread_id, createdEmail: false, createdCopy: false }
-  }
+  const repeat = await repeatedCopy(db, record, now)
+  if (repeat !== null) return repeat
 
   const { email } = record
-  const isDraft = record.isDraft ? 1 : 0
   const existing = await db
     .selectFrom('emails')
     .select(['id', 'thread_id'])
     .where('message_id', '=', email.messageId)
     .where('fingerprint', '=', record.fingerprint)
-    .where('is_draft', '=', isDraft)
+    .where('is_draft', '=', record.isDraft ? 1 : 0)
     .executeTakeFirst()
 
   const parentIds = threadParents(email)
@@ -103,8 +95,66 @@ export async function storeMessage(db: Kysely<EmailDatabase>, record: CaptureRec
     email.subject,
     now,
   )
-
   const emailId = existing?.id ?? (await insertEmail(db, record, threadId, parentIds, now))
+  const copyId = await addCopy(db, record, emailId, threadId, now)
+  if (existing === undefined) await insertAttachments(db, emailId, copyId, record.attachments, now)
+  return { emailId, threadId, createdEmail: existing === undefined, createdCopy: true }
+}
+
+/**
+ * Stores a mailbox's copy of an email already stored from another mailbox (recognised from
+ * its headers, so its content was not downloaded again). Idempotent like {@link storeMessage}.
+ */
+export async function storeCopyOf(db: Kysely<EmailDatabase>, record: CopyRecord, now: string): Promise<StoreOutcome> {
+  const repeat = await repeatedCopy(db, record, now)
+  if (repeat !== null) return repeat
+  const email = await db
+    .selectFrom('emails')
+    .select(['id', 'thread_id', 'message_id'])
+    .where('id', '=', record.emailId)
+    .executeTakeFirstOrThrow()
+  const threadId = await resolveThread(
+    db,
+    {
+      accountId: record.accountId,
+      gmailThreadId: record.gmailThreadId,
+      messageId: email.message_id,
+      parentIds: [],
+      existingThreadId: email.thread_id,
+    },
+    '',
+    now,
+  )
+  await addCopy(db, record, email.id, threadId, now)
+  return { emailId: email.id, threadId, createdEmail: false, createdCopy: true }
+}
+
+/** The outcome of storing a (mailbox, Gmail id) already stored: only its labels are updated. */
+async function repeatedCopy(db: Kysely<EmailDatabase>, record: Omit<CopyRecord, 'emailId'>, now: string): Promise<StoreOutcome | null> {
+  const copy = await db
+    .selectFrom('email_copies')
+    .innerJoin('emails', 'emails.id', 'email_copies.email_id')
+    .select(['email_copies.id', 'email_copies.email_id', 'emails.thread_id'])
+    .where('email_copies.account_id', '=', record.accountId)
+    .where('email_copies.gmail_id', '=', record.gmailId)
+    .executeTakeFirst()
+  if (copy === undefined) return null
+  await db
+    .updateTable('email_copies')
+    .set({ label_ids: JSON.stringify(record.labelIds), deleted_at: null, updated_at: now })
+    .where('id', '=', copy.id)
+    .execute()
+  return { emailId: copy.email_id, threadId: copy.thread_id, createdEmail: false, createdCopy: false }
+}
+
+/** Inserts the copy row and the links, re-points orphaned pending attachments, refreshes the thread. */
+async function addCopy(
+  db: Kysely<EmailDatabase>,
+  record: Omit<CopyRecord, 'emailId'>,
+  emailId: number,
+  threadId: number,
+  now: string,
+): Promise<number> {
   const copy = await db
     .insertInto('email_copies')
     .values({
@@ -119,12 +169,10 @@ export async function storeMessage(db: Kysely<EmailDatabase>, record: CaptureRec
     })
     .returning('id')
     .executeTakeFirstOrThrow()
-
-  if (existing === undefined) await insertAttachments(db, emailId, copy.id, record.attachments, now)
-  else await attachPendingSource(db, emailId, copy.id)
+  await attachPendingSource(db, emailId, copy.id)
   await insertLinks(db, emailId, record.links, now)
   await refreshThread(db, threadId, now)
-  return { emailId, threadId, createdEmail: existing === undefined, createdCopy: true }
+  return copy.id
 }
 
 /** In-Reply-To and References, deduplicated, newest last, capped. */
