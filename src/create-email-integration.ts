@@ -7,6 +7,8 @@ import { detectDialect } from './db/dialect.js'
 import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate.js'
 import { EmailIntegrationError } from './errors.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
+import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
+import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
 
 /** What a host passes to {@link createEmailIntegration}. */
 export interface EmailIntegrationOptions<DB> {
@@ -26,6 +28,11 @@ export interface EmailIntegrationOptions<DB> {
   readonly logger?: Logger
   /** The current time; the system clock by default. */
   readonly clock?: Clock
+  /**
+   * Gmail client tuning: backoff delays, request timeout, batch size. The defaults suit Gmail;
+   * tests and emulators shorten the backoff.
+   */
+  readonly gmail?: GmailClientTuning
 }
 
 /** One mounted integration: the object a host keeps for its lifetime. */
@@ -53,6 +60,8 @@ export interface EmailIntegration {
   rollback(): Promise<void>
   /** Enrolled mailboxes. */
   readonly accounts: AccountsApi
+  /** Syncing mailboxes from Gmail (throws `DisabledError` while the integration is disabled). */
+  readonly sync: SyncApi
   /**
    * Stops the integration's background work. The host's database stays open (the host owns
    * it); any later call on this object throws a `closed` error.
@@ -119,12 +128,14 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       return fn(...args)
     }
   const accounts = createAccountsApi(context)
+  const sync = createSyncApi(context, createGmailAccess(context, options.gmail), processOwner())
 
   return Object.freeze({
     config,
     migrate: open(() => migrateToLatest(schemaDb)),
     rollback: open(() => rollbackAll(schemaDb)),
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
+    sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll) }),
     close: () => {
       closed = true
       return Promise.resolve()

@@ -3,6 +3,9 @@ export type { EmailIntegration, EmailIntegrationOptions } from './create-email-i
 export type { AccountsApi } from './accounts.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
+export type { SyncApi } from './sync/sync-api.js'
+export type { SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
+export type { GmailClientTuning } from './sync/gmail-access.js'
 export type {
   Authenticate,
   Clock,

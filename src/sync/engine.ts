@@ -1,0 +1,183 @@
+import pLimit from 'p-limit'
+import type { CapturePipeline } from '../capture/pipeline.js'
+import type { IntegrationContext } from '../context.js'
+import { nowIso } from '../context.js'
+import type { SyncKind } from '../db/database.js'
+import { ConflictError, UpstreamError, isEmailIntegrationError } from '../errors.js'
+import { failuresToRetry } from './failures.js'
+import type { GmailAccess } from './gmail-access.js'
+import { runIncremental } from './incremental.js'
+import { acquireLease, releaseLease } from './leases.js'
+import { capturePage, type AccountRow, type RunState } from './run-state.js'
+import { backfillQuery, catchupQuery, runScan } from './scan.js'
+import type { SyncProgress, SyncReport } from './sync-types.js'
+
+/** Accounts synced at once by `runAll`: each has its own quota, but they share this machine and database. */
+export const MAX_PARALLEL_ACCOUNTS = 3
+
+/** A day, in milliseconds. */
+const DAY_MS = 86_400_000
+
+/** What a run needs besides the account. */
+export interface RunDependencies {
+  readonly context: IntegrationContext
+  readonly access: GmailAccess
+  readonly pipeline: CapturePipeline
+  /** This process's identity in leases and run rows. */
+  readonly owner: string
+}
+
+/** Options of one account's run. */
+export interface RunAccountOptions {
+  readonly onProgress?: ((progress: SyncProgress) => void) | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The kind of run an account needs now, from where its sync stands. */
+export function plannedKind(account: AccountRow, now: Date, staleDays: number): SyncKind {
+  if (account.scan_kind !== null) return account.scan_kind
+  if (account.backfill_completed_at === null || account.history_id === null) return 'backfill'
+  const checked = account.history_checked_at === null ? 0 : Date.parse(account.history_checked_at)
+  return now.getTime() - checked > staleDays * DAY_MS ? 'catchup' : 'incremental'
+}
+
+/**
+ * Syncs one account: takes its lease (throws `ConflictError` when another process holds it),
+ * retries failed messages, then runs the backfill, the catch-up or the incremental sync its
+ * state calls for, and records the run. Errors of the account end up in the report and on the
+ * account (`needs_attention` when Google refuses its credentials); they are not thrown.
+ */
+export async function runAccount(deps: RunDependencies, account: AccountRow, options: RunAccountOptions = {}): Promise<SyncReport> {
+  const { context, owner } = deps
+  if (!(await acquireLease(context.db, account.id, owner, context.clock.now()))) {
+    throw new ConflictError(`account ${account.address} is being synced by another process`)
+  }
+  const startedAt = nowIso(context)
+  const kind = plannedKind(account, context.clock.now(), context.config.historyStaleDays)
+  const run = await context.db
+    .insertInto('email_sync_runs')
+    .values({ account_id: account.id, kind, status: 'running', owner, started_at: startedAt })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const state: RunState = {
+    context,
+    client: deps.access.clientFor({ id: account.id, address: account.address }),
+    pipeline: deps.pipeline,
+    owner,
+    runId: run.id,
+    counts: { listed: 0, fetched: 0, captured: 0, skipped: 0, failed: 0 },
+    startedAt: Date.now(),
+    signal: options.signal,
+    onProgress: options.onProgress,
+    account,
+    kind,
+    estimate: null,
+  }
+
+  let error: unknown = null
+  let finished = false
+  try {
+    finished = await sync(state)
+  } catch (caught) {
+    error = caught
+  }
+  try {
+    return await finish(state, startedAt, finished, error)
+  } finally {
+    await releaseLease(context.db, account.id, owner)
+  }
+}
+
+async function sync(state: RunState): Promise<boolean> {
+  const { context } = state
+  const retry = await failuresToRetry(context.db, state.account.id)
+  if (retry.length > 0) await capturePage(state, retry.map((id) => ({ id, threadId: '' })), {})
+
+  const now = context.clock.now()
+  if (state.kind === 'backfill') return runScan(state, 'backfill', backfillQuery(now, context.config.backfillDays))
+  if (state.kind === 'catchup') return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
+  try {
+    return await runIncremental(state)
+  } catch (error) {
+    // Gmail keeps history for about a week: an expired cursor is answered 404. Scan the gap.
+    if (!(error instanceof UpstreamError && error.upstreamStatus === 404)) throw error
+    context.logger.warn('email history expired; catching up', { account: state.account.address })
+    state.kind = 'catchup'
+    return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
+  }
+}
+
+async function finish(state: RunState, startedAt: string, finished: boolean, error: unknown): Promise<SyncReport> {
+  const { context, counts } = state
+  const finishedAt = nowIso(context)
+  const message = error === null ? null : error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
+  const status = error !== null ? 'error' : !finished || counts.failed > 0 ? 'partial' : 'ok'
+  const revoked = error instanceof UpstreamError && error.reason === 'invalid_grant'
+  const configuration = isEmailIntegrationError(error) && error.code === 'configuration_invalid'
+
+  await context.db
+    .updateTable('email_sync_runs')
+    .set({
+      ...counts,
+      kind: state.kind,
+      units_spent: state.client.unitsSpent,
+      status: error !== null ? 'error' : finished ? status : 'aborted',
+      error: message,
+      finished_at: finishedAt,
+    })
+    .where('id', '=', state.runId)
+    .execute()
+  await context.db
+    .updateTable('email_accounts')
+    .set({
+      last_sync_at: finishedAt,
+      updated_at: finishedAt,
+      ...(error === null
+        ? { last_error: null, ...(finished ? { last_success_at: finishedAt } : {}), ...(state.account.status === 'needs_attention' ? { status: 'active' as const, status_reason: null } : {}) }
+        : { last_error: message }),
+      ...(revoked || configuration ? { status: 'needs_attention' as const, status_reason: message } : {}),
+    })
+    .where('id', '=', state.account.id)
+    .execute()
+  if (error !== null) context.logger.error('email sync failed', { account: state.account.address, error: message })
+
+  return {
+    account: state.account.address,
+    kind: state.kind,
+    status,
+    ...counts,
+    unitsSpent: state.client.unitsSpent,
+    startedAt,
+    finishedAt,
+    ...(message === null ? {} : { error: message }),
+  }
+}
+
+/**
+ * Syncs every account that can be synced (not waiting for consent, not paused), a few at a
+ * time. An account another process is syncing is left to it; one account's failure never
+ * stops the others.
+ */
+export async function runAllAccounts(deps: RunDependencies, options: RunAccountOptions = {}): Promise<SyncReport[]> {
+  const accounts = await deps.context.db
+    .selectFrom('email_accounts')
+    .selectAll()
+    .where('status', 'in', ['active', 'needs_attention'])
+    .orderBy('address')
+    .execute()
+  const limit = pLimit(MAX_PARALLEL_ACCOUNTS)
+  const reports = await Promise.all(
+    accounts.map((account) =>
+      limit(async () => {
+        if (options.signal?.aborted === true) return null
+        try {
+          return await runAccount(deps, account, options)
+        } catch (error) {
+          if (error instanceof ConflictError) return null
+          throw error
+        }
+      }),
+    ),
+  )
+  return reports.filter((r): r is SyncReport => r !== null)
+}

@@ -1,0 +1,69 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { createBlobStore } from '../capture/attachments-store.js'
+import { buildMatchIndex } from '../capture/match-index.js'
+import { createCapturePipeline } from '../capture/pipeline.js'
+import type { IntegrationContext } from '../context.js'
+import { findAccountRow } from '../db/accounts.js'
+import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
+import { normalizeAddress } from '../address.js'
+import { runAccount, runAllAccounts, type RunDependencies } from './engine.js'
+import type { GmailAccess } from './gmail-access.js'
+import type { SyncAllOptions, SyncReport, SyncRunOptions } from './sync-types.js'
+
+/** Syncing enrolled mailboxes from Gmail. */
+export interface SyncApi {
+  /**
+   * Syncs one account now: the first time a backfill of `CRM_GMAIL_BACKFILL_DAYS`, then
+   * incremental syncs from Gmail's history (a catch-up scan when history expired or the cursor
+   * is older than `CRM_GMAIL_HISTORY_STALE_DAYS`). Throws `ConflictError` when another process
+   * is syncing the account, `NotFoundError` for an address that is not enrolled.
+   *
+   * @example
+   * ```ts
+   * const report = await email.sync.run({ account: 'ann@fund.example', onProgress: (p) => console.log(p.listed) })
+   * ```
+   */
+  readonly run: (options: SyncRunOptions) => Promise<SyncReport>
+  /**
+   * Syncs every active account, a few at a time; accounts another process is syncing are
+   * left to it. One account's failure is in its report and never stops the others.
+   *
+   * @example
+   * ```ts
+   * for (const r of await email.sync.runAll()) console.log(r.account, r.status, r.captured)
+   * ```
+   */
+  readonly runAll: (options?: SyncAllOptions) => Promise<SyncReport[]>
+}
+
+/** A name for this process in leases and run rows: host, pid and a random part. */
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+}
+
+/** Builds the sync API over one integration's context. */
+export function createSyncApi(context: IntegrationContext, access: GmailAccess, owner: string): SyncApi {
+  const blobs = createBlobStore(context.config.attachmentsDir)
+
+  const dependencies = async (): Promise<RunDependencies> => {
+    if (!context.config.enabled) throw new DisabledError()
+    const index = buildMatchIndex(await context.directory(), context.config)
+    for (const warning of index.warnings) context.logger.warn('email directory entry ignored', { warning })
+    return { context, access, owner, pipeline: createCapturePipeline(context, index, blobs) }
+  }
+
+  return {
+    async run(options) {
+      const address = typeof options.account === 'string' ? normalizeAddress(options.account) : null
+      if (address === null) throw new ValidationError('account: expected the address of an enrolled mailbox')
+      const deps = await dependencies()
+      const account = await findAccountRow(context, address)
+      if (account === undefined) throw new NotFoundError(`account ${address} is not enrolled`)
+      return runAccount(deps, account, options)
+    },
+    async runAll(options = {}) {
+      return runAllAccounts(await dependencies(), options)
+    },
+  }
+}

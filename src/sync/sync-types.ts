@@ -1,0 +1,55 @@
+import type { SyncKind } from '../db/database.js'
+
+/** What one sync run of one account did (the shape of SPEC §8). */
+export interface SyncReport {
+  /** The mailbox address. */
+  readonly account: string
+  readonly kind: SyncKind
+  /** `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped; `error`: the run failed. */
+  readonly status: 'ok' | 'partial' | 'error'
+  /** Messages listed (by messages.list or history). */
+  readonly listed: number
+  /** Messages whose content was downloaded. */
+  readonly fetched: number
+  /** Messages of this mailbox stored (new emails and copies of known ones). */
+  readonly captured: number
+  /** Messages not captured: not CRM mail, spam, trash, drafts, blocklisted, already stored, gone. */
+  readonly skipped: number
+  /** Messages that failed this run (recorded, retried later; parked after three failures). */
+  readonly failed: number
+  /** Gmail quota units this run spent. */
+  readonly unitsSpent: number
+  readonly startedAt: string
+  readonly finishedAt: string
+  /** Why the run failed or stopped, when it did. */
+  readonly error?: string
+}
+
+/** A progress event, sent after every committed page. */
+export interface SyncProgress {
+  readonly account: string
+  readonly kind: SyncKind
+  readonly listed: number
+  readonly fetched: number
+  readonly captured: number
+  readonly skipped: number
+  readonly failed: number
+  /** Seconds left by the rate so far and Gmail's estimate of the mailbox size; `null` when unknown. */
+  readonly eta: number | null
+}
+
+/** Options of `email.sync.run`. */
+export interface SyncRunOptions {
+  /** The mailbox address of an enrolled account. */
+  readonly account: string
+  /** Called after every committed page. */
+  readonly onProgress?: (progress: SyncProgress) => void
+  /** Stops the run after the current page; the database stays consistent and the run resumes later. */
+  readonly signal?: AbortSignal
+}
+
+/** Options of `email.sync.runAll`. */
+export interface SyncAllOptions {
+  readonly onProgress?: (progress: SyncProgress) => void
+  readonly signal?: AbortSignal
+}
