@@ -7,6 +7,7 @@ import { detectDialect } from './db/dialect.js'
 import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate.js'
 import { EmailIntegrationError } from './errors.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
+import { rematchEmails, type RematchOptions, type RematchResult } from './capture/rematch.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
 import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
 
@@ -62,6 +63,16 @@ export interface EmailIntegration {
   readonly accounts: AccountsApi
   /** Syncing mailboxes from Gmail (throws `DisabledError` while the integration is disabled). */
   readonly sync: SyncApi
+  /**
+   * Relinks every stored email to the CRM identities after the directory changed (an entity
+   * added, removed, or given another address or domain). Mail is never deleted by it.
+   *
+   * @example
+   * ```ts
+   * const { changed } = await email.rematch()
+   * ```
+   */
+  rematch(options?: RematchOptions): Promise<RematchResult>
   /**
    * Stops the integration's background work. The host's database stays open (the host owns
    * it); any later call on this object throws a `closed` error.
@@ -136,6 +147,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     rollback: open(() => rollbackAll(schemaDb)),
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll) }),
+    rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
     close: () => {
       closed = true
       return Promise.resolve()

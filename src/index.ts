@@ -4,6 +4,7 @@ export type { AccountsApi } from './accounts.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/sync-api.js'
+export type { RematchOptions, RematchResult } from './capture/rematch.js'
 export type { SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
 export type { GmailClientTuning } from './sync/gmail-access.js'
 export type {
