@@ -8,6 +8,10 @@ import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate
 import { EmailIntegrationError } from './errors.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import { rematchEmails, type RematchOptions, type RematchResult } from './capture/rematch.js'
+import { createMailApi, type MailApi } from './mail/mail-api.js'
+import { createBlobStore } from './capture/attachments-store.js'
+import { downloadPendingAttachments } from './capture/attachments-worker.js'
+import { createScheduler, type Scheduler } from './scheduler.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
 import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
 
@@ -73,8 +77,22 @@ export interface EmailIntegration {
    * ```
    */
   rematch(options?: RematchOptions): Promise<RematchResult>
+  /** Threads of stored mail: a filtered, paged list and one thread's emails. */
+  readonly threads: MailApi['threads']
+  /** The identity facet of a filter: which CRM identities the mail involves, with counts. */
+  readonly identities: MailApi['identities']
+  /** One email's full text, and hiding (soft delete) and restoring it. */
+  readonly emails: MailApi['emails']
+  /** Stored attachment bytes. */
+  readonly attachments: MailApi['attachments']
   /**
-   * Stops the integration's background work. The host's database stays open (the host owns
+   * The background sync: `start()` it in a long-running host (it never starts while the
+   * integration is disabled); `runNow()` and `state()` serve the sync and status routes.
+   */
+  readonly scheduler: Scheduler
+  /**
+   * Stops the integration's background work (the scheduler, waiting for a run in progress to
+   * stop after its current page). The host's database stays open (the host owns
    * it); any later call on this object throws a `closed` error.
    *
    * @example
@@ -139,7 +157,20 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       return fn(...args)
     }
   const accounts = createAccountsApi(context)
-  const sync = createSyncApi(context, createGmailAccess(context, options.gmail), processOwner())
+  const access = createGmailAccess(context, options.gmail)
+  const sync = createSyncApi(context, access, processOwner())
+  const blobs = createBlobStore(config.attachmentsDir)
+  const mail = createMailApi(context, blobs)
+  const scheduler = createScheduler({
+    runAll: sync.runAll,
+    run: sync.run,
+    afterSync: (signal) =>
+      downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), signal }),
+    enabled: config.enabled,
+    intervalMin: config.syncIntervalMin,
+    logger: context.logger,
+    clock: context.clock,
+  })
 
   return Object.freeze({
     config,
@@ -148,9 +179,14 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
+    threads: Object.freeze({ list: open(mail.threads.list), get: open(mail.threads.get) }),
+    identities: open(mail.identities),
+    emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),
+    attachments: Object.freeze({ open: open(mail.attachments.open) }),
+    scheduler,
     close: () => {
       closed = true
-      return Promise.resolve()
+      return scheduler.close()
     },
   })
 }

@@ -4,7 +4,22 @@ export type { AccountsApi } from './accounts.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/sync-api.js'
+export type { RunNowResult, Scheduler, SchedulerState } from './scheduler.js'
 export type { RematchOptions, RematchResult } from './capture/rematch.js'
+export type { AttachmentFile, MailApi } from './mail/mail-api.js'
+export type {
+  Address,
+  AttachmentSummary,
+  EmailDetail,
+  EmailSummary,
+  Identity,
+  IdentityFacet,
+  MailFilter,
+  ThreadDetail,
+  ThreadListOptions,
+  ThreadPage,
+  ThreadSummary,
+} from './mail/mail-types.js'
 export type { SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
 export type { GmailClientTuning } from './sync/gmail-access.js'
 export type {

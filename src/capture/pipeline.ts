@@ -7,6 +7,7 @@ import type { BlobStore } from './attachments-store.js'
 import { MIB, prepareAttachments } from './capture-attachments.js'
 import type { MatchIndex, MessageMatch } from './match-index.js'
 import { decideCapture, type CaptureSkipReason } from './match-policy.js'
+import { internalDateToIso } from './parse-date.js'
 import { fingerprintOf, fingerprintOfHeaders } from './parse-email.js'
 import { parseFullMessage, parseMetadataHeaders } from './parse-full.js'
 import { parseRawMessage } from './parse-raw.js'
@@ -25,6 +26,9 @@ export const RAW_FETCH_MAX_BYTES = 10 * MIB
 
 /** Bytes of content asked for in one batch: keeps a batch of raw messages well within memory. */
 export const CONTENT_BATCH_BYTES = 25 * MIB
+
+/** Tries per message write: a second one absorbs a concurrent insert of the same email. */
+const WRITE_ATTEMPTS = 2
 
 /** The mailbox a page belongs to. */
 export interface CaptureAccount {
@@ -189,14 +193,26 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
     ]
     for (const [gmailId, write] of writes) {
       // A message whose write fails is undone alone; the page (and its checkpoint) still commits.
-      await sql`savepoint capture_message`.execute(trx)
-      try {
-        emailIds.push((await write()).emailId)
-        await sql`release savepoint capture_message`.execute(trx)
-      } catch (error) {
-        await sql`rollback to savepoint capture_message`.execute(trx)
-        await sql`release savepoint capture_message`.execute(trx)
-        failed.push({ gmailId, reason: `storing failed: ${error instanceof Error ? error.message : String(error)}`, retryable: true })
+      // It is tried twice: on PostgreSQL another mailbox's transaction may have been storing the
+      // same email at the same moment (a unique violation once it commits); the second try sees
+      // that email and joins it, threads included.
+      let lastError: unknown = null
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
+        await sql`savepoint capture_message`.execute(trx)
+        try {
+          emailIds.push((await write()).emailId)
+          await sql`release savepoint capture_message`.execute(trx)
+          lastError = null
+          break
+        } catch (error) {
+          lastError = error
+          await sql`rollback to savepoint capture_message`.execute(trx)
+          await sql`release savepoint capture_message`.execute(trx)
+        }
+      }
+      if (lastError !== null) {
+        const reason = lastError instanceof Error ? lastError.message : 'unknown error'
+        failed.push({ gmailId, reason: `storing failed: ${reason}`, retryable: true })
       }
     }
     return { captured: emailIds.length, emailIds, failed }
@@ -211,16 +227,11 @@ function copyBase(account: CaptureAccount, c: Candidate) {
     gmailId: c.meta.id,
     gmailThreadId: c.meta.threadId,
     labelIds: c.meta.labelIds ?? [],
-    internalDate: internalDateIso(c.meta.internalDate),
+    internalDate: internalDateToIso(c.meta.internalDate),
     links: c.match.links.map(
       (l): LinkInput => ({ identityKey: l.identityKey, type: l.type, id: l.id, address: l.address, matchKind: l.matchKind }),
     ),
   }
-}
-
-function internalDateIso(value: string | undefined): string | null {
-  const ms = Number(value)
-  return value !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null
 }
 
 /** Gmail ids of this mailbox already stored: listing them again (a resume, a catch-up overlap) costs nothing. */

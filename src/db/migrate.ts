@@ -1,4 +1,5 @@
-import { Migrator, NO_MIGRATIONS, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { detectDialect } from './dialect.js'
 import * as m0001 from '../../migrations/0001-email-tables.js'
 import { EmailIntegrationError } from '../errors.js'
 
@@ -28,12 +29,20 @@ export interface MigrationReport {
   readonly applied: readonly string[]
 }
 
-function migrator(db: Kysely<unknown>): Migrator {
+async function migrator(db: Kysely<unknown>): Promise<Migrator> {
+  // On PostgreSQL, name the schema the tables go to (the connection's current one). Without it
+  // Kysely checks whether its bookkeeping tables exist in ANY schema, and a copy in another
+  // schema of the same database (another tenant, another test) makes it skip creating ours.
+  const schema =
+    detectDialect(db) === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined
   return new Migrator({
     db,
     provider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   })
 }
 
@@ -54,7 +63,7 @@ function failure(action: string, error: unknown, failed: readonly string[]): Ema
  * ```
  */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationReport> {
-  const { error, results = [] } = await migrator(db).migrateToLatest()
+  const { error, results = [] } = await (await migrator(db)).migrateToLatest()
   if (error !== undefined) {
     throw failure('migration', error, results.filter((r) => r.status === 'Error').map((r) => r.migrationName))
   }
@@ -71,7 +80,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRep
  * ```
  */
 export async function rollbackAll(db: Kysely<unknown>): Promise<void> {
-  const { error, results = [] } = await migrator(db).migrateTo(NO_MIGRATIONS)
+  const { error, results = [] } = await (await migrator(db)).migrateTo(NO_MIGRATIONS)
   if (error !== undefined) {
     throw failure('rollback', error, results.filter((r) => r.status === 'Error').map((r) => r.migrationName))
   }

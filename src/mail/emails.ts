@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely'
+import type { DirectoryEntry } from '../hooks.js'
+import type { EmailDatabase } from '../db/database.js'
+import { identitiesOf, type LinkRow } from './identities.js'
+import type { Address, AttachmentSummary, EmailSummary } from './mail-types.js'
+
+/** Rows per `IN (...)` list when hydrating: well under every dialect's parameter limit. */
+const IN_CHUNK = 500
+
+async function inChunks<T>(ids: readonly number[], query: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
+  const rows: T[] = []
+  for (let i = 0; i < ids.length; i += IN_CHUNK) rows.push(...(await query(ids.slice(i, i + IN_CHUNK))))
+  return rows
+}
+
+function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>()
+  for (const row of rows) {
+    const k = key(row)
+    const list = map.get(k)
+    if (list === undefined) map.set(k, [row])
+    else list.push(row)
+  }
+  return map
+}
+
+/**
+ * Builds the summaries of visible (not hidden) emails, by id, in a fixed number of queries
+ * however many emails: rows, participants, links, live copies and attachments.
+ */
+export async function emailSummaries(
+  db: Kysely<EmailDatabase>,
+  emailIds: readonly number[],
+  directory: ReadonlyMap<string, DirectoryEntry>,
+): Promise<Map<number, EmailSummary>> {
+  if (emailIds.length === 0) return new Map()
+  const emails = await inChunks(emailIds, (chunk) =>
+    db
+      .selectFrom('emails')
+      .select(['id', 'message_id', 'thread_id', 'subject', 'sent_at', 'from_address', 'from_name', 'snippet'])
+      .where('id', 'in', chunk)
+      .where('hidden_at', 'is', null)
+      .execute(),
+  )
+  const ids = emails.map((e) => e.id)
+  const participants = group(
+    await inChunks(ids, (chunk) =>
+      db
+        .selectFrom('email_participants')
+        .select(['email_id', 'role', 'position', 'address', 'name'])
+        .where('email_id', 'in', chunk)
+        .where('role', 'in', ['to', 'cc'])
+        .orderBy('email_id')
+        .orderBy('role')
+        .orderBy('position')
+        .execute(),
+    ),
+    (p) => p.email_id,
+  )
+  const links = group(
+    await inChunks(ids, (chunk): Promise<LinkRow[]> =>
+      db
+        .selectFrom('email_identity_links')
+        .select(['email_id', 'identity_key', 'identity_type', 'identity_id', 'address', 'match_kind'])
+        .where('email_id', 'in', chunk)
+        .execute(),
+    ),
+    (l) => l.email_id,
+  )
+  const copies = group(
+    await inChunks(ids, (chunk) =>
+      db
+        .selectFrom('email_copies')
+        .innerJoin('email_accounts', 'email_accounts.id', 'email_copies.account_id')
+        .select(['email_copies.email_id', 'email_accounts.address'])
+        .where('email_copies.email_id', 'in', chunk)
+        .where('email_copies.deleted_at', 'is', null)
+        .orderBy('email_accounts.address')
+        .execute(),
+    ),
+    (c) => c.email_id,
+  )
+  const attachments = group(
+    await inChunks(ids, (chunk) =>
+      db
+        .selectFrom('email_attachments')
+        .select(['id', 'email_id', 'filename', 'mime_type', 'size', 'sha256', 'status'])
+        .where('email_id', 'in', chunk)
+        .orderBy('email_id')
+        .orderBy('position')
+        .execute(),
+    ),
+    (a) => a.email_id,
+  )
+
+  const summaries = new Map<number, EmailSummary>()
+  for (const e of emails) {
+    const people = participants.get(e.id) ?? []
+    const addresses = (role: 'to' | 'cc'): Address[] =>
+      people.filter((p) => p.role === role).map((p) => ({ address: p.address, name: p.name }))
+    summaries.set(e.id, {
+      id: String(e.id),
+      messageId: e.message_id,
+      threadId: String(e.thread_id),
+      subject: e.subject,
+      date: e.sent_at,
+      from: { address: e.from_address ?? '', name: e.from_name },
+      to: addresses('to'),
+      cc: addresses('cc'),
+      snippet: e.snippet,
+      identities: identitiesOf(links.get(e.id) ?? [], directory),
+      mailboxes: [...new Set((copies.get(e.id) ?? []).map((c) => c.address))],
+      attachments: (attachments.get(e.id) ?? []).map(
+        (a): AttachmentSummary => ({ id: String(a.id), filename: a.filename, mimeType: a.mime_type, size: a.size, sha256: a.sha256, status: a.status }),
+      ),
+    })
+  }
+  return summaries
+}

@@ -1,0 +1,89 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { ValidationError } from '../errors.js'
+import type { Secret } from '../secret.js'
+
+/** Threads per page when the caller does not say. */
+export const DEFAULT_PAGE_LIMIT = 25
+/** The most threads one page may ask for: bounds the work and the answer of one request. */
+export const MAX_PAGE_LIMIT = 100
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+
+/** The sent-at bounds of a filter, as ISO instants: `from` inclusive, `to` exclusive. */
+export interface DateRange {
+  readonly from: string | null
+  readonly to: string | null
+}
+
+function instant(name: string, value: string, endOfDay: boolean): string {
+  const valid = DATE_ONLY.test(value) || DATE_TIME.test(value)
+  const ms = valid ? Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value) : Number.NaN
+  if (Number.isNaN(ms) || (DATE_ONLY.test(value) && new Date(ms).toISOString().slice(0, 10) !== value)) {
+    throw new ValidationError(`${name}: expected a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(value.slice(0, 40))}`)
+  }
+  return new Date(DATE_ONLY.test(value) && endOfDay ? ms + 86_400_000 : ms).toISOString()
+}
+
+/**
+ * Reads `from` / `to`: a date (`to` then includes that whole day, UTC) or an ISO date-time.
+ * Anything else, or `from` after `to`, is a `ValidationError` naming the parameter.
+ */
+export function dateRange(from: string | undefined, to: string | undefined): DateRange {
+  const range = {
+    from: from === undefined || from === '' ? null : instant('from', from, false),
+    to: to === undefined || to === '' ? null : instant('to', to, true),
+  }
+  if (range.from !== null && range.to !== null && range.from > range.to) throw new ValidationError('from: must not be after to')
+  return range
+}
+
+/** Reads a page size: an integer from 1 to {@link MAX_PAGE_LIMIT}. */
+export function pageLimit(value: number | string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PAGE_LIMIT
+  const n = typeof value === 'number' ? value : /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_LIMIT) {
+    throw new ValidationError(`limit: expected an integer from 1 to ${MAX_PAGE_LIMIT}, got ${JSON.stringify(String(value).slice(0, 20))}`)
+  }
+  return n
+}
+
+/** Where a page of the thread list ends: the last thread's `last_at` and id. */
+export interface ThreadCursor {
+  readonly lastAt: string
+  readonly id: number
+}
+
+/**
+ * Signs and reads opaque list cursors. A cursor is the position as JSON, base64url, with an
+ * HMAC, so a client can neither read meaning into it nor forge one: a changed cursor is a 400.
+ * Signed with a key derived from CRM_GMAIL_SECRET_KEY when set (cursors survive restarts),
+ * otherwise with a random key of this process.
+ */
+export interface CursorCodec {
+  encode(cursor: ThreadCursor): string
+  decode(text: string): ThreadCursor
+}
+
+/** Builds the cursor codec. */
+export function createCursorCodec(secretKey: Secret<Buffer> | null): CursorCodec {
+  const key = secretKey === null ? randomBytes(32) : createHmac('sha256', secretKey.reveal()).update('thread-cursor').digest()
+  const mac = (body: string) => createHmac('sha256', key).update(body).digest().subarray(0, 16)
+  return {
+    encode(cursor) {
+      const body = Buffer.from(JSON.stringify([cursor.lastAt, cursor.id])).toString('base64url')
+      return `${body}.${mac(body).toString('base64url')}`
+    },
+    decode(text) {
+      const [body, tag, extra] = text.split('.')
+      const invalid = new ValidationError('cursor: not a cursor this list gave out')
+      if (body === undefined || tag === undefined || extra !== undefined || text.length > 200) throw invalid
+      const given = Buffer.from(tag, 'base64url')
+      const expected = mac(body)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid
+      const value: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
+      if (!Array.isArray(value) || typeof value[0] !== 'string' || !Number.isInteger(value[1])) throw invalid
+      return { lastAt: value[0], id: value[1] as number }
+    },
+  }
+}

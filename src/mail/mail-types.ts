@@ -1,0 +1,102 @@
+/**
+ * The shapes the read API and the routes answer (SPEC §8). The programmatic API returns the
+ * same objects the routes send as JSON.
+ */
+
+/** A CRM identity an email is linked to, resolved by precedence fund -> org -> contact -> addr. */
+export interface Identity {
+  /** The typed key: `fund:7`, `org:o-1`, `contact:c-1` or `addr:someone@example.com`. */
+  readonly key: string
+  readonly type: 'fund' | 'org' | 'contact' | 'addr'
+  readonly id: string
+  /** The directory's name, or the address for `addr:` identities. */
+  readonly name: string
+}
+
+/** An address in a header. */
+export interface Address {
+  readonly address: string
+  readonly name: string | null
+}
+
+/** An attachment as listed with its email. */
+export interface AttachmentSummary {
+  readonly id: string
+  readonly filename: string
+  readonly mimeType: string
+  readonly size: number
+  readonly sha256: string | null
+  readonly status: 'stored' | 'pending' | 'skipped' | 'failed'
+}
+
+/** An email in a list or a thread: headers, snippet and links, never the body. */
+export interface EmailSummary {
+  readonly id: string
+  readonly messageId: string
+  readonly threadId: string
+  readonly subject: string
+  /** ISO-8601. */
+  readonly date: string
+  readonly from: Address
+  readonly to: readonly Address[]
+  readonly cc: readonly Address[]
+  readonly snippet: string
+  readonly identities: readonly Identity[]
+  /** The teammates whose mailboxes hold a copy (copies deleted in Gmail are left out). */
+  readonly mailboxes: readonly string[]
+  readonly attachments: readonly AttachmentSummary[]
+}
+
+/** An email with its text body (never the remote HTML). */
+export interface EmailDetail extends EmailSummary {
+  readonly bodyText: string
+}
+
+/** A conversation in the thread list. */
+export interface ThreadSummary {
+  readonly id: string
+  readonly subject: string
+  readonly firstAt: string
+  readonly lastAt: string
+  readonly messageCount: number
+  readonly participants: readonly Address[]
+  readonly identities: readonly Identity[]
+  readonly snippet: string
+}
+
+/** A page of the thread list. */
+export interface ThreadPage {
+  readonly items: readonly ThreadSummary[]
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null
+}
+
+/** A thread with its visible emails, oldest first. */
+export interface ThreadDetail {
+  readonly id: string
+  readonly subject: string
+  readonly emails: readonly EmailSummary[]
+}
+
+/** The identity facet of the current filter. */
+export interface IdentityFacet {
+  readonly items: readonly (Identity & { readonly count: number })[]
+}
+
+/** Filters of the thread list, the facet and search. */
+export interface MailFilter {
+  /** A typed identity key (`fund:7`); a bare id means `fund:`; an unknown prefix matches nothing. */
+  readonly identity?: string | undefined
+  /** Emails sent at or after this date (ISO date or date-time). */
+  readonly from?: string | undefined
+  /** Emails sent before the end of this date (a date) or before this instant (a date-time). */
+  readonly to?: string | undefined
+}
+
+/** Options of the thread list. */
+export interface ThreadListOptions extends MailFilter {
+  /** Threads per page, 1 to 100 (default 25). */
+  readonly limit?: number | undefined
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string | undefined
+}

@@ -1,0 +1,368 @@
+import { DisabledError, EmailIntegrationError, ValidationError } from './errors.js'
+import type { Clock, Logger } from './hooks.js'
+import type { SyncReport } from './sync/sync-types.js'
+
+/**
+ * Each wait is the interval give or take this fraction (±10%): several processes or hosts on
+ * one database, started together, drift apart instead of syncing in lockstep, where they would
+ * contend for the same account leases and spend Gmail quota in the same seconds.
+ */
+export const JITTER_RATIO = 0.1
+
+/**
+ * The wait before the first run after `start()` (jittered like the interval): the host finishes
+ * booting (listening, warming its caches) before a sync loads the database and Gmail, and
+ * `start()` itself never does I/O.
+ */
+export const FIRST_RUN_DELAY_MS = 10_000
+
+/** The longest wait Node's timers honour; a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647
+
+const MINUTE_MS = 60_000
+
+/**
+ * Timer functions, injectable so tests drive time themselves. Handles are opaque: whatever
+ * `setTimeout` returns is given back to `clearTimeout`.
+ */
+export interface SchedulerTimers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** What {@link createScheduler} drives; `createEmailIntegration` passes its own sync and attachment worker. */
+export interface SchedulerOptions {
+  /** Syncs every account; the scheduled runs and `runNow()` call it. */
+  readonly runAll: (options: { readonly signal: AbortSignal }) => Promise<SyncReport[]>
+  /** Syncs one account; `runNow(account)` calls it. */
+  readonly run: (options: { readonly account: string; readonly signal: AbortSignal }) => Promise<SyncReport>
+  /** Runs after each sync run, stopped or not started by the same signal (the attachment download worker). */
+  readonly afterSync?: (signal: AbortSignal) => Promise<unknown>
+  /** `config.enabled`: a disabled scheduler never runs anything. */
+  readonly enabled: boolean
+  /** `config.syncIntervalMin`: minutes from the end of one run to the start of the next. */
+  readonly intervalMin: number
+  readonly logger?: Logger
+  /** Timestamps of the state; the system clock by default. */
+  readonly clock?: Clock
+  /** A number in [0, 1) for the jitter; `Math.random` by default. */
+  readonly random?: () => number
+  /** The global `setTimeout`/`clearTimeout` by default. */
+  readonly timers?: SchedulerTimers
+}
+
+/** What `runNow()` did, at once, so a route can answer before the run ends. */
+export interface RunNowResult {
+  /** `false` when a run was already in progress: `reports` is then that run's. */
+  readonly started: boolean
+  /** The account the returned run syncs; `null` for all accounts. */
+  readonly account: string | null
+  /**
+   * The run's reports once it (and the attachment worker after it) ended; rejects with the
+   * run's error. Already handled, so leaving it unawaited never raises an unhandled rejection.
+   */
+  readonly reports: Promise<SyncReport[]>
+}
+
+/** The scheduler's state, for the status route. Timestamps are ISO-8601 UTC. */
+export interface SchedulerState {
+  readonly enabled: boolean
+  /** Whether `start()` is in effect (runs are being scheduled). */
+  readonly scheduled: boolean
+  readonly intervalMin: number
+  /** Whether a run (scheduled or `runNow`) is in progress. */
+  readonly running: boolean
+  /** When the run in progress started; `null` when idle. */
+  readonly startedAt: string | null
+  /** When the last finished run started. */
+  readonly lastRunAt: string | null
+  /** When the last finished run ended. */
+  readonly lastFinishedAt: string | null
+  /** When the next scheduled run is due; `null` when none is (stopped, disabled, or running). */
+  readonly nextRunAt: string | null
+  /** The reports of the last run that returned any (each account's own error is in its report). */
+  readonly lastReports: readonly SyncReport[]
+  /** Why the last run failed as a whole, or its attachment downloads did; `null` when it did not. */
+  readonly lastError: string | null
+}
+
+/** Runs the sync in the background, one run at a time. */
+export interface Scheduler {
+  /**
+   * Schedules a sync of every account every `intervalMin` minutes (±{@link JITTER_RATIO}),
+   * the first after about {@link FIRST_RUN_DELAY_MS}. Runs never overlap: the next one is
+   * scheduled when the current one ends. Does nothing but log (once) when the integration is
+   * disabled; idempotent; throws a `closed` error after `close()`.
+   *
+   * @example
+   * ```ts
+   * email.scheduler.start()
+   * ```
+   */
+  start(): void
+  /**
+   * Starts a run at once, of one account or of all, unless one is in progress; then it
+   * returns that run (`started: false`) instead of queueing another. Throws `DisabledError`
+   * when the integration is disabled and a `closed` error after `close()`.
+   *
+   * @example
+   * ```ts
+   * const { started, reports } = email.scheduler.runNow('ann@fund.example')
+   * if (started) console.log((await reports)[0]?.captured)
+   * ```
+   */
+  runNow(account?: string): RunNowResult
+  /**
+   * The current state, for the status route.
+   *
+   * @example
+   * ```ts
+   * const { running, nextRunAt, lastError } = email.scheduler.state()
+   * ```
+   */
+  state(): SchedulerState
+  /**
+   * Stops scheduling, aborts the run in progress (the sync stops after its current page, the
+   * database consistent) and resolves when it ended. Idempotent; `start()` may follow.
+   *
+   * @example
+   * ```ts
+   * await email.scheduler.stop()
+   * ```
+   */
+  stop(): Promise<void>
+  /**
+   * Like `stop()`, for good: later `start()` and `runNow()` calls throw a `closed` error.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void email.scheduler.close())
+   * ```
+   */
+  close(): Promise<void>
+}
+
+interface ActiveRun {
+  readonly account: string | null
+  readonly controller: AbortController
+  readonly startedAt: string
+  readonly reports: Promise<SyncReport[]>
+  /** Resolves when the run ended, never rejects. */
+  readonly ended: Promise<void>
+}
+
+type Outcome = { readonly ok: true; readonly reports: SyncReport[] } | { readonly ok: false; readonly error: unknown }
+
+const systemClock: Clock = { now: () => new Date() }
+
+const systemTimers: SchedulerTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as Parameters<typeof clearTimeout>[0])
+  },
+}
+
+function noop(): void {
+  // a rejection already recorded in the state and the log
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
+}
+
+/** `ms` give or take {@link JITTER_RATIO}; a random source outside [0, 1) is clamped. */
+export function jitter(ms: number, random: () => number): number {
+  const r = Math.min(Math.max(random(), 0), 1)
+  return Math.round(ms * (1 + JITTER_RATIO * (2 * r - 1)))
+}
+
+/**
+ * Creates the background sync scheduler. `createEmailIntegration` builds one as
+ * `email.scheduler`; build your own only to drive another sync.
+ *
+ * Decisions: the interval runs from the end of one run to the start of the next, so a run
+ * longer than the interval is never overlapped; a timer that fires while a `runNow()` run is in
+ * progress is skipped (the next one is scheduled when that run ends). The attachment worker
+ * runs after every run that was not stopped, even one that failed, since earlier captures may
+ * have left downloads pending. Errors are logged and kept in the state, never thrown from a
+ * timer.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createScheduler({
+ *   runAll: (o) => email.sync.runAll(o),
+ *   run: (o) => email.sync.run(o),
+ *   enabled: config.enabled,
+ *   intervalMin: config.syncIntervalMin,
+ * })
+ * scheduler.start()
+ * ```
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const intervalMs = options.intervalMin * MINUTE_MS
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs * (1 + JITTER_RATIO) > MAX_TIMER_MS) {
+    throw new ValidationError(
+      `intervalMin: expected a positive number of minutes up to ${Math.floor(MAX_TIMER_MS / (1 + JITTER_RATIO) / MINUTE_MS)}, got ${String(options.intervalMin)}`,
+    )
+  }
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+  const timers = options.timers ?? systemTimers
+  const log: Required<Logger> = {
+    debug: (m, f) => options.logger?.debug?.(m, f),
+    info: (m, f) => options.logger?.info?.(m, f),
+    warn: (m, f) => options.logger?.warn?.(m, f),
+    error: (m, f) => options.logger?.error?.(m, f),
+  }
+  const now = (): string => clock.now().toISOString()
+
+  let scheduled = false
+  let closed = false
+  let toldDisabled = false
+  let timer: unknown = null
+  let nextRunAt: string | null = null
+  let active: ActiveRun | null = null
+  let lastRunAt: string | null = null
+  let lastFinishedAt: string | null = null
+  let lastReports: readonly SyncReport[] = []
+  let lastError: string | null = null
+
+  const cancelTimer = (): void => {
+    if (timer !== null) timers.clearTimeout(timer)
+    timer = null
+    nextRunAt = null
+  }
+
+  const scheduleIn = (ms: number): void => {
+    cancelTimer()
+    timer = timers.setTimeout(tick, ms)
+    nextRunAt = new Date(clock.now().getTime() + ms).toISOString()
+  }
+
+  function tick(): void {
+    timer = null
+    nextRunAt = null
+    if (!scheduled) return
+    if (active !== null) {
+      log.debug('email sync skipped: a run is in progress', { account: active.account })
+      return
+    }
+    begin(null)
+  }
+
+  const afterSync = async (signal: AbortSignal): Promise<string | null> => {
+    if (options.afterSync === undefined || signal.aborted) return null
+    try {
+      await options.afterSync(signal)
+      return null
+    } catch (error) {
+      log.error('email attachment downloads failed', { error: messageOf(error) })
+      return `attachment downloads: ${messageOf(error)}`
+    }
+  }
+
+  const finish = (run: { startedAt: string; account: string | null }, outcome: Outcome, afterError: string | null): void => {
+    active = null
+    lastRunAt = run.startedAt
+    lastFinishedAt = now()
+    if (outcome.ok) {
+      lastReports = Object.freeze([...outcome.reports])
+      lastError = afterError
+      const sum = (key: 'captured' | 'failed'): number => outcome.reports.reduce((n, r) => n + r[key], 0)
+      log.info('email sync run finished', {
+        account: run.account,
+        accounts: outcome.reports.length,
+        captured: sum('captured'),
+        failed: sum('failed'),
+        errors: outcome.reports.filter((r) => r.status === 'error').length,
+      })
+    } else {
+      lastError = messageOf(outcome.error)
+      log.error('email sync run failed', { account: run.account, error: lastError })
+    }
+    if (scheduled) scheduleIn(jitter(intervalMs, random))
+  }
+
+  const execute = async (run: { startedAt: string; account: string | null }, signal: AbortSignal): Promise<SyncReport[]> => {
+    let outcome: Outcome
+    try {
+      const account = run.account
+      outcome = { ok: true, reports: account === null ? await options.runAll({ signal }) : [await options.run({ account, signal })] }
+    } catch (error) {
+      outcome = { ok: false, error }
+    }
+    // The state is updated before `reports` settles, so a caller awaiting it sees the run ended.
+    finish(run, outcome, await afterSync(signal))
+    if (!outcome.ok) throw outcome.error
+    return outcome.reports
+  }
+
+  function begin(account: string | null): ActiveRun {
+    const controller = new AbortController()
+    const startedAt = now()
+    log.info('email sync run started', { account })
+    // `execute` awaits before it calls `finish`, so `active` is set before it is cleared.
+    const reports = execute({ startedAt, account }, controller.signal)
+    reports.catch(noop)
+    const run: ActiveRun = { account, controller, startedAt, reports, ended: reports.then(noop, noop) }
+    active = run
+    return run
+  }
+
+  const refuseClosed = (): void => {
+    if (closed) throw new EmailIntegrationError('closed', 'This email scheduler was closed')
+  }
+
+  const stop = (): Promise<void> => {
+    scheduled = false
+    cancelTimer()
+    if (active === null) return Promise.resolve()
+    if (!active.controller.signal.aborted) {
+      log.info('email scheduler stopping; waiting for the current page')
+      active.controller.abort()
+    }
+    return active.ended
+  }
+
+  return Object.freeze({
+    start() {
+      refuseClosed()
+      if (!options.enabled) {
+        if (!toldDisabled) log.info('email scheduler not started: the integration is disabled')
+        toldDisabled = true
+        return
+      }
+      if (scheduled) return
+      scheduled = true
+      log.info('email scheduler started', { intervalMin: options.intervalMin })
+      // With a run in progress, its end schedules the next one.
+      if (active === null) scheduleIn(jitter(FIRST_RUN_DELAY_MS, random))
+    },
+    runNow(account?: string): RunNowResult {
+      refuseClosed()
+      if (!options.enabled) throw new DisabledError()
+      if (active !== null) return { started: false, account: active.account, reports: active.reports }
+      const run = begin(account ?? null)
+      return { started: true, account: run.account, reports: run.reports }
+    },
+    state(): SchedulerState {
+      return Object.freeze({
+        enabled: options.enabled,
+        scheduled,
+        intervalMin: options.intervalMin,
+        running: active !== null,
+        startedAt: active?.startedAt ?? null,
+        lastRunAt,
+        lastFinishedAt,
+        nextRunAt,
+        lastReports,
+        lastError,
+      })
+    },
+    stop,
+    close() {
+      closed = true
+      return stop()
+    },
+  })
+}
