@@ -9,6 +9,9 @@ import { EmailIntegrationError } from './errors.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import { rematchEmails, type RematchOptions, type RematchResult } from './capture/rematch.js'
 import { createMailApi, type MailApi } from './mail/mail-api.js'
+import { createRouter } from './http/router.js'
+import { adminRoutes } from './http/routes/admin-routes.js'
+import { mailRoutes } from './http/routes/mail-routes.js'
 import { createBlobStore } from './capture/attachments-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
@@ -38,6 +41,11 @@ export interface EmailIntegrationOptions<DB> {
    * tests and emulators shorten the backoff.
    */
   readonly gmail?: GmailClientTuning
+  /**
+   * The host's users' addresses, for `POST /api/email/accounts/enroll-all` without a body:
+   * those in the workspace domains are enrolled.
+   */
+  readonly listUsers?: () => Promise<readonly string[]>
 }
 
 /** One mounted integration: the object a host keeps for its lifetime. */
@@ -85,6 +93,16 @@ export interface EmailIntegration {
   readonly emails: MailApi['emails']
   /** Stored attachment bytes. */
   readonly attachments: MailApi['attachments']
+  /**
+   * Answers the library's routes (`/api/email/*`, `/api/admin/digest/*`) from a WHATWG
+   * Request, or returns `null` for any other path so the host keeps routing.
+   *
+   * @example
+   * ```ts
+   * const response = await email.tryHandle(new Request('http://crm.local/api/email/threads?identity=fund:7'))
+   * ```
+   */
+  tryHandle(request: Request): Promise<Response | null>
   /**
    * The background sync: `start()` it in a long-running host (it never starts while the
    * integration is disabled); `runNow()` and `state()` serve the sync and status routes.
@@ -172,6 +190,22 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     clock: context.clock,
   })
 
+  const tryHandle = createRouter({
+    enabled: config.enabled,
+    authenticate: options.authenticate,
+    logger: context.logger,
+    routes: [
+      ...adminRoutes({
+        context,
+        accounts,
+        scheduler,
+        rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
+        listUsers: options.listUsers,
+      }),
+      ...mailRoutes(mail),
+    ],
+  })
+
   return Object.freeze({
     config,
     migrate: open(() => migrateToLatest(schemaDb)),
@@ -184,6 +218,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),
     attachments: Object.freeze({ open: open(mail.attachments.open) }),
     scheduler,
+    tryHandle: open(tryHandle),
     close: () => {
       closed = true
       return scheduler.close()

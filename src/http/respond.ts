@@ -1,0 +1,67 @@
+import { isEmailIntegrationError, ValidationError } from '../errors.js'
+import type { Logger } from '../hooks.js'
+
+/** The largest JSON body a route reads: every route's body is a few fields. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024
+
+/** Headers every answer carries: JSON answers are never cached or sniffed. */
+const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+
+/**
+ * A JSON answer.
+ *
+ * @example
+ * ```ts
+ * return json(200, { items })
+ * ```
+ */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...BASE_HEADERS, ...headers },
+  })
+}
+
+/**
+ * The answer for an error: the taxonomy's code, status and message for the library's own
+ * errors; a bare 500 for anything else (logged, never shown: no stack, SQL or secret leaves).
+ */
+export function errorResponse(error: unknown, logger: Required<Logger>): Response {
+  if (isEmailIntegrationError(error)) {
+    if (error.status >= 500) logger.error('email route failed', { code: error.code, message: error.message })
+    return json(error.status, { error: { code: error.code, message: error.message } })
+  }
+  logger.error('email route failed unexpectedly', { error: error instanceof Error ? error.message : 'unknown error' })
+  return json(500, { error: { code: 'internal', message: 'Internal error' } })
+}
+
+/**
+ * Reads a JSON object body. An empty body is `{}`; anything that is not a JSON object, or is
+ * larger than {@link MAX_JSON_BODY_BYTES}, is a `ValidationError` (400).
+ */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const length = Number(request.headers.get('content-length') ?? '0')
+  if (length > MAX_JSON_BODY_BYTES) throw new ValidationError(`body: larger than ${MAX_JSON_BODY_BYTES} bytes`)
+  const text = await request.text()
+  if (text.length > MAX_JSON_BODY_BYTES) throw new ValidationError(`body: larger than ${MAX_JSON_BODY_BYTES} bytes`)
+  if (text.trim() === '') return {}
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new ValidationError('body: malformed JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('body: expected a JSON object')
+  return value as Record<string, unknown>
+}
+
+/**
+ * A file name safe for a `Content-Disposition` header: the sender's name without paths,
+ * quotes or control characters, plus its RFC 5987 UTF-8 form.
+ */
+export function contentDisposition(filename: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters never belong in a header
+  const base = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200) || 'attachment'
+  const ascii = base.replace(/[^\x20-\x7e]/g, '_')
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`
+}

@@ -1,0 +1,121 @@
+import type { AccountsApi } from '../../accounts.js'
+import type { RematchOptions, RematchResult } from '../../capture/rematch.js'
+import type { IntegrationContext } from '../../context.js'
+import { normalizeAddress, domainOf } from '../../address.js'
+import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
+import type { Scheduler } from '../../scheduler.js'
+import { json } from '../respond.js'
+import type { Route } from '../router.js'
+
+/** Addresses one enroll-all request may name: a team, not a mailing list. */
+export const MAX_ENROLL_ALL = 1000
+
+/** What the admin routes need. */
+export interface AdminRouteDeps {
+  readonly context: IntegrationContext
+  readonly accounts: AccountsApi
+  readonly scheduler: Scheduler
+  readonly rematch: (options?: RematchOptions) => Promise<RematchResult>
+  /** The host's users (their addresses), for enroll-all without a body. */
+  readonly listUsers: (() => Promise<readonly string[]>) | undefined
+}
+
+function stringList(value: unknown, name: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ValidationError(`${name}: expected an array of addresses`)
+  if (value.length > MAX_ENROLL_ALL) throw new ValidationError(`${name}: at most ${MAX_ENROLL_ALL} addresses`)
+  return value as string[]
+}
+
+/** The routes that manage accounts and syncing. */
+export function adminRoutes(deps: AdminRouteDeps): Route[] {
+  const { context, accounts, scheduler } = deps
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/email/status',
+      access: 'user',
+      handle: async () => {
+        const list = await accounts.list()
+        const runs = await context.db
+          .selectFrom('email_sync_runs')
+          .innerJoin('email_accounts', 'email_accounts.id', 'email_sync_runs.account_id')
+          .select(['email_accounts.address', 'email_sync_runs.kind', 'email_sync_runs.status', 'email_sync_runs.captured',
+            'email_sync_runs.failed', 'email_sync_runs.started_at', 'email_sync_runs.finished_at', 'email_sync_runs.error', 'email_sync_runs.id'])
+          .where('email_sync_runs.id', 'in', (eb) =>
+            eb.selectFrom('email_sync_runs as r').select((r) => r.fn.max('r.id').as('id')).groupBy('r.account_id'),
+          )
+          .execute()
+        const lastRun = new Map(runs.map((r) => [r.address, r]))
+        return json(200, {
+          enabled: context.config.enabled,
+          scheduler: scheduler.state(),
+          accounts: list.map((a) => {
+            const run = lastRun.get(a.address)
+            return {
+              ...a,
+              lastRun:
+                run === undefined
+                  ? null
+                  : { kind: run.kind, status: run.status, captured: run.captured, failed: run.failed, startedAt: run.started_at, finishedAt: run.finished_at, error: run.error },
+            }
+          }),
+        })
+      },
+    },
+    { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
+    {
+      method: 'POST',
+      pattern: '/api/email/accounts/enroll',
+      access: 'admin',
+      handle: async ({ body }) => {
+        const { address } = await body()
+        if (typeof address !== 'string') throw new ValidationError('address: required')
+        return json(200, { account: await accounts.enroll(address) })
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/api/email/accounts/enroll-all',
+      access: 'admin',
+      handle: async ({ body }) => {
+        const given = (await body()).addresses
+        const addresses = given !== undefined ? stringList(given, 'addresses') : deps.listUsers === undefined ? null : await deps.listUsers()
+        if (addresses === null) throw new ValidationError('addresses: required (the host has no listUsers hook)')
+        const domains = context.config.workspaceDomains
+        const enrolled: string[] = []
+        const skipped: { address: string; reason: string }[] = []
+        for (const raw of addresses) {
+          const address = normalizeAddress(raw)
+          if (address === null) skipped.push({ address: raw.slice(0, 100), reason: 'not an email address' })
+          else if (!domains.includes(domainOf(address))) skipped.push({ address, reason: 'not in the workspace domains' })
+          else {
+            try {
+              enrolled.push((await accounts.enroll(address)).address)
+            } catch (error) {
+              if (!isEmailIntegrationError(error) || error.status >= 500) throw error
+              skipped.push({ address, reason: error.message })
+            }
+          }
+        }
+        return json(200, { enrolled, skipped })
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/api/email/sync/run-now',
+      access: 'admin',
+      handle: async ({ body }) => {
+        const { account } = await body()
+        if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')
+        if (typeof account === 'string' && normalizeAddress(account) === null) throw new ValidationError('account: not an email address')
+        const address = typeof account === 'string' ? normalizeAddress(account) : null
+        if (address !== null && !(await accounts.list()).some((a) => a.address === address)) {
+          throw new NotFoundError(`account ${address} is not enrolled`)
+        }
+        const result = scheduler.runNow(address ?? undefined)
+        return json(202, { started: result.started, account: result.account })
+      },
+    },
+    { method: 'POST', pattern: '/api/email/rematch', access: 'admin', handle: async () => json(200, await deps.rematch()) },
+  ]
+}

@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream'
+import type { MailApi } from '../../mail/mail-api.js'
+import { ValidationError } from '../../errors.js'
+import { pageLimit } from '../../mail/filters.js'
+import { contentDisposition, json } from '../respond.js'
+import { queryParam, type Route } from '../router.js'
+
+/** The thread filter of a request; `investor_id` is the older name of `identity`. */
+function filterOf(url: URL) {
+  const identity = queryParam(url, 'identity')
+  const investor = queryParam(url, 'investor_id')
+  if (identity !== undefined && investor !== undefined && identity !== investor) {
+    throw new ValidationError('identity: give identity or investor_id, not both')
+  }
+  return { identity: identity ?? investor, from: queryParam(url, 'from'), to: queryParam(url, 'to') }
+}
+
+/** The routes that read and moderate stored mail. */
+export function mailRoutes(mail: MailApi): Route[] {
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/email/threads',
+      access: 'user',
+      handle: async ({ url }) =>
+        json(200, await mail.threads.list({ ...filterOf(url), limit: pageLimit(queryParam(url, 'limit')), cursor: queryParam(url, 'cursor') })),
+    },
+    {
+      method: 'GET',
+      pattern: '/api/email/threads/:id',
+      access: 'user',
+      handle: async ({ params }) => json(200, await mail.threads.get(params.id ?? '')),
+    },
+    {
+      method: 'GET',
+      pattern: '/api/email/identities',
+      access: 'user',
+      handle: async ({ url }) => json(200, await mail.identities(filterOf(url))),
+    },
+    {
+      method: 'GET',
+      pattern: '/api/email/detail',
+      access: 'admin',
+      handle: async ({ url }) => {
+        const id = queryParam(url, 'id')
+        if (id === undefined) throw new ValidationError('id: required')
+        return json(200, await mail.emails.get(id))
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/email/attachments/:id',
+      access: 'admin',
+      handle: async ({ params }) => {
+        const file = await mail.attachments.open(params.id ?? '')
+        return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
+          status: 200,
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-length': String(file.size),
+            'content-disposition': contentDisposition(file.filename),
+            'x-content-type-options': 'nosniff',
+            'content-security-policy': "default-src 'none'; sandbox",
+            'cache-control': 'private, no-store',
+          },
+        })
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/api/email/:id/hide',
+      access: 'admin',
+      handle: async ({ params, principal }) => {
+        await mail.emails.hide(params.id ?? '', principal.email)
+        return json(200, { id: params.id, hidden: true })
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/api/email/:id/restore',
+      access: 'admin',
+      handle: async ({ params }) => {
+        await mail.emails.restore(params.id ?? '')
+        return json(200, { id: params.id, hidden: false })
+      },
+    },
+  ]
+}
