@@ -14,7 +14,7 @@ export interface RouteContext {
   /** The signed-in caller; `null` only on public routes. */
   readonly principal: Principal
   /** The JSON object body (`{}` when empty); 400 when malformed. */
-  body(): Promise<Record<string, unknown>>
+  readonly body: () => Promise<Record<string, unknown>>
 }
 
 /** One route: method, pattern (`/api/email/threads/:id`), who may call it, and the handler. */
