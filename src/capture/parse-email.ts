@@ -135,7 +135,8 @@ export function makeAttachment(a: {
   gmailAttachmentId?: string | null | undefined
   partId?: string | null | undefined
 }): ParsedAttachment {
-  const mimeType = (a.mimeType ?? '').trim().toLowerCase()
+  // eslint-disable-next-line no-control-regex -- control characters (NUL above all: PostgreSQL text refuses it) are no part of a type
+  const mimeType = (a.mimeType ?? '').replace(/[\u0000-\u001f\u007f]+/g, '').trim().toLowerCase()
   return {
     filename: cleanFilename(a.filename),
     mimeType: mimeType === '' ? 'application/octet-stream' : mimeType,

@@ -27,7 +27,8 @@ function idsIn(value: string): string[] {
 
 function clean(raw: string): string | null {
   const id = raw.replace(/\0/g, '').trim()
-  return id === '' || id.length > MAX_MESSAGE_ID_LENGTH ? null : id
+  // Counted in UTF-8 bytes: the limit protects index entries (PostgreSQL's are byte-limited).
+  return id === '' || Buffer.byteLength(id, 'utf8') > MAX_MESSAGE_ID_LENGTH ? null : id
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { IntegrationContext } from '../context.js'
 import type { EmailDatabase } from '../db/database.js'
+import { detectDialect } from '../db/dialect.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
 import type { BlobStore } from './attachments-store.js'
@@ -29,6 +30,12 @@ export const CONTENT_BATCH_BYTES = 25 * MIB
 
 /** Tries per message write: a second one absorbs a concurrent insert of the same email. */
 const WRITE_ATTEMPTS = 2
+
+/**
+ * The PostgreSQL advisory lock that serialises page commits (any constant; it only has to be
+ * the same in every process). See `commit`.
+ */
+export const CAPTURE_COMMIT_LOCK = 7_426_315_001
 
 /** The mailbox a page belongs to. */
 export interface CaptureAccount {
@@ -148,9 +155,10 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
           continue
         }
         fetched += 1
-        const record = await toRecord(account, candidate, result.message, group.format)
-        if ('reason' in record) failed.push(record)
-        else records.push(record)
+        const outcome = await toRecord(account, candidate, result.message, group.format)
+        if (outcome.kind === 'record') records.push(outcome.record)
+        else if (outcome.kind === 'skipped') skipped.push({ gmailId: candidate.meta.id, reason: outcome.reason })
+        else failed.push(outcome.failure)
       }
     }
     return { account, records, copies, skipped, failed, fetched }
@@ -161,7 +169,11 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
     candidate: Candidate,
     message: GmailMessage,
     format: 'raw' | 'full',
-  ): Promise<CaptureRecord | CaptureFailure> {
+  ): Promise<
+    | { kind: 'record'; record: CaptureRecord }
+    | { kind: 'skipped'; reason: CaptureSkipReason }
+    | { kind: 'failed'; failure: CaptureFailure }
+  > {
     const meta = { internalDate: message.internalDate ?? candidate.meta.internalDate ?? null, sizeEstimate: message.sizeEstimate ?? null }
     const parsed =
       format === 'raw'
@@ -169,24 +181,41 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
           ? ({ ok: false, reason: 'Gmail returned no raw content' } as const)
           : await parseRawMessage(Buffer.from(message.raw, 'base64url'), meta)
         : parseFullMessage({ ...message, internalDate: meta.internalDate ?? undefined } as GmailMessage)
-    if (!parsed.ok) return { gmailId: candidate.meta.id, reason: parsed.reason, retryable: false }
+    if (!parsed.ok) return { kind: 'failed', failure: { gmailId: candidate.meta.id, reason: parsed.reason, retryable: false } }
+    // Decide again on the content's own reading of the headers: Gmail's metadata and the MIME
+    // parser can disagree (encoded words, broken folding), and the email stores the parser's
+    // participants, so its links and the decision must come from the same reading.
+    const match = index.matchHeaders(parsed.value)
+    const decision = decideCapture({ labelIds: candidate.meta.labelIds ?? [], match, config: context.config })
+    if (!decision.capture) return { kind: 'skipped', reason: decision.reason }
     try {
       const attachments = await prepareAttachments(parsed.value.attachments, blobs, maxAttachmentBytes)
       return {
-        ...copyBase(account, candidate),
-        email: parsed.value,
-        fingerprint: fingerprintOf(parsed.value),
-        isDraft: (candidate.meta.labelIds ?? []).includes('DRAFT'),
-        attachments,
+        kind: 'record',
+        record: {
+          ...copyBase(account, { ...candidate, match }),
+          email: parsed.value,
+          fingerprint: fingerprintOf(parsed.value),
+          isDraft: (candidate.meta.labelIds ?? []).includes('DRAFT'),
+          attachments,
+        },
       }
     } catch (error) {
-      return { gmailId: candidate.meta.id, reason: `storing attachments failed: ${String(error)}`, retryable: true }
+      const reason = `storing attachments failed: ${error instanceof Error ? error.message : 'unknown error'}`
+      return { kind: 'failed', failure: { gmailId: candidate.meta.id, reason, retryable: true } }
     }
   }
 
   async function commit(trx: Kysely<EmailDatabase>, page: PreparedPage, now: string): Promise<CommitResult> {
     const emailIds: number[] = []
     const failed: CaptureFailure[] = []
+    // Mailboxes sync in parallel, in several processes. Two pages holding the same email, or two
+    // messages of one conversation, must not commit unaware of each other: PostgreSQL would let
+    // one insert fail the dedup constraint, or split the conversation into two threads. SQLite
+    // has one writer at a time; on PostgreSQL this transaction lock gives the same guarantee.
+    if (page.copies.length + page.records.length > 0 && detectDialect(trx as unknown as Kysely<unknown>) === 'postgres') {
+      await sql`select pg_advisory_xact_lock(${CAPTURE_COMMIT_LOCK})`.execute(trx)
+    }
     const writes: [string, () => Promise<{ emailId: number }>][] = [
       ...page.copies.map((c): [string, () => Promise<{ emailId: number }>] => [c.gmailId, () => storeCopyOf(trx, c, now)]),
       ...page.records.map((r): [string, () => Promise<{ emailId: number }>] => [r.gmailId, () => storeMessage(trx, r, now)]),
@@ -228,6 +257,7 @@ function copyBase(account: CaptureAccount, c: Candidate) {
     gmailThreadId: c.meta.threadId,
     labelIds: c.meta.labelIds ?? [],
     internalDate: internalDateToIso(c.meta.internalDate),
+    bcc: c.headers.bcc,
     links: c.match.links.map(
       (l): LinkInput => ({ identityKey: l.identityKey, type: l.type, id: l.id, address: l.address, matchKind: l.matchKind }),
     ),

@@ -42,12 +42,18 @@ export interface CopyRecord {
   /** Gmail's internalDate as ISO, or `null`. */
   readonly internalDate: string | null
   readonly links: readonly LinkInput[]
+  /**
+   * The Bcc of this mailbox's copy: only the sender's copy shows it, so a copy stored after the
+   * email adds the Bcc addresses the email does not have yet (the same participants, whichever
+   * mailbox came first).
+   */
+  readonly bcc: readonly ParsedAddress[]
   /** The stored email this message is a copy of. */
   readonly emailId: number
 }
 
 /** Everything the capture knows about one message of one mailbox, ready to store. */
-export interface CaptureRecord extends Omit<CopyRecord, 'emailId'> {
+export interface CaptureRecord extends Omit<CopyRecord, 'emailId' | 'bcc'> {
   readonly email: ParsedEmail
   readonly fingerprint: string
   readonly isDraft: boolean
@@ -96,6 +102,7 @@ export async function storeMessage(db: Kysely<EmailDatabase>, record: CaptureRec
     now,
   )
   const emailId = existing?.id ?? (await insertEmail(db, record, threadId, parentIds, now))
+  if (existing !== undefined) await addMissingBcc(db, emailId, record.email.bcc)
   const copyId = await addCopy(db, record, emailId, threadId, now)
   if (existing === undefined) await insertAttachments(db, emailId, copyId, record.attachments, now)
   return { emailId, threadId, createdEmail: existing === undefined, createdCopy: true }
@@ -125,12 +132,13 @@ export async function storeCopyOf(db: Kysely<EmailDatabase>, record: CopyRecord,
     '',
     now,
   )
+  await addMissingBcc(db, email.id, record.bcc)
   await addCopy(db, record, email.id, threadId, now)
   return { emailId: email.id, threadId, createdEmail: false, createdCopy: true }
 }
 
 /** The outcome of storing a (mailbox, Gmail id) already stored: only its labels are updated. */
-async function repeatedCopy(db: Kysely<EmailDatabase>, record: Omit<CopyRecord, 'emailId'>, now: string): Promise<StoreOutcome | null> {
+async function repeatedCopy(db: Kysely<EmailDatabase>, record: Omit<CopyRecord, 'emailId' | 'bcc'>, now: string): Promise<StoreOutcome | null> {
   const copy = await db
     .selectFrom('email_copies')
     .innerJoin('emails', 'emails.id', 'email_copies.email_id')
@@ -150,7 +158,7 @@ async function repeatedCopy(db: Kysely<EmailDatabase>, record: Omit<CopyRecord, 
 /** Inserts the copy row and the links, re-points orphaned pending attachments, refreshes the thread. */
 async function addCopy(
   db: Kysely<EmailDatabase>,
-  record: Omit<CopyRecord, 'emailId'>,
+  record: Omit<CopyRecord, 'emailId' | 'bcc'>,
   emailId: number,
   threadId: number,
   now: string,
@@ -170,9 +178,28 @@ async function addCopy(
     .returning('id')
     .executeTakeFirstOrThrow()
   await attachPendingSource(db, emailId, copy.id)
-  await insertLinks(db, emailId, record.links, now)
+  // Links only through the email's own participants, whichever reading of the headers found them.
+  const present = new Set(
+    (await db.selectFrom('email_participants').select('address').where('email_id', '=', emailId).execute()).map((p) => p.address),
+  )
+  await insertLinks(db, emailId, record.links.filter((l) => present.has(l.address)), now)
   await refreshThread(db, threadId, now)
   return copy.id
+}
+
+/** Adds Bcc addresses the stored email lacks (it was first stored from a recipient's copy). */
+async function addMissingBcc(db: Kysely<EmailDatabase>, emailId: number, bcc: readonly ParsedAddress[]): Promise<void> {
+  if (bcc.length === 0) return
+  const rows = await db.selectFrom('email_participants').select(['address', 'role', 'position']).where('email_id', '=', emailId).execute()
+  const known = new Set(rows.map((r) => r.address))
+  let position = Math.max(-1, ...rows.filter((r) => r.role === 'bcc').map((r) => r.position)) + 1
+  const missing = bcc.filter((a) => !known.has(a.address) && known.add(a.address))
+  for (const chunk of chunks(missing, INSERT_CHUNK)) {
+    await db
+      .insertInto('email_participants')
+      .values(chunk.map((a) => ({ email_id: emailId, role: 'bcc' as const, position: position++, address: a.address, name: a.name })))
+      .execute()
+  }
 }
 
 /** In-Reply-To and References, deduplicated, newest last, capped. */
