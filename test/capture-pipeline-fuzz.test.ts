@@ -288,7 +288,7 @@ describeEachDialect(`the capture pipeline under ${CASES} seeded mutated messages
     // Bcc is the one exception: a copy adds the Bcc addresses the email lacks (only the
     // sender's copy shows them), so the stored Bcc holds the source's Bcc and maybe more.
     const notBcc = <T extends { role: string }>(rows: T[]) => rows.filter((r) => r.role !== 'bcc')
-    const bccOf = <T extends { role: string; address: string }>(rows: T[]) => rows.filter((r) => r.role === 'bcc').map((r) => r.address)
+    const bccOf = (rows: { role: string; address: string }[]) => rows.filter((r) => r.role === 'bcc').map((r) => r.address)
     for (const email of emails) {
       const stored = await storedParticipants(s.db, email.id)
       const participants = JSON.stringify(notBcc(stored))

@@ -193,7 +193,12 @@ async function addMissingBcc(db: Kysely<EmailDatabase>, emailId: number, bcc: re
   const rows = await db.selectFrom('email_participants').select(['address', 'role', 'position']).where('email_id', '=', emailId).execute()
   const known = new Set(rows.map((r) => r.address))
   let position = Math.max(-1, ...rows.filter((r) => r.role === 'bcc').map((r) => r.position)) + 1
-  const missing = bcc.filter((a) => !known.has(a.address) && known.add(a.address))
+  const missing: ParsedAddress[] = []
+  for (const a of bcc) {
+    if (known.has(a.address)) continue
+    known.add(a.address)
+    missing.push(a)
+  }
   for (const chunk of chunks(missing, INSERT_CHUNK)) {
     await db
       .insertInto('email_participants')
