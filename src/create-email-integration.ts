@@ -12,6 +12,8 @@ import { createMailApi, type MailApi } from './mail/mail-api.js'
 import { createRouter } from './http/router.js'
 import { adminRoutes } from './http/routes/admin-routes.js'
 import { mailRoutes } from './http/routes/mail-routes.js'
+import { oauthRoutes } from './http/routes/oauth-routes.js'
+import { createOAuthConsent } from './oauth-consent.js'
 import { createBlobStore } from './capture/attachments-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
@@ -203,6 +205,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
         listUsers: options.listUsers,
       }),
       ...mailRoutes(mail),
+      ...oauthRoutes(createOAuthConsent(context, options.gmail)),
     ],
   })
 

@@ -43,7 +43,7 @@ describeEachDialect('schema', (open) => {
   })
 
   it('migrates a fresh database to exactly the tables and columns of EmailDatabase', async () => {
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states'])
     const tables = await t.db.introspection.getTables()
     const ours = tables.filter((table) => table.schema === (t.schema ?? undefined) || t.schema === null)
     const emailTables = ours.filter((table) => table.name === 'emails' || table.name.startsWith('email_'))
@@ -101,7 +101,7 @@ describeEachDialect('schema', (open) => {
       { id: 2, name: 'Beta Capital' },
     ])
     // and it can be installed again from nothing
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states'])
   })
 
   it('rejects duplicates through unique constraints, whatever the code does', async () => {

@@ -22,7 +22,8 @@ export interface EmailAccount {
 
 type AccountRow = Selectable<EmailAccountsTable>
 
-function toAccount(row: AccountRow): EmailAccount {
+/** The public form of an account row. */
+export function toAccount(row: AccountRow): EmailAccount {
   return {
     id: String(row.id),
     address: row.address,

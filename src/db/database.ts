@@ -14,6 +14,7 @@ import type { Generated } from 'kysely'
 export interface EmailDatabase {
   email_accounts: EmailAccountsTable
   email_oauth_tokens: EmailOauthTokensTable
+  email_oauth_states: EmailOauthStatesTable
   email_threads: EmailThreadsTable
   email_thread_keys: EmailThreadKeysTable
   emails: EmailsTable
@@ -80,6 +81,25 @@ export interface EmailOauthTokensTable {
   scope: string | null
   created_at: string
   updated_at: string
+}
+
+/**
+ * A consent a user started (OAuth mode): the callback's `state` names its nonce. Each row is
+ * honoured once (`used_at`) and only until `expires_at`; the PKCE verifier is stored sealed.
+ */
+export interface EmailOauthStatesTable {
+  /** The random nonce the signed `state` carries. */
+  nonce: string
+  /** The host's id of the user who started the consent; only they may finish it. */
+  user_id: string
+  /** The mailbox being connected: the user's own address, lower-case. */
+  address: string
+  /** The PKCE verifier, sealed (`v1.<keyId>....`) and bound to the nonce. */
+  code_verifier: string
+  expires_at: string
+  /** When a callback consumed the state, or `null` while it is open. */
+  used_at: string | null
+  created_at: string
 }
 
 /** A conversation as the CRM sees it: one row however many mailboxes hold it. */

@@ -55,6 +55,15 @@ export const SCHEMA_SPEC: SchemaSpec = {
     created_at: 'text',
     updated_at: 'text',
   },
+  email_oauth_states: {
+    nonce: 'text',
+    user_id: 'text',
+    address: 'text',
+    code_verifier: 'text',
+    expires_at: 'text',
+    used_at: 'text?',
+    created_at: 'text',
+  },
   email_threads: {
     id: 'integer default',
     subject: 'text',
