@@ -28,7 +28,8 @@ export function json(status: number, body: unknown, headers: Record<string, stri
  */
 export function errorResponse(error: unknown, logger: Required<Logger>): Response {
   if (isEmailIntegrationError(error)) {
-    if (error.status >= 500) logger.error('email route failed', { code: error.code, message: error.message })
+    // A disabled integration answers 503 to every request by design: nothing to log.
+    if (error.status >= 500 && error.code !== 'integration_disabled') logger.error('email route failed', { code: error.code, message: error.message })
     return json(error.status, { error: { code: error.code, message: error.message } })
   }
   logger.error('email route failed unexpectedly', { error: error instanceof Error ? error.message : 'unknown error' })
@@ -42,8 +43,7 @@ export function errorResponse(error: unknown, logger: Required<Logger>): Respons
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   const length = Number(request.headers.get('content-length') ?? '0')
   if (length > MAX_JSON_BODY_BYTES) throw new ValidationError(`body: larger than ${MAX_JSON_BODY_BYTES} bytes`)
-  const text = await request.text()
-  if (text.length > MAX_JSON_BODY_BYTES) throw new ValidationError(`body: larger than ${MAX_JSON_BODY_BYTES} bytes`)
+  const text = await readLimited(request, MAX_JSON_BODY_BYTES)
   if (text.trim() === '') return {}
   let value: unknown
   try {
@@ -55,13 +55,35 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   return value as Record<string, unknown>
 }
 
+/** Reads a body as UTF-8, refusing it as soon as it passes `limit` bytes (a chunked body has no length to check first). */
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (request.body === null) return ''
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new ValidationError(`body: larger than ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /**
  * A file name safe for a `Content-Disposition` header: the sender's name without paths,
- * quotes or control characters, plus its RFC 5987 UTF-8 form.
+ * quotes or control characters (a name of only dots, `..`, is no name), plus its RFC 5987
+ * UTF-8 form, where `'`, `(`, `)` and `*` are percent-encoded too (not attr-chars).
  */
 export function contentDisposition(filename: string): string {
   // eslint-disable-next-line no-control-regex -- control characters never belong in a header
-  const base = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200) || 'attachment'
+  const name = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200)
+  const base = /^\.*$/.test(name) ? 'attachment' : name
   const ascii = base.replace(/[^\x20-\x7e]/g, '_')
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`
+  const extended = encodeURIComponent(base).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${extended}`
 }

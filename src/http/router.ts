@@ -77,7 +77,7 @@ export function createRouter(options: RouterOptions): (request: Request) => Prom
         const params = match(route.pattern, path)
         return params === null ? [] : [{ route, params }]
       })
-      if (candidates.length === 0) throw new NotFoundError(`no route ${request.method} ${path}`)
+      if (candidates.length === 0) throw new NotFoundError(`no route ${request.method.slice(0, 10)} ${path.slice(0, 100)}`)
       const found = candidates.find((c) => c.route.method === request.method)
       if (found === undefined) {
         const allow = [...new Set(candidates.map((c) => c.route.method))].join(', ')

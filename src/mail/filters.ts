@@ -10,6 +10,15 @@ export const MAX_PAGE_LIMIT = 100
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
+/**
+ * The instants whose ISO text has a four-digit year. Bounds are compared with `sent_at` as
+ * text, and outside these years `toISOString()` writes `+010000-...` or `-000001-...`, which
+ * sort before every four-digit year: `to=9999-12-31` would match nothing. Clamped, a far
+ * bound stays a bound that every stored date lies within.
+ */
+const MIN_INSTANT_MS = Date.parse('0000-01-01T00:00:00.000Z')
+const MAX_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z')
+
 /** The sent-at bounds of a filter, as ISO instants: `from` inclusive, `to` exclusive. */
 export interface DateRange {
   readonly from: string | null
@@ -22,7 +31,8 @@ function instant(name: string, value: string, endOfDay: boolean): string {
   if (Number.isNaN(ms) || (DATE_ONLY.test(value) && new Date(ms).toISOString().slice(0, 10) !== value)) {
     throw new ValidationError(`${name}: expected a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(value.slice(0, 40))}`)
   }
-  return new Date(DATE_ONLY.test(value) && endOfDay ? ms + 86_400_000 : ms).toISOString()
+  const end = DATE_ONLY.test(value) && endOfDay ? ms + 86_400_000 : ms
+  return new Date(Math.min(Math.max(end, MIN_INSTANT_MS), MAX_INSTANT_MS)).toISOString()
 }
 
 /**
@@ -78,8 +88,10 @@ export function createCursorCodec(secretKey: Secret<Buffer> | null): CursorCodec
       const [body, tag, extra] = text.split('.')
       const invalid = new ValidationError('cursor: not a cursor this list gave out')
       if (body === undefined || tag === undefined || extra !== undefined || text.length > 200) throw invalid
-      const given = Buffer.from(tag, 'base64url')
-      const expected = mac(body)
+      // The tag's text, not its decoded bytes: base64url decoding ignores the unused low bits
+      // of the last character, so a changed tag could still decode to the right MAC.
+      const given = Buffer.from(tag)
+      const expected = Buffer.from(mac(body).toString('base64url'))
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid
       const value: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
       if (!Array.isArray(value) || typeof value[0] !== 'string' || !Number.isInteger(value[1])) throw invalid
