@@ -885,4 +885,11 @@ describeEachDialect('the HTTP router (tryHandle without a server)', (open) => {
     await schedulerIdle(http)
     expect(leaksIn(JSON.stringify(r.errors))).toEqual([])
   })
+
+  it('refuses a POST a browser marks as sent by another site, whatever the caller', async () => {
+    const crossSite = await req('POST', '/api/email/rematch', { as: 'admin', headers: { 'sec-fetch-site': 'cross-site' } })
+    expectError(crossSite, 403, 'forbidden')
+    const sameOrigin = await req('POST', '/api/email/rematch', { as: 'admin', headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(sameOrigin.status).toBe(200)
+  })
 })

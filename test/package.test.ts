@@ -80,6 +80,9 @@ describe('the packed package, installed into a separate host project', () => {
     expect(listing).toContain('package/dist/index.cjs')
     expect(listing).toContain('package/dist/index.d.ts')
     expect(listing).toContain('package/dist/index.d.cts')
+    for (const sub of ['express', 'fastify', 'node']) {
+      for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(listing).toContain(`package/dist/${sub}/${file}`)
+    }
     expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false)
   })
 
@@ -101,6 +104,37 @@ describe('the packed package, installed into a separate host project', () => {
     }
   })
 
+  it('serves the adapters from crm-email-integration/express, /fastify and /node, to ESM and CommonJS hosts', () => {
+    const probe = (load: string) => `${load}
+      const { createServer } = await import('node:http')
+      const email = { tryHandle: async (request) => new URL(request.url).pathname.startsWith('/api/email/') ? Response.json({ ours: true }) : null }
+      const handle = createNodeHandler(email)
+      const server = createServer(async (req, res) => { if (!(await handle(req, res))) res.end('host') })
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const base = 'http://127.0.0.1:' + server.address().port
+      const ours = await (await fetch(base + '/api/email/status')).json()
+      const host = await (await fetch(base + '/elsewhere')).text()
+      server.close()
+      console.log(JSON.stringify({ middleware: emailIntegrationMiddleware(email).length, plugin: typeof emailIntegrationPlugin, bridge: typeof toWebRequest + typeof sendWebResponse, ours, host }))`
+    const names = {
+      express: 'emailIntegrationMiddleware',
+      fastify: 'emailIntegrationPlugin',
+      node: '{ createNodeHandler, toWebRequest, sendWebResponse }',
+    }
+    writeFileSync(
+      join(host, 'adapters.mjs'),
+      probe(Object.entries(names).map(([sub, name]) => `import ${name.startsWith('{') ? name : `{ ${name} }`} from 'crm-email-integration/${sub}'`).join('\n')),
+    )
+    writeFileSync(
+      join(host, 'adapters.cjs'),
+      `(async () => {${probe(Object.entries(names).map(([sub, name]) => `const ${name.startsWith('{') ? name : `{ ${name} }`} = require('crm-email-integration/${sub}')`).join('\n'))}})()`,
+    )
+    for (const file of ['adapters.mjs', 'adapters.cjs']) {
+      const out = execFileSync(process.execPath, [file], { cwd: host, encoding: 'utf8' })
+      expect(JSON.parse(out.trim())).toEqual({ middleware: 2, plugin: 'function', bridge: 'functionfunction', ours: { ours: true }, host: 'host' })
+    }
+  })
+
   for (const [kind, file] of [
     ['ESM import', 'host.mjs'],
     ['CommonJS require', 'host.cjs'],
@@ -109,7 +143,7 @@ describe('the packed package, installed into a separate host project', () => {
       const out = execFileSync(process.execPath, [file, join(host, `${file}.db`)], { cwd: host, encoding: 'utf8' })
       const result = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
       expect(result).toEqual({
-        migrated: { applied: ['0001-email-tables'] },
+        migrated: { applied: ['0001-email-tables', '0002-oauth-states'] },
         accounts: ['ann@fund.example'],
         refused: { code: 'validation_failed', status: 400, isValidation: true },
         left: ['crm_investors'],

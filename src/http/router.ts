@@ -84,6 +84,12 @@ export function createRouter(options: RouterOptions): (request: Request) => Prom
         return json(405, { error: { code: 'method_not_allowed', message: `use ${allow}` } }, { allow })
       }
       if (found.route.access === 'admin' && !principal.isAdmin) throw new AuthError('forbidden', 'Admins only')
+      // Every POST changes something; a browser marks requests another site made it send
+      // (a form or a text/plain fetch needs no preflight), and those are refused whatever the
+      // cookies say. Hosts should still use SameSite cookies or check Origin in authenticate.
+      if (request.method === 'POST' && request.headers.get('sec-fetch-site') === 'cross-site') {
+        throw new AuthError('forbidden', 'Cross-site requests are refused')
+      }
       let body: Promise<Record<string, unknown>> | null = null
       return await found.route.handle({
         request,
