@@ -42,17 +42,30 @@ export function plannedKind(account: AccountRow, now: Date, staleDays: number): 
 }
 
 /**
- * Syncs one account: takes its lease (throws `ConflictError` when another process holds it),
- * retries failed messages, then runs the backfill, the catch-up or the incremental sync its
+ * Syncs one account: takes its lease (throws `ConflictError` while another run holds it, in
+ * another process or in this one), retries failed messages, then runs the backfill, the catch-up or the incremental sync its
  * state calls for, and records the run. Errors of the account end up in the report and on the
  * account (`needs_attention` when Google refuses its credentials); they are not thrown.
  */
-export async function runAccount(deps: RunDependencies, account: AccountRow, options: RunAccountOptions = {}): Promise<SyncReport> {
+export async function runAccount(deps: RunDependencies, listed: AccountRow, options: RunAccountOptions = {}): Promise<SyncReport> {
   const { context, owner } = deps
-  if (!(await acquireLease(context.db, account.id, owner, context.clock.now()))) {
-    throw new ConflictError(`account ${account.address} is being synced by another process`)
+  if (!(await acquireLease(context.db, listed.id, owner, context.clock.now()))) {
+    throw new ConflictError(`account ${listed.address} is being synced by another process`)
   }
+  try {
+    // `listed` may be old: runAll lists every account before it reaches the last one, and another
+    // process may have synced it meanwhile. Holding the lease, read where its sync stands now.
+    const account = await context.db.selectFrom('email_accounts').selectAll().where('id', '=', listed.id).executeTakeFirstOrThrow()
+    return await runLeased(deps, account, options)
+  } finally {
+    await releaseLease(context.db, listed.id, owner)
+  }
+}
+
+async function runLeased(deps: RunDependencies, account: AccountRow, options: RunAccountOptions): Promise<SyncReport> {
+  const { context, owner } = deps
   const startedAt = nowIso(context)
+  await closeAbandonedRuns(context, account.id, startedAt)
   const kind = plannedKind(account, context.clock.now(), context.config.historyStaleDays)
   const run = await context.db
     .insertInto('email_sync_runs')
@@ -79,13 +92,24 @@ export async function runAccount(deps: RunDependencies, account: AccountRow, opt
   try {
     finished = await sync(state)
   } catch (caught) {
-    error = caught
+    // The caller's signal cut a page short: its work is dropped uncommitted, so this is a stop like any other, not a failure.
+    if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
   }
-  try {
-    return await finish(state, startedAt, finished, error)
-  } finally {
-    await releaseLease(context.db, account.id, owner)
-  }
+  return finish(state, startedAt, finished, error)
+}
+
+/**
+ * Closes the account's runs that a process left `running` when it died (killed, out of memory,
+ * its host rebooted). Holding the lease proves that nobody is running them any more: without
+ * this they would show as running forever.
+ */
+async function closeAbandonedRuns(context: IntegrationContext, accountId: number, now: string): Promise<void> {
+  await context.db
+    .updateTable('email_sync_runs')
+    .set({ status: 'aborted', error: 'stopped before it finished: the process running it died or lost its lease', finished_at: now })
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'running')
+    .execute()
 }
 
 async function sync(state: RunState): Promise<boolean> {

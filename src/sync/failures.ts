@@ -11,18 +11,27 @@ export const MAX_RETRIES_PER_RUN = 200
 /** Failure reasons are stored for operators; a cap keeps a huge error text out of the table. */
 const MAX_REASON_LENGTH = 500
 
+/** What recording a page's failures did. */
+export interface RecordedFailures {
+  /** Messages parked by this failure (their third). */
+  readonly newlyParked: number
+  /** Messages that were parked already: a retry failed again, which no longer counts against the run. */
+  readonly alreadyParked: number
+}
+
 /**
  * Records failed messages inside the page's transaction: the attempt count goes up, and the
  * third failure parks the message. The cursor moves on regardless: a failure is retried from
- * this table, never by holding the cursor back. Returns how many were newly parked.
+ * this table, never by holding the cursor back.
  */
 export async function recordFailures(
   db: Kysely<EmailDatabase>,
   accountId: number,
   failures: readonly CaptureFailure[],
   now: string,
-): Promise<number> {
+): Promise<RecordedFailures> {
   let parked = 0
+  let alreadyParked = 0
   for (const f of failures) {
     const reason = f.reason.slice(0, MAX_REASON_LENGTH)
     const row = await db
@@ -33,7 +42,8 @@ export async function recordFailures(
       .executeTakeFirst()
     const attempts = (row?.attempts ?? 0) + 1
     const parkedAt = row?.parked_at ?? (attempts >= PARK_AFTER_ATTEMPTS ? now : null)
-    if ((row?.parked_at ?? null) === null && parkedAt !== null) parked += 1
+    if ((row?.parked_at ?? null) !== null) alreadyParked += 1
+    else if (parkedAt !== null) parked += 1
     if (row === undefined) {
       await db
         .insertInto('email_sync_failures')
@@ -47,7 +57,7 @@ export async function recordFailures(
         .execute()
     }
   }
-  return parked
+  return { newlyParked: parked, alreadyParked }
 }
 
 /** Forgets failures of messages that have now been captured or skipped for good. */

@@ -39,9 +39,12 @@ function changesOf(records: readonly GmailHistoryRecord[]): HistoryChanges {
     }
     for (const change of [...(record.labelsAdded ?? []), ...(record.labelsRemoved ?? [])]) {
       const { message } = change
-      if (message.labelIds !== undefined) labels.set(message.id, message.labelIds)
+      const removal = record.labelsRemoved?.includes(change) === true
+      // Gmail leaves out an empty list: after a removal (archiving an inbox-only message) no label may be left.
+      const current = message.labelIds ?? (removal ? [] : undefined)
+      if (current !== undefined) labels.set(message.id, current)
       // A message leaving trash or spam may never have been captured: let the pipeline decide.
-      const left = record.labelsRemoved?.includes(change) === true && change.labelIds.some((l) => GONE_LABELS.has(l))
+      const left = removal && change.labelIds.some((l) => GONE_LABELS.has(l))
       if (left && !deleted.has(message.id)) added.set(message.id, message)
     }
   }

@@ -8,9 +8,10 @@ import type { EmailDatabase } from '../db/database.js'
 export const LEASE_TTL_MS = 2 * 60_000
 
 /**
- * Takes the sync lease of an account for `owner` if nobody holds it, its holder's lease has
- * expired, or `owner` already holds it. One conditional UPDATE decides, so two processes on
- * the same database can never both win, on SQLite or PostgreSQL.
+ * Takes the sync lease of an account for `owner` if nobody holds it or its holder's lease has
+ * expired. One conditional UPDATE decides, so two processes on the same database can never both
+ * win, on SQLite or PostgreSQL. Not re-entrant: while `owner` holds it (a run of this process
+ * is under way), a second run of the same account in the same process is refused as well.
  */
 export async function acquireLease(db: Kysely<EmailDatabase>, accountId: number, owner: string, now: Date): Promise<boolean> {
   const result = await db
@@ -18,7 +19,7 @@ export async function acquireLease(db: Kysely<EmailDatabase>, accountId: number,
     .set({ lease_owner: owner, lease_expires_at: new Date(now.getTime() + LEASE_TTL_MS).toISOString() })
     .where('id', '=', accountId)
     .where((eb) =>
-      eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now.toISOString())]),
+      eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now.toISOString())]),
     )
     .executeTakeFirst()
   return result.numUpdatedRows > 0n

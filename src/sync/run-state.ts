@@ -68,7 +68,7 @@ export async function capturePage(
     if (leased === undefined) throw new ConflictError(`lost the sync lease of ${account.address} to another process`)
     const committed = await pipeline.commit(trx, page, now)
     const failures = [...page.failed, ...committed.failed]
-    await recordFailures(trx, account.id, failures, now)
+    const recorded = await recordFailures(trx, account.id, failures, now)
     const failedIds = new Set(failures.map((f) => f.gmailId))
     const settled = [...page.records, ...page.copies, ...page.skipped].map((m) => m.gmailId).filter((id) => !failedIds.has(id))
     await clearFailures(trx, account.id, settled)
@@ -77,7 +77,8 @@ export async function capturePage(
     state.counts.fetched += page.fetched
     state.counts.captured += committed.captured
     state.counts.skipped += page.skipped.length
-    state.counts.failed += failures.length
+    // A parked message failing its retry again is already accounted for in the failures table.
+    state.counts.failed += failures.length - recorded.alreadyParked
     await trx
       .updateTable('email_sync_runs')
       .set({ ...state.counts, units_spent: state.client.unitsSpent, kind: state.kind })

@@ -16,8 +16,9 @@ export interface SyncApi {
   /**
    * Syncs one account now: the first time a backfill of `CRM_GMAIL_BACKFILL_DAYS`, then
    * incremental syncs from Gmail's history (a catch-up scan when history expired or the cursor
-   * is older than `CRM_GMAIL_HISTORY_STALE_DAYS`). Throws `ConflictError` when another process
-   * is syncing the account, `NotFoundError` for an address that is not enrolled.
+   * is older than `CRM_GMAIL_HISTORY_STALE_DAYS`). Throws `ConflictError` while the account is
+   * being synced (by another process, or by another call in this one), `NotFoundError` for an
+   * address that is not enrolled.
    *
    * @example
    * ```ts

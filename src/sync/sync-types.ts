@@ -15,7 +15,7 @@ export interface SyncReport {
   readonly captured: number
   /** Messages not captured: not CRM mail, spam, trash, drafts, blocklisted, already stored, gone. */
   readonly skipped: number
-  /** Messages that failed this run (recorded, retried later; parked after three failures). */
+  /** Messages that failed this run (recorded, retried later; parked after three failures, after which a failed retry is not counted). */
   readonly failed: number
   /** Gmail quota units this run spent. */
   readonly unitsSpent: number
