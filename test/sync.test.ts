@@ -69,6 +69,27 @@ describeEachDialect('sync', (open) => {
     expect(await w.email.sync.run({ account: ANN })).toMatchObject({ kind: 'incremental', captured: 1 })
   })
 
+  it('catches up a stale cursor without losing the deletions and label changes of the gap', async () => {
+    const kept = w.emu.addMessage(ANN, mail({ from: 'dana@acme.vc', to: [ANN] }).raw)
+    const trashed = w.emu.addMessage(ANN, mail({ from: 'dana@acme.vc', to: [ANN] }).raw)
+    await w.email.sync.run({ account: ANN })
+    w.emu.modifyLabels(ANN, trashed.id, ['TRASH'], ['INBOX'])
+    w.emu.modifyLabels(ANN, kept.id, ['STARRED'], [])
+    const fresh = mail({ from: 'x@globex.example', to: [ANN], date: new Date() })
+    w.emu.addMessage(ANN, fresh.raw)
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString()
+    await db.updateTable('email_accounts').set({ history_checked_at: monthAgo }).where('address', '=', ANN).execute()
+
+    expect(await w.email.sync.run({ account: ANN })).toMatchObject({ kind: 'catchup', status: 'ok', captured: 1 })
+    const copies = await db.selectFrom('email_copies').select(['gmail_id', 'deleted_at', 'label_ids']).execute()
+    expect(copies.find((c) => c.gmail_id === trashed.id)?.deleted_at).not.toBeNull()
+    expect(JSON.parse(copies.find((c) => c.gmail_id === kept.id)?.label_ids ?? '[]')).toContain('STARRED')
+    expect((await db.selectFrom('emails').select('message_id').execute()).map((r) => r.message_id)).toContain(fresh.messageId)
+    const account = await db.selectFrom('email_accounts').select(['history_id', 'history_checked_at']).where('address', '=', ANN).executeTakeFirstOrThrow()
+    expect(account.history_id).toBe(w.emu.historyId(ANN))
+    expect(account.history_checked_at).not.toBe(monthAgo)
+  })
+
   it('syncs the whole team at once, each account once', async () => {
     for (const member of TEAM) w.emu.addMessage(member, mail({ from: 'dana@acme.vc', to: [member] }).raw)
     const reports = await w.email.sync.runAll()

@@ -85,6 +85,7 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
     account,
     kind,
     estimate: null,
+    scanHistoryId: null,
   }
 
   let error: unknown = null
@@ -119,7 +120,10 @@ async function sync(state: RunState): Promise<boolean> {
 
   const now = context.clock.now()
   if (state.kind === 'backfill') return runScan(state, 'backfill', backfillQuery(now, context.config.backfillDays))
-  if (state.kind === 'catchup') return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
+  if (state.kind === 'catchup') {
+    const query = catchupQuery(state.account.last_success_at, now, context.config.backfillDays)
+    return (await runScan(state, 'catchup', query, { keepCursor: true })) && replayHistory(state)
+  }
   try {
     return await runIncremental(state)
   } catch (error) {
@@ -128,6 +132,23 @@ async function sync(state: RunState): Promise<boolean> {
     context.logger.warn('email history expired; catching up', { account: state.account.address })
     state.kind = 'catchup'
     return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
+  }
+}
+
+/**
+ * After a catch-up for a stale cursor: the scan brought the gap's new mail; history, when Gmail
+ * still has it, also brings the gap's deletions and label changes (the new mail it lists again
+ * is already stored and costs nothing). When history has expired, the cursor moves to where
+ * the scan started.
+ */
+async function replayHistory(state: RunState): Promise<boolean> {
+  if (state.account.history_id === null || state.scanHistoryId === null) return true
+  try {
+    return await runIncremental(state)
+  } catch (error) {
+    if (!(error instanceof UpstreamError && error.upstreamStatus === 404)) throw error
+    await capturePage(state, [], { history_id: state.scanHistoryId })
+    return true
   }
 }
 

@@ -37,6 +37,8 @@ export interface RunState {
   kind: SyncKind
   /** Gmail's estimate of the messages a scan will list, for the ETA. */
   estimate: number | null
+  /** The historyId a finished scan of this run started from, or `null`. */
+  scanHistoryId: string | null
 }
 
 /**

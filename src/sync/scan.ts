@@ -28,7 +28,12 @@ export function catchupQuery(since: string | null, now: Date, backfillDays: numb
  * Each page commits with the next page token, so a scan resumes where a crash stopped it.
  * Returns `false` when stopped by the signal before the end.
  */
-export async function runScan(state: RunState, kind: 'backfill' | 'catchup', query: string): Promise<boolean> {
+export async function runScan(
+  state: RunState,
+  kind: 'backfill' | 'catchup',
+  query: string,
+  options: { readonly keepCursor?: boolean } = {},
+): Promise<boolean> {
   const { context, client } = state
   if (state.account.scan_kind === null) {
     const profile = await client.getProfile(state.signal ? { signal: state.signal } : {})
@@ -62,6 +67,9 @@ export async function runScan(state: RunState, kind: 'backfill' | 'catchup', que
     if (state.estimate === null && page.resultSizeEstimate !== undefined) state.estimate = page.resultSizeEstimate
     const next = page.nextPageToken ?? null
     const scanHistoryId = state.account.scan_history_id
+    // A catch-up for a stale (not expired) cursor keeps it, so that history can still bring the
+    // gap's deletions and label changes, which a scan cannot see; see the engine.
+    const keep = options.keepCursor === true && state.account.history_id !== null
     const cursor =
       next !== null
         ? { scan_page_token: next }
@@ -72,10 +80,13 @@ export async function runScan(state: RunState, kind: 'backfill' | 'catchup', que
             scan_history_id: null,
             scan_started_at: null,
             history_checked_at: nowIso(context),
-            ...(scanHistoryId !== null && historyAfter(scanHistoryId, state.account.history_id) ? { history_id: scanHistoryId } : {}),
+            ...(!keep && scanHistoryId !== null && historyAfter(scanHistoryId, state.account.history_id) ? { history_id: scanHistoryId } : {}),
             ...(state.kind === 'backfill' ? { backfill_completed_at: nowIso(context) } : {}),
           }
     await capturePage(state, page.messages ?? [], cursor)
-    if (next === null) return true
+    if (next === null) {
+      state.scanHistoryId = scanHistoryId
+      return true
+    }
   }
 }
