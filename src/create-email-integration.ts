@@ -14,6 +14,11 @@ import { adminRoutes } from './http/routes/admin-routes.js'
 import { mailRoutes } from './http/routes/mail-routes.js'
 import { oauthRoutes } from './http/routes/oauth-routes.js'
 import { createOAuthConsent } from './oauth-consent.js'
+import { createDigestApi, type DigestApi } from './digest/digest-api.js'
+import { createDigestTimer } from './digest/digest-timer.js'
+import type { Digest } from './digest/digest-types.js'
+import type { Summarizer } from './digest/summarizer.js'
+import { digestRoutes } from './http/routes/digest-routes.js'
 import { createBlobStore } from './capture/attachments-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
@@ -48,6 +53,10 @@ export interface EmailIntegrationOptions<DB> {
    * those in the workspace domains are enrolled.
    */
   readonly listUsers?: () => Promise<readonly string[]>
+  /** Summarises digest groups; overrides `CRM_GMAIL_SUMMARIZER_URL`. Failures fall back to extractive summaries. */
+  readonly summarizer?: Summarizer
+  /** Delivers a digest (mail it, post it to chat); without it `digest.send` is refused and no daily digest goes out. */
+  readonly deliverDigest?: (digest: Digest) => Promise<void>
 }
 
 /** One mounted integration: the object a host keeps for its lifetime. */
@@ -105,6 +114,18 @@ export interface EmailIntegration {
    * ```
    */
   tryHandle(request: Request): Promise<Response | null>
+  /**
+   * The digest: `preview(window)` and `send(window)` over `{ hours }` or `{ since }` (neither
+   * moves the daily cursor), and `runScheduled()`, which the scheduler calls every few minutes
+   * and which sends each day's digest once, after `CRM_GMAIL_DIGEST_HOUR`, even with several
+   * processes.
+   *
+   * @example
+   * ```ts
+   * const digest = await email.digest.preview({ hours: 24 })
+   * ```
+   */
+  readonly digest: DigestApi
   /**
    * The background sync: `start()` it in a long-running host (it never starts while the
    * integration is disabled); `runNow()` and `state()` serve the sync and status routes.
@@ -181,6 +202,8 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const sync = createSyncApi(context, access, processOwner())
   const blobs = createBlobStore(config.attachmentsDir)
   const mail = createMailApi(context, blobs)
+  const digest = createDigestApi(context, { summarizer: options.summarizer, deliverDigest: options.deliverDigest })
+  const digestTimer = createDigestTimer({ runScheduled: () => digest.runScheduled(), logger: context.logger })
   const scheduler = createScheduler({
     runAll: sync.runAll,
     run: sync.run,
@@ -206,7 +229,24 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       }),
       ...mailRoutes(mail),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
+      ...digestRoutes(digest),
     ],
+  })
+
+  // The scheduler also checks for the daily digest, when the host can deliver one.
+  const withDigest: Scheduler = Object.freeze({
+    start() {
+      scheduler.start()
+      if (config.enabled && options.deliverDigest !== undefined) digestTimer.start()
+    },
+    runNow: (account?: string) => scheduler.runNow(account),
+    state: () => scheduler.state(),
+    stop: async () => {
+      await Promise.all([scheduler.stop(), digestTimer.stop()])
+    },
+    close: async () => {
+      await Promise.all([scheduler.close(), digestTimer.stop()])
+    },
   })
 
   return Object.freeze({
@@ -220,11 +260,12 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     identities: open(mail.identities),
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),
     attachments: Object.freeze({ open: open(mail.attachments.open) }),
-    scheduler,
+    scheduler: withDigest,
     tryHandle: open(tryHandle),
+    digest: Object.freeze({ preview: open(digest.preview), send: open(digest.send), runScheduled: open(digest.runScheduled) }),
     close: () => {
       closed = true
-      return scheduler.close()
+      return withDigest.close()
     },
   })
 }

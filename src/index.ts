@@ -7,6 +7,10 @@ export type { SyncApi } from './sync/sync-api.js'
 export type { RunNowResult, Scheduler, SchedulerState } from './scheduler.js'
 export type { RematchOptions, RematchResult } from './capture/rematch.js'
 export type { AttachmentFile, MailApi } from './mail/mail-api.js'
+export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './digest/digest-api.js'
+export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/digest-types.js'
+export type { Summarizer, SummaryInput, SummaryThread } from './digest/summarizer.js'
+export type { DigestWindowInput } from './digest/digest-window.js'
 export type {
   Address,
   AttachmentSummary,
