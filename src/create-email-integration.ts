@@ -19,6 +19,8 @@ import { createDigestTimer } from './digest/digest-timer.js'
 import type { Digest } from './digest/digest-types.js'
 import type { Summarizer } from './digest/summarizer.js'
 import { digestRoutes } from './http/routes/digest-routes.js'
+import { searchRoutes } from './http/routes/search-routes.js'
+import { createSearchApi, type SearchApi } from './search/search-api.js'
 import { createBlobStore } from './capture/attachments-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
@@ -127,6 +129,18 @@ export interface EmailIntegration {
    */
   readonly digest: DigestApi
   /**
+   * Searches the content of stored mail (subject, participants, body), best match first,
+   * filtered like the thread list; hidden mail is never found. SQLite FTS5 or PostgreSQL
+   * full-text search by default; hybrid (vectors fused with keywords) when configured, which
+   * answers `backend_unavailable` (503) while its services are down.
+   *
+   * @example
+   * ```ts
+   * const { items } = await email.search('term sheet', { identity: 'fund:7', limit: 10 })
+   * ```
+   */
+  readonly search: SearchApi['search']
+  /**
    * The background sync: `start()` it in a long-running host (it never starts while the
    * integration is disabled); `runNow()` and `state()` serve the sync and status routes.
    */
@@ -202,6 +216,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const sync = createSyncApi(context, access, processOwner())
   const blobs = createBlobStore(config.attachmentsDir)
   const mail = createMailApi(context, blobs)
+  const searchApi = createSearchApi(context)
   const digest = createDigestApi(context, { summarizer: options.summarizer, deliverDigest: options.deliverDigest })
   const digestTimer = createDigestTimer({ runScheduled: () => digest.runScheduled(), logger: context.logger })
   const scheduler = createScheduler({
@@ -230,6 +245,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       ...mailRoutes(mail),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
       ...digestRoutes(digest),
+      ...searchRoutes(searchApi),
     ],
   })
 
@@ -262,6 +278,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     attachments: Object.freeze({ open: open(mail.attachments.open) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
+    search: open(searchApi.search),
     digest: Object.freeze({ preview: open(digest.preview), send: open(digest.send), runScheduled: open(digest.runScheduled) }),
     close: () => {
       closed = true

@@ -98,4 +98,14 @@ describeEachDialect('reading stored mail', (open) => {
     await expect(w.email.threads.get('999999')).rejects.toBeInstanceOf(NotFoundError)
     await expect(w.email.threads.get('abc')).rejects.toBeInstanceOf(ValidationError)
   })
+
+  it('searches content through the integration, right after the sync, never finding hidden mail', async () => {
+    const found = await w.email.search('wire capital')
+    expect(found.items[0]?.email.subject).toBe('Capital call')
+    expect(found.items[0]?.highlight).toContain('«')
+    expect(['fts5', 'postgres']).toContain(found.backend)
+    await w.email.emails.hide(found.items[0]?.email.id ?? '', ANN)
+    expect((await w.email.search('wire capital')).items).toEqual([])
+    await expect(w.email.search('   ')).rejects.toBeInstanceOf(ValidationError)
+  })
 })

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createEmailIntegration, type EmailDatabase, type EmailIntegration } from '../src/index.js'
 import { createHostTable, describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { SCHEMA_SPEC } from './helpers/schema-spec.js'
+import { SEARCH_INDEX_TABLE } from '../src/db/search-index.js'
 
 const config = { workspaceDomains: ['fund.example'] }
 
@@ -20,6 +21,17 @@ async function schemaSnapshot(t: TestDatabase): Promise<string[]> {
     select 'index ' || indexname || ': ' || indexdef from pg_indexes where schemaname = ${t.schema}
     order by 1`.execute(t.db)
   return rows.map((r) => r.line)
+}
+
+/**
+ * The search index is not part of `EmailDatabase`: its shape is the dialect's own (an FTS5
+ * virtual table and the shadow tables FTS5 makes for it on SQLite; a tsvector table on
+ * PostgreSQL). SQLite names virtual and shadow tables as such in `pragma table_list`.
+ */
+async function searchIndexTables(t: TestDatabase): Promise<Set<string>> {
+  if (t.dialect === 'postgres') return new Set([SEARCH_INDEX_TABLE])
+  const { rows } = await sql<{ name: string; type: string }>`select name, type from pragma_table_list`.execute(t.db)
+  return new Set(rows.filter((r) => r.type === 'virtual' || r.type === 'shadow').map((r) => r.name))
 }
 
 function normalizeType(dialect: TestDatabase['dialect'], dataType: string): string {
@@ -43,11 +55,13 @@ describeEachDialect('schema', (open) => {
   })
 
   it('migrates a fresh database to exactly the tables and columns of EmailDatabase', async () => {
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search'])
     const tables = await t.db.introspection.getTables()
     const ours = tables.filter((table) => table.schema === (t.schema ?? undefined) || t.schema === null)
     const emailTables = ours.filter((table) => table.name === 'emails' || table.name.startsWith('email_'))
-    const bookkeeping = ['email_migrations', 'email_migrations_lock']
+    const index = await searchIndexTables(t)
+    expect(index).toContain(SEARCH_INDEX_TABLE)
+    const bookkeeping = ['email_migrations', 'email_migrations_lock', ...index]
     expect(emailTables.map((table) => table.name).filter((n) => !bookkeeping.includes(n)).sort()).toEqual(
       Object.keys(SCHEMA_SPEC).sort(),
     )
@@ -71,6 +85,14 @@ describeEachDialect('schema', (open) => {
         }),
       )
       expect(actual, tableName).toEqual(columns)
+    }
+    const snapshot = await schemaSnapshot(t)
+    if (t.dialect === 'sqlite') {
+      expect(snapshot.find((line) => line.startsWith(`table ${SEARCH_INDEX_TABLE}:`))).toMatch(/create virtual table email_fts using fts5\(subject, participants, body/i)
+    } else {
+      expect(snapshot).toContain(`table ${SEARCH_INDEX_TABLE}.document tsvector NO `)
+      expect(snapshot).toContain(`table ${SEARCH_INDEX_TABLE}.email_id integer NO `)
+      expect(snapshot.some((line) => line.startsWith('index email_fts_document_idx:') && line.includes(' USING gin (document)'))).toBe(true)
     }
   })
 
@@ -101,7 +123,7 @@ describeEachDialect('schema', (open) => {
       { id: 2, name: 'Beta Capital' },
     ])
     // and it can be installed again from nothing
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search'])
   })
 
   it('rejects duplicates through unique constraints, whatever the code does', async () => {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { AttachmentStatus, EmailDatabase, IdentityType, ParticipantRole } from '../db/database.js'
+import { indexEmails } from '../db/search-index.js'
 import type { ParsedAddress, ParsedEmail } from './parsed-email.js'
 import { refreshThread, resolveThread } from './store-threads.js'
 
@@ -253,6 +254,8 @@ async function insertEmail(
   }
   const references = parentIds.map((ref, position) => ({ email_id: row.id, ref_message_id: ref, position }))
   if (references.length > 0) await db.insertInto('email_references').values(references).execute()
+  // In the capture's transaction: an email is searchable exactly when it is stored.
+  await indexEmails(db, [row.id])
   return row.id
 }
 

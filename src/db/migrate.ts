@@ -2,6 +2,7 @@ import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type Migrati
 import { detectDialect } from './dialect.js'
 import * as m0001 from '../../migrations/0001-email-tables.js'
 import * as m0002 from '../../migrations/0002-oauth-states.js'
+import * as m0003 from '../../migrations/0003-search.js'
 import { EmailIntegrationError } from '../errors.js'
 
 /**
@@ -19,6 +20,7 @@ export const MIGRATION_LOCK_TABLE = 'email_migrations_lock'
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-email-tables': m0001,
   '0002-oauth-states': m0002,
+  '0003-search': m0003,
 }
 
 const provider: MigrationProvider = {

@@ -2,6 +2,7 @@ import type { ReadStream } from 'node:fs'
 import { refreshThread } from '../capture/store-threads.js'
 import type { BlobStore } from '../capture/attachments-store.js'
 import type { IntegrationContext } from '../context.js'
+import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { emailSummaries } from './emails.js'
@@ -120,6 +121,9 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore): Ma
         .executeTakeFirst()
       if (row === undefined) throw new NotFoundError(`email ${id} not found`)
       await refreshThread(trx, row.thread_id, now)
+      // The search index holds visible mail only, changed in the same transaction.
+      if (hidden === null) await indexEmails(trx, [id])
+      else await unindexEmails(trx, [id])
     })
   }
 

@@ -1,12 +1,21 @@
 import { Readable } from 'node:stream'
 import type { MailApi } from '../../mail/mail-api.js'
+import type { MailFilter } from '../../mail/mail-types.js'
 import { ValidationError } from '../../errors.js'
 import { pageLimit } from '../../mail/filters.js'
 import { contentDisposition, json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
-/** The thread filter of a request; `investor_id` is the older name of `identity`. */
-function filterOf(url: URL) {
+/**
+ * The mail filter of a request (threads, facet, search); `investor_id` is the older name of
+ * `identity`.
+ *
+ * @example
+ * ```ts
+ * const filter = filterOf(new URL('http://crm.local/api/email/threads?investor_id=7'))
+ * ```
+ */
+export function filterOf(url: URL): MailFilter {
   const identity = queryParam(url, 'identity')
   const investor = queryParam(url, 'investor_id')
   if (identity !== undefined && investor !== undefined && identity !== investor) {

@@ -1,0 +1,30 @@
+import type { SearchApi } from '../../search/search-api.js'
+import { ValidationError } from '../../errors.js'
+import { json } from '../respond.js'
+import { queryParam, type Route } from '../router.js'
+import { filterOf } from './mail-routes.js'
+
+/**
+ * The content search route: `GET /api/email/search?q=&identity=&investor_id=&from=&to=&limit=`
+ * answers `{ items: { email, score, highlight }[], backend }`; a missing or empty `q` is 400,
+ * a configured backend that is down is 503 `backend_unavailable`.
+ *
+ * @example
+ * ```ts
+ * const routes = [...mailRoutes(mail), ...searchRoutes(searchApi)]
+ * ```
+ */
+export function searchRoutes(api: SearchApi): Route[] {
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/email/search',
+      access: 'user',
+      handle: async ({ url }) => {
+        const q = queryParam(url, 'q')
+        if (q === undefined) throw new ValidationError('q: required (a word to search for)')
+        return json(200, await api.search(q, { ...filterOf(url), limit: queryParam(url, 'limit') }))
+      },
+    },
+  ]
+}
