@@ -14,6 +14,7 @@ import {
 } from './helpers/capture-setup.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { loadMailFixture, mailFixtureNames } from './helpers/fixtures.js'
+import { coreMutations, int, pick, seededRandom as random, type Mutation } from './helpers/mail-mutations.js'
 
 /*
  * A seeded mutation test of the whole pipeline: corpus messages are truncated, have bytes
@@ -28,25 +29,6 @@ const CASES = 1000
 /** Share of the cases that a second mailbox also holds, so copies are recognised from headers. */
 const SHARED = 0.3
 
-type Rng = () => number
-
-/** mulberry32: small, fast, and the same sequence on every run. */
-function random(seed: number): Rng {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const int = (rng: Rng, max: number): number => Math.floor(rng() * max)
-const pick = <T>(rng: Rng, list: readonly T[]): T => list[int(rng, list.length)] as T
-
-const JUNK = ['=?UTF-8?B?', '=?x?Q?=FF=?=', '<', '>', '"', '\0', '\r', '\n\n', '--', ':', ';', '(', ',', '@', 'boundary=', '\u00ff\u00fe', '=\r\n', '\t']
-
 /** The end of the header block, or the whole text when there is none. */
 const headerEnd = (t: string): number => {
   const at = t.search(/\r?\n\r?\n/)
@@ -54,46 +36,8 @@ const headerEnd = (t: string): number => {
 }
 
 /** Each takes and returns the message as latin1 text (one char per byte). */
-const MUTATIONS: readonly ((rng: Rng, t: string) => string)[] = [
-  // truncate anywhere
-  (rng, t) => t.slice(0, int(rng, t.length + 1)),
-  // flip bytes
-  (rng, t) => {
-    const chars = t.split('')
-    for (let i = 0, n = 1 + int(rng, 8); i < n && chars.length > 0; i++) chars[int(rng, chars.length)] = String.fromCharCode(int(rng, 256))
-    return chars.join('')
-  },
-  // duplicate a header line
-  (rng, t) => {
-    const lines = t.split('\n')
-    const at = int(rng, Math.min(lines.length, 20))
-    lines.splice(at, 0, lines[at] ?? '')
-    return lines.join('\n')
-  },
-  // delete header lines
-  (rng, t) => {
-    const lines = t.split('\n')
-    lines.splice(int(rng, Math.min(lines.length, 20)), 1 + int(rng, 3))
-    return lines.join('\n')
-  },
-  // break a boundary
-  (rng, t) => {
-    const boundaries = [...t.matchAll(/boundary="?([^";\r\n]+)/g)].map((m) => m[1] ?? '')
-    if (boundaries.length === 0) return t
-    const boundary = pick(rng, boundaries)
-    const how = int(rng, 4)
-    if (how === 0) return t.split(`--${boundary}--`).join('')
-    if (how === 1) return t.replace(`--${boundary}`, `--${boundary.slice(0, -1)}`)
-    if (how === 2) return t.split(`--${boundary}`).join(`--${boundary}--`)
-    return t.replace(`boundary="${boundary}"`, 'boundary=""')
-  },
-  // insert junk
-  (rng, t) => {
-    const at = int(rng, t.length + 1)
-    return t.slice(0, at) + pick(rng, JUNK).repeat(1 + int(rng, 50)) + t.slice(at)
-  },
-  // line endings
-  (rng, t) => (int(rng, 2) === 0 ? t.replace(/\r\n/g, '\n') : t.replace(/\r?\n/g, '\r\n')),
+const MUTATIONS: readonly Mutation[] = [
+  ...coreMutations(20),
   // a huge header line
   (rng, t) => {
     const at = headerEnd(t)

@@ -6,6 +6,7 @@ import { parseFullMessage, parseMetadataHeaders } from '../src/capture/parse-ful
 import { MAX_REASON_LENGTH, SNIPPET_LENGTH } from '../src/capture/parse-limits.js'
 import { parseRawMessage } from '../src/capture/parse-raw.js'
 import { htmlHazards, loadMailFixture, mailFixtureNames, rawToFullMessage } from './helpers/fixtures.js'
+import { coreMutations, int, pick, seededRandom as random, type Mutation, type Rng } from './helpers/mail-mutations.js'
 
 /*
  * A seeded mutation fuzzer (fast-check is not a dependency): every fixture is truncated, has
@@ -17,60 +18,11 @@ const SEED = 0x5eed_2003
 const RAW_CASES = 1500
 const FULL_CASES = 600
 
-/** mulberry32: small, fast, and the same sequence on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-type Rng = () => number
-const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T
-const int = (rng: Rng, max: number): number => Math.floor(rng() * max)
-
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1')
 const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'))
 
-const JUNK = ['=?UTF-8?B?', '=?x?Q?=FF=?=', '<', '>', '"', '\0', '\r', '\n\n', '--', ':', ';', '(', 'boundary=', '\u00ff\u00fe', '=\r\n', '\t']
-
-const MUTATIONS: ((rng: Rng, text: string) => string)[] = [
-  (rng, t) => t.slice(0, int(rng, t.length + 1)),
-  (rng, t) => {
-    const chars = t.split('')
-    for (let i = 0, n = 1 + int(rng, 8); i < n && chars.length > 0; i++) chars[int(rng, chars.length)] = String.fromCharCode(int(rng, 256))
-    return chars.join('')
-  },
-  (rng, t) => {
-    const lines = t.split('\n')
-    const at = int(rng, Math.min(lines.length, 30))
-    lines.splice(at, 0, lines[at] ?? '')
-    return lines.join('\n')
-  },
-  (rng, t) => {
-    const lines = t.split('\n')
-    lines.splice(int(rng, Math.min(lines.length, 30)), 1 + int(rng, 3))
-    return lines.join('\n')
-  },
-  (rng, t) => {
-    const boundaries = [...t.matchAll(/boundary="?([^";\r\n]+)/g)].map((m) => m[1] ?? '')
-    if (boundaries.length === 0) return t
-    const boundary = pick(rng, boundaries)
-    const how = int(rng, 4)
-    if (how === 0) return t.split(`--${boundary}--`).join('')
-    if (how === 1) return t.replace(`--${boundary}`, `--${boundary.slice(0, -1)}`)
-    if (how === 2) return t.split(`--${boundary}`).join(`--${boundary}--`)
-    return t.replace(`boundary="${boundary}"`, 'boundary=""')
-  },
-  (rng, t) => {
-    const at = int(rng, t.length + 1)
-    return t.slice(0, at) + pick(rng, JUNK).repeat(1 + int(rng, 50)) + t.slice(at)
-  },
-  (rng, t) => (int(rng, 2) === 0 ? t.replace(/\r\n/g, '\n') : t.replace(/\r?\n/g, '\r\n')),
+const MUTATIONS: Mutation[] = [
+  ...coreMutations(30),
   (rng, t) => {
     const at = int(rng, t.length + 1)
     return t.slice(0, at) + t.slice(int(rng, t.length), int(rng, t.length)) + t.slice(at)

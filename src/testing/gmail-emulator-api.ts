@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { QuotaCosts } from '../config.js'
 import type { AccessGrant } from './gmail-emulator-credentials.js'
 import type { EmulatorContext } from './gmail-emulator-context.js'
+import type { FaultDecision } from './gmail-emulator-faults.js'
 import { getAttachment, getMessage, getProfile, listMessages } from './gmail-emulator-handlers.js'
 import { listHistory } from './gmail-emulator-handlers-history.js'
 import type { HandlerInput } from './gmail-emulator-params.js'
@@ -106,18 +107,8 @@ async function serve(ctx: EmulatorContext, request: ApiRequest, name: GmailEmula
   if (!ctx.inFlight.tryAcquire(user)) return tooManyConcurrentRequests()
   try {
     const fault = ctx.faults.roll(route.name, `${request.url.pathname}${request.url.search}`, !request.inBatch)
-    if (fault.delayMs > 0) {
-      ctx.stats.fault('slow')
-      await delay(fault.delayMs)
-    }
-    if (fault.failure === 'serverError500' || fault.failure === 'serverError503') {
-      ctx.stats.fault('serverError')
-      return backendError(fault.failure === 'serverError500' ? 500 : 503)
-    }
-    if (fault.failure === 'rateLimit') {
-      ctx.stats.fault('rateLimit')
-      return rateLimitExceeded()
-    }
+    const injected = await injectedFailure(ctx, fault)
+    if (injected !== null) return injected
     const cost = ctx.options.costs[route.cost]
     const charge = ctx.quota.tryCharge(user, cost, ctx.now())
     if (!charge.ok) return userRateLimitExceeded(charge.retryAt)
@@ -147,4 +138,24 @@ export async function serveApi(ctx: EmulatorContext, request: ApiRequest): Promi
   const response = await serve(ctx, request, name)
   ctx.stats.response(name, response.status)
   return response
+}
+
+/**
+ * Plays a rolled fault: waits when it is a slow answer, and returns the injected error answer
+ * (5xx or 429) or `null` when the request goes on. Counts what it injected.
+ */
+export async function injectedFailure(ctx: EmulatorContext, fault: FaultDecision): Promise<EmulatorResponse | null> {
+  if (fault.delayMs > 0) {
+    ctx.stats.fault('slow')
+    await delay(fault.delayMs)
+  }
+  if (fault.failure === 'serverError500' || fault.failure === 'serverError503') {
+    ctx.stats.fault('serverError')
+    return backendError(fault.failure === 'serverError500' ? 500 : 503)
+  }
+  if (fault.failure === 'rateLimit') {
+    ctx.stats.fault('rateLimit')
+    return rateLimitExceeded()
+  }
+  return null
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import { setTimeout as delay } from 'node:timers/promises'
-import { serveApi } from './gmail-emulator-api.js'
+import { injectedFailure, serveApi } from './gmail-emulator-api.js'
 import type { EmulatorContext } from './gmail-emulator-context.js'
 import { parseRawHeaders, parseStructured, splitHeaders } from './gmail-emulator-mime-headers.js'
 import { splitMultipart } from './gmail-emulator-mime.js'
-import { backendError, googleError, jsonResponse, notFound, rateLimitExceeded } from './gmail-emulator-responses.js'
+import { googleError, jsonResponse, notFound } from './gmail-emulator-responses.js'
 import type { EmulatorResponse } from './gmail-emulator-responses.js'
 
 /** Gmail's documented limit: "You're limited to 100 calls in a single batch request." */
@@ -83,18 +82,8 @@ async function answerPart(ctx: EmulatorContext, outer: BatchRequest, part: strin
 async function answerBatch(ctx: EmulatorContext, request: BatchRequest): Promise<EmulatorResponse> {
   if (request.method !== 'POST') return googleError(405, 'The batch endpoint only accepts POST.', 'httpMethodNotAllowed', 'INVALID_ARGUMENT')
   const fault = ctx.faults.roll('batch', 'POST /batch/gmail/v1', true)
-  if (fault.delayMs > 0) {
-    ctx.stats.fault('slow')
-    await delay(fault.delayMs)
-  }
-  if (fault.failure === 'serverError500' || fault.failure === 'serverError503') {
-    ctx.stats.fault('serverError')
-    return backendError(fault.failure === 'serverError500' ? 500 : 503)
-  }
-  if (fault.failure === 'rateLimit') {
-    ctx.stats.fault('rateLimit')
-    return rateLimitExceeded()
-  }
+  const injected = await injectedFailure(ctx, fault)
+  if (injected !== null) return injected
   const type = parseStructured(request.headers['content-type'] ?? '')
   const boundary = type.params.get('boundary')
   if (type.value !== 'multipart/mixed' || boundary === undefined || boundary === '') {
