@@ -1,4 +1,5 @@
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
@@ -28,5 +29,12 @@ export default tseslint.config(
   {
     files: ['*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The Communications page's script runs in the browser as written, without a build step.
+    files: ['examples/**/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.browser, sourceType: 'module' },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' },
   },
 )
