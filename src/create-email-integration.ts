@@ -22,7 +22,7 @@ import { digestRoutes } from './http/routes/digest-routes.js'
 import { searchRoutes } from './http/routes/search-routes.js'
 import { createSearchApi, type SearchApi } from './search/search-api.js'
 import { createBlobStore } from './capture/attachments-store.js'
-import { downloadPendingAttachments } from './capture/attachments-worker.js'
+import { downloadPendingAttachments, type DownloadReport } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
 import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
@@ -104,8 +104,20 @@ export interface EmailIntegration {
   readonly identities: MailApi['identities']
   /** One email's full text, and hiding (soft delete) and restoring it. */
   readonly emails: MailApi['emails']
-  /** Stored attachment bytes. */
-  readonly attachments: MailApi['attachments']
+  /**
+   * Stored attachment bytes (`open`), and the download worker (`downloadPending`) that fetches
+   * the attachments of messages too large to fetch whole. The scheduler runs the worker after
+   * each sync; a host that syncs from its own job calls it after `sync.runAll()`.
+   *
+   * @example
+   * ```ts
+   * await email.sync.runAll()
+   * const { stored, remaining } = await email.attachments.downloadPending()
+   * ```
+   */
+  readonly attachments: MailApi['attachments'] & {
+    downloadPending(options?: { readonly signal?: AbortSignal; readonly limit?: number }): Promise<DownloadReport>
+  }
   /**
    * Answers the library's routes (`/api/email/*`, `/api/admin/digest/*`) from a WHATWG
    * Request, or returns `null` for any other path so the host keeps routing.
@@ -219,11 +231,12 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const searchApi = createSearchApi(context)
   const digest = createDigestApi(context, { summarizer: options.summarizer, deliverDigest: options.deliverDigest })
   const digestTimer = createDigestTimer({ runScheduled: () => digest.runScheduled(), logger: context.logger })
+  const downloadPending = (options: { readonly signal?: AbortSignal; readonly limit?: number } = {}) =>
+    downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), ...options })
   const scheduler = createScheduler({
     runAll: sync.runAll,
     run: sync.run,
-    afterSync: (signal) =>
-      downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), signal }),
+    afterSync: (signal) => downloadPending({ signal }),
     enabled: config.enabled,
     intervalMin: config.syncIntervalMin,
     logger: context.logger,
@@ -275,7 +288,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     threads: Object.freeze({ list: open(mail.threads.list), get: open(mail.threads.get) }),
     identities: open(mail.identities),
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),
-    attachments: Object.freeze({ open: open(mail.attachments.open) }),
+    attachments: Object.freeze({ open: open(mail.attachments.open), downloadPending: open(downloadPending) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
     search: open(searchApi.search),

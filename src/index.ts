@@ -26,6 +26,9 @@ export type {
   ThreadSummary,
 } from './mail/mail-types.js'
 export type { SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
+export type { DownloadReport } from './capture/attachments-worker.js'
+export { createTerminalProgress } from './cli/progress.js'
+export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './cli/progress.js'
 export type { GmailClientTuning } from './sync/gmail-access.js'
 export type {
   Authenticate,

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string
   dependencies: Record<string, string>
   peerDependencies: Record<string, string>
+  bin: Record<string, string>
 }
 
 /** What a host does with the package: mount it on its SQLite CRM, migrate, enroll, list. */
@@ -59,7 +61,7 @@ describe('the packed package, installed into a separate host project', () => {
     mkdirSync(target, { recursive: true })
     execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
     // The host's own copies of the package's dependencies (the registry is not used in tests).
-    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), 'better-sqlite3']) {
+    for (const dep of new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), 'better-sqlite3'])) {
       const link = join(modules, dep)
       mkdirSync(join(link, '..'), { recursive: true })
       symlinkSync(join(root, 'node_modules', dep), link, 'dir')
@@ -84,6 +86,14 @@ describe('the packed package, installed into a separate host project', () => {
       for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(listing).toContain(`package/dist/${sub}/${file}`)
     }
     expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false)
+  })
+
+  it('ships the crm-email-integration command, executable, reading its version from the package', () => {
+    expect(pkg.bin['crm-email-integration']).toBe('./dist/cli.js')
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n')
+    expect(listing).toContain('package/dist/cli.js')
+    const version = execFileSync(join(host, 'node_modules', 'crm-email-integration', 'dist', 'cli.js'), ['--version'], { cwd: host, encoding: 'utf8' })
+    expect(version.trim()).toContain(pkg.version)
   })
 
   it('serves the Gmail emulator from crm-email-integration/testing, to ESM and CommonJS hosts', () => {

@@ -33,6 +33,11 @@ export interface RunAccountOptions {
   readonly signal?: AbortSignal | undefined
 }
 
+/** Options of `runAllAccounts`. */
+export interface RunAllOptions extends RunAccountOptions {
+  readonly onReport?: ((report: SyncReport) => void) | undefined
+}
+
 /** The kind of run an account needs now, from where its sync stands. */
 export function plannedKind(account: AccountRow, now: Date, staleDays: number): SyncKind {
   if (account.scan_kind !== null) return account.scan_kind
@@ -203,7 +208,7 @@ async function finish(state: RunState, startedAt: string, finished: boolean, err
  * time. An account another process is syncing is left to it; one account's failure never
  * stops the others.
  */
-export async function runAllAccounts(deps: RunDependencies, options: RunAccountOptions = {}): Promise<SyncReport[]> {
+export async function runAllAccounts(deps: RunDependencies, options: RunAllOptions = {}): Promise<SyncReport[]> {
   const accounts = await deps.context.db
     .selectFrom('email_accounts')
     .selectAll()
@@ -216,7 +221,9 @@ export async function runAllAccounts(deps: RunDependencies, options: RunAccountO
       limit(async () => {
         if (options.signal?.aborted === true) return null
         try {
-          return await runAccount(deps, account, options)
+          const report = await runAccount(deps, account, options)
+          options.onReport?.(report)
+          return report
         } catch (error) {
           if (error instanceof ConflictError) return null
           throw error

@@ -102,6 +102,7 @@ function reportProgress(state: RunState): void {
     kind: state.kind,
     ...state.counts,
     eta: left === null || rate === 0 ? null : Math.round(left / rate),
+    total: state.estimate === null ? null : Math.max(state.estimate, state.counts.listed),
   })
 }
 

@@ -36,6 +36,12 @@ export interface SyncProgress {
   readonly failed: number
   /** Seconds left by the rate so far and Gmail's estimate of the mailbox size; `null` when unknown. */
   readonly eta: number | null
+  /**
+   * The messages this run is expected to list in all, for a progress fraction (`listed / total`):
+   * Gmail's estimate for a backfill or catch-up scan, never below `listed`; `null` when unknown
+   * (incremental runs, which read history as it comes).
+   */
+  readonly total: number | null
 }
 
 /** Options of `email.sync.run`. */
@@ -51,5 +57,7 @@ export interface SyncRunOptions {
 /** Options of `email.sync.runAll`. */
 export interface SyncAllOptions {
   readonly onProgress?: (progress: SyncProgress) => void
+  /** Called as each account's run ends, before the others have (for a per-account progress line). */
+  readonly onReport?: (report: SyncReport) => void
   readonly signal?: AbortSignal
 }

@@ -1,0 +1,32 @@
+/** The help text of the CLI. */
+export const USAGE = `Usage: crm-email-integration <command> [options]
+
+Commands:
+  migrate                      create or update the email tables (idempotent)
+  rollback --yes               drop every table the library created, with its data
+  enroll <address>...          enroll teammates' mailboxes
+  sync [--account <address>]   sync every active account (or one), with progress
+  status [--json]              accounts and their last sync run
+  digest preview [--since <YYYY-MM-DD|ISO date-time> | --hours <n>] [--json | --html]
+                               print the digest of a window (default: the last 24 hours)
+  help                         show this text
+
+Options:
+  --db <path | postgres://...>  the database: a SQLite file or a PostgreSQL URL
+                                (default: $CRM_GMAIL_DB; required)
+  --directory <file>            the CRM directory: a JSON array of { type, id, name, emails?,
+                                domains? }, or a .js/.mjs module exporting one (or a function
+                                returning one) as default (default: $CRM_GMAIL_DIRECTORY_FILE)
+  --account <address>           sync: only this account
+  --json                        sync, status, digest: print JSON on stdout
+  --html                        digest: print the HTML rendering
+  --yes                         rollback: confirm
+  --verbose                     print the library's log (retries, warnings) on stderr
+  -h, --help                    show this text
+  -v, --version                 print the version
+
+Configuration comes from the CRM_GMAIL_* environment variables (see the README).
+
+Exit codes: 0 done (a sync with a partial run also exits 0, with a warning);
+  1 a run failed (a sync run ended in error, the database or Gmail failed);
+  2 usage or configuration error; 130 / 143 stopped by SIGINT / SIGTERM.`
