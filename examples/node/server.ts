@@ -1,0 +1,47 @@
+/**
+ * A plain `node:http` host mounting the email integration. Run: `npx tsx examples/node/server.ts`
+ * (see examples/README.md for the environment).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createEmailIntegration, loadConfig } from 'crm-email-integration'
+import { createNodeHandler } from 'crm-email-integration/node'
+import { bearerAuthenticate } from '../host/auth.js'
+import { openCrm } from '../host/crm.js'
+import { outboxDelivery, outboxDir } from '../host/outbox.js'
+import { announce, closeOnSignal, closeServer, listenAddress, schedulerWanted, stderrLogger } from '../host/serve.js'
+
+const crm = await openCrm(process.env)
+const email = createEmailIntegration({
+  db: crm.db,
+  config: loadConfig(process.env),
+  directory: crm.directory,
+  authenticate: bearerAuthenticate(process.env),
+  deliverDigest: outboxDelivery(outboxDir(process.env)),
+  logger: stderrLogger,
+})
+await email.migrate()
+
+/** The host's own routes: whatever the integration did not answer. */
+function hostRoutes(req: IncomingMessage, res: ServerResponse): void {
+  const found = req.method === 'GET' && req.url === '/api/crm/health'
+  res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(found ? { ok: true } : { error: 'not found' }))
+}
+
+const handleEmail = createNodeHandler(email)
+const server = createServer((req, res) => {
+  void handleEmail(req, res).then((handled) => {
+    if (!handled) hostRoutes(req, res)
+  })
+})
+
+const { port, host } = listenAddress(process.env)
+server.listen(port, host, () => {
+  announce(server, host)
+})
+if (schedulerWanted(process.env)) email.scheduler.start()
+closeOnSignal(async () => {
+  await closeServer(server)
+  await email.close()
+  await crm.close()
+})
