@@ -1,0 +1,136 @@
+/**
+ * The library's routes (`/api/email/*`, `/api/admin/digest/*`) on this origin, and what their
+ * errors mean to a reader. Every answer is JSON; every error is `{ error: { code, message } }`.
+ */
+
+/** Threads per page of the list. */
+const PAGE_SIZE = 25
+
+/** An error answer of the API (or the network failing), with the API's stable code. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the server was not reached
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(status, code, message) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+  }
+}
+
+/**
+ * @param {Record<string, string | number | null | undefined>} query
+ */
+function searchParams(query) {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+/**
+ * @param {'GET' | 'POST'} method
+ * @param {string} path
+ * @param {{ query?: Record<string, string | number | null | undefined>, body?: unknown, signal?: AbortSignal }} [options]
+ */
+async function request(method, path, options = {}) {
+  const headers = { accept: 'application/json' }
+  const init = { method, headers, credentials: 'same-origin', signal: options.signal }
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json'
+    init.body = JSON.stringify(options.body)
+  }
+  let response
+  try {
+    response = await fetch(`${path}${searchParams(options.query ?? {})}`, init)
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error
+    throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running, then try again.')
+  }
+  const data = await response.json().catch(() => null)
+  if (!response.ok) {
+    const error = data !== null && typeof data === 'object' ? data.error : undefined
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `The server answered ${response.status}.`)
+  }
+  return data
+}
+
+/**
+ * The shapes the routes answer (README "Routes"), for the reader of this script.
+ *
+ * @typedef {{ identity?: string, from?: string, to?: string }} MailFilter
+ * @typedef {{ address: string, name: string | null }} Address
+ * @typedef {{ key: string, type: 'fund' | 'org' | 'contact' | 'addr', id: string, name: string }} Identity
+ * @typedef {{ id: string, filename: string, mimeType: string, size: number, sha256: string | null,
+ *   status: 'stored' | 'pending' | 'skipped' | 'failed' }} Attachment
+ * @typedef {{ id: string, messageId: string, threadId: string, subject: string, date: string, from: Address,
+ *   to: Address[], cc: Address[], snippet: string, identities: Identity[], mailboxes: string[],
+ *   attachments: Attachment[] }} EmailSummary
+ * @typedef {{ id: string, subject: string, firstAt: string, lastAt: string, messageCount: number,
+ *   participants: Address[], identities: Identity[], snippet: string }} ThreadSummary
+ * @typedef {{ id: string, subject: string, lastAt: string, messageCount: number, participants: Address[] }} DigestThread
+ * @typedef {{ identity: Identity, summary: string, summarizer?: 'llm' | 'extractive', emailCount?: number,
+ *   threads: DigestThread[] }} DigestGroup
+ * @typedef {{ window: { from: string, to: string }, groups: DigestGroup[], summary: string,
+ *   summarizer: 'llm' | 'extractive', truncated?: boolean }} Digest
+ */
+
+/** The routes the page calls. */
+export const api = {
+  /** @param {MailFilter} filter @param {string | null} cursor @param {AbortSignal} [signal] */
+  threads: (filter, cursor, signal) =>
+    request('GET', '/api/email/threads', { query: { ...filter, limit: PAGE_SIZE, cursor }, signal }),
+  /** @param {string} id */
+  thread: (id) => request('GET', `/api/email/threads/${encodeURIComponent(id)}`),
+  /** The facet answers for the dates only, so every identity stays choosable. @param {MailFilter} filter @param {AbortSignal} [signal] */
+  identities: (filter, signal) => request('GET', '/api/email/identities', { query: { from: filter.from, to: filter.to }, signal }),
+  /** @param {string} id */
+  detail: (id) => request('GET', '/api/email/detail', { query: { id } }),
+  /** @param {string} id */
+  hide: (id) => request('POST', `/api/email/${encodeURIComponent(id)}/hide`, { body: {} }),
+  /** @param {string} id */
+  restore: (id) => request('POST', `/api/email/${encodeURIComponent(id)}/restore`, { body: {} }),
+  /** @param {string} q @param {MailFilter} filter @param {AbortSignal} [signal] */
+  search: (q, filter, signal) => request('GET', '/api/email/search', { query: { q, ...filter }, signal }),
+  status: () => request('GET', '/api/email/status'),
+  /** @param {string} [account] every account when left out */
+  runNow: (account) => request('POST', '/api/email/sync/run-now', { body: account === undefined ? {} : { account } }),
+  /** @param {{ hours: number } | { since: string }} window */
+  digestPreview: (window) => request('POST', '/api/admin/digest/preview', { body: window }),
+  /** @param {string} id */
+  attachmentUrl: (id) => `/api/email/attachments/${encodeURIComponent(id)}`,
+}
+
+/** What a reader should be told for the codes whose own message is written for operators. */
+const FRIENDLY = {
+  integration_disabled: 'The email integration is switched off on this server (CRM_GMAIL_INTEGRATION_ENABLED).',
+  backend_unavailable:
+    'Content search is unavailable right now: its search service cannot be reached. The thread list still works; try searching again in a minute.',
+  unauthenticated: 'You are signed out. Sign in again to see mail.',
+  forbidden: 'Only admins can do this.',
+}
+
+/**
+ * The sentence to show for an error: the API's message, or a plainer one for a few codes.
+ *
+ * @param {unknown} error
+ * @returns {string}
+ */
+export function describeError(error) {
+  if (error instanceof ApiError) return FRIENDLY[error.code] ?? error.message
+  return error instanceof Error ? error.message : 'Something went wrong.'
+}
+
+/**
+ * Whether an error only says a request was cancelled (a newer one replaced it).
+ *
+ * @param {unknown} error
+ */
+export function isAbort(error) {
+  return error instanceof DOMException && error.name === 'AbortError'
+}
