@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { GmailClient } from '../src/gmail/client-types.js'
+import { createQuotaLimiter } from '../src/gmail/quota.js'
+import { createFakeTime } from './helpers/fake-time.js'
 import { CACHED_TOKEN, USER_PATH, clientFor, scriptedServer } from './helpers/gmail-client-setup.js'
 import { batchReply, googleError, readBatchRequest } from './helpers/scripted-server.js'
 import type { BatchAnswerPart, BatchCall, Reply, ScriptedServer } from './helpers/scripted-server.js'
@@ -113,6 +115,45 @@ describe('Gmail client: batchGetMessages', () => {
     await expect(gmail.batchGetMessages([], { format: 'minimal' })).resolves.toEqual([])
     await expect(gmail.batchGetMessages(['a', ''], { format: 'minimal' })).rejects.toThrow(/ids\[1\]/)
     expect(server.requests).toHaveLength(2)
+  })
+
+  it('keeps a batch within what the limiter can grant at once, so Gmail has no part to refuse', async () => {
+    const time = createFakeTime()
+    const { server, batches } = await batchServer((id) => ok(id))
+    // The default rate and the 2026 costs: a bucket of 150 units pays for 7 gets of 20 at once.
+    const limiter = createQuotaLimiter({ rateUnitsSec: 150, clock: time.clock, sleep: time.sleep })
+    const gmail = clientFor(server, { limiter, clock: time.clock })
+    const results = await gmail.batchGetMessages(ids(20), { format: 'metadata' })
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(batches.map((b) => b.length)).toEqual([7, 7, 6])
+    expect(gmail.unitsSpent).toBe(20 * 20)
+    // No credit was taken: each later batch waited for the units it costs.
+    expect(time.sleeps.every((ms) => ms <= Math.ceil((140 * 1000) / 150))).toBe(true)
+    expect(time.elapsed()).toBeGreaterThanOrEqual(Math.floor(((400 - 150) * 1000) / 150))
+  })
+
+  it('sends a part Gmail deferred for the rate limit again without spending a retry on it', async () => {
+    // Gmail defers `late1` once and `late2` twice, serving the rest: every pass settles a part.
+    const deferrals: Record<string, number> = { late1: 1, late2: 2 }
+    const { server, batches } = await batchServer((id, attempt) =>
+      attempt < (deferrals[id] ?? 0) ? fail(403, 'rateLimitExceeded', 'User-rate limit exceeded.') : ok(id),
+    )
+    // No retries at all: before, the first deferral failed both parts for good.
+    const gmail = clientFor(server, { retryMax: 0 })
+    const results = await gmail.batchGetMessages(['a', 'late1', 'b', 'late2'], { format: 'metadata' })
+    expect(results.map((r) => [r.id, r.ok])).toEqual([['a', true], ['late1', true], ['b', true], ['late2', true]])
+    expect(batches.map((b) => b.map((c) => c.path.split('/').pop()))).toEqual([['a', 'late1', 'b', 'late2'], ['late1', 'late2'], ['late2']])
+    expect(gmail.retries).toBe(0)
+  })
+
+  it('still spends retries on rounds in which Gmail served no part at all', async () => {
+    const { server, batches } = await batchServer((id, attempt) =>
+      id === 'late' && attempt < 2 ? fail(403, 'rateLimitExceeded', 'User-rate limit exceeded.') : ok(id),
+    )
+    const results = await clientFor(server, { retryMax: 0 }).batchGetMessages(['a', 'late'], { format: 'metadata' })
+    expect(results[0]).toMatchObject({ ok: true })
+    expect(results[1]).toMatchObject({ ok: false, error: { upstreamStatus: 403, reason: 'rateLimitExceeded', retryable: true } })
+    expect(batches.map((b) => b.length)).toEqual([2, 1])
   })
 
   it('reports parts still throttled after retryMax rounds with their last error', async () => {

@@ -3,6 +3,10 @@
  * answer has its own status: successes are kept, parts Gmail may answer later (429, the
  * rate-limit 403s, 5xx) are sent again in a later batch after a backoff, and the rest (404,
  * 400, ...) are reported for their id without retrying.
+ *
+ * Gmail charges every part of a batch against the user's rate as if it came alone, and serves
+ * the parts at once; so a batch must never cost more than the account's bucket can grant at
+ * once ({@link partsPerBatch}), or Gmail refuses the parts past its allowance.
  */
 import type { UpstreamError } from '../errors.js'
 import type { Clock, Logger } from '../hooks.js'
@@ -28,11 +32,39 @@ export interface BatchGetContext {
   readonly batchUrl: string
   /** Units one `messages.get` costs. */
   readonly unitCost: number
-  /** Calls per batch request (at most 50). */
+  /** Calls per batch request (at most 50, and see {@link partsPerBatch}). */
   readonly batchSize: number
   /** The full URL of one id's `messages.get`; its path and query become the part's request line. */
   readonly messageUrl: (id: string) => string
   readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Fewest calls a batch holds. A call dearer than the whole bucket (a tiny configured rate) is
+ * still sent, alone: the limiter waits for a full bucket, so the account slows down instead of
+ * stopping.
+ */
+export const MIN_BATCH_PARTS = 1
+
+/**
+ * Calls one batch request may hold: at most `maxParts`, and no more than the account's bucket
+ * can pay for at once (`floor(bucketUnits / unitCost)`). Gmail counts each call of a batch
+ * toward the per-user rate ("a set of n requests batched together counts toward your usage
+ * limit as n requests") and allows only a short burst above that rate; the client's bucket
+ * holds one second of its configured rate, which is at most Gmail's. A batch dearer than the
+ * bucket would be let through on credit and then partly refused by Gmail, its refused parts
+ * paid for and sent again: 50 gets at 20 units are 1000 units against a bucket of 150.
+ *
+ * @example
+ * ```ts
+ * partsPerBatch(50, 150, 20) // 7: 140 units, within one second's 150
+ * partsPerBatch(50, 150, 5)  // 30
+ * partsPerBatch(50, 10, 20)  // 1: dearer than the bucket, sent alone
+ * ```
+ */
+export function partsPerBatch(maxParts: number, bucketUnits: number, unitCost: number): number {
+  const affordable = unitCost > 0 ? Math.floor(bucketUnits / unitCost) : maxParts
+  return Math.max(MIN_BATCH_PARTS, Math.min(maxParts, affordable))
 }
 
 type PartOutcome = { readonly ok: true; readonly message: GmailMessage } | { readonly ok: false; readonly error: UpstreamError }
@@ -93,7 +125,9 @@ async function sendBatch(context: BatchGetContext, ids: readonly string[]): Prom
 /**
  * Gets `ids` through batch requests of at most `batchSize` calls, one after another (the
  * account's rate is the bottleneck, and parallel batches only trip Gmail's concurrency limit).
- * Rounds of re-sent parts are retried by p-retry like any call, up to `retryMax`.
+ * Rounds of re-sent parts are retried by p-retry like any call, up to `retryMax`; a pass in
+ * which Gmail served some parts and deferred the rest for the rate limit only is not a failed
+ * round (the deferred parts are sent again as soon as the account's limiter allows).
  *
  * @returns one result per id, in the order given (a repeated id is fetched once).
  * @throws the batch request's own error when it fails as a whole (after retries), a token error.
@@ -111,9 +145,12 @@ export async function batchGet(context: BatchGetContext, ids: readonly string[])
   let partsError: UpstreamError | null = null
   const { policy, limiter, clock } = context
 
-  const round = async (): Promise<void> => {
+  /** Sends every pending id once, batch after batch; leaves the ones to send again in `pending`. */
+  const pass = async (): Promise<{ settled: number; worst: UpstreamError | null; quotaOnly: boolean }> => {
     const retryLater: string[] = []
     let worst: UpstreamError | null = null
+    let settled = 0
+    let quotaOnly = true
     for (let start = 0; start < pending.length; start += context.batchSize) {
       const chunk = pending.slice(start, start + context.batchSize)
       let results: PartOutcome[]
@@ -128,17 +165,38 @@ export async function batchGet(context: BatchGetContext, ids: readonly string[])
         const outcome = results[index] ?? outcomeOf(undefined, now)
         if (outcome.ok || !shouldRetryGmailError(outcome.error, now, policy.maxRetryWaitMs)) {
           outcomes.set(id, outcome)
+          settled++
           continue
         }
         retryLater.push(id)
         lastErrors.set(id, outcome.error)
+        const hint = gmailFailureHint(outcome.error)
+        if (hint?.quota !== true) quotaOnly = false
         // Each throttled part slows the account; the round's error carries only one hint.
-        applyGmailBackOff(limiter, gmailFailureHint(outcome.error), now, policy.maxRetryWaitMs)
+        applyGmailBackOff(limiter, hint, now, policy.maxRetryWaitMs)
         worst = laterRetry(worst, outcome.error)
       }
     }
     pending = retryLater
-    if (worst !== null) {
+    return { settled, worst, quotaOnly }
+  }
+
+  const round = async (): Promise<void> => {
+    for (;;) {
+      const { settled, worst, quotaOnly } = await pass()
+      if (worst === null) return
+      if (quotaOnly && settled > 0) {
+        // Gmail turned parts away for the account's rate only, and served others: it is pacing
+        // the account, not failing. The refused parts go again once the limiter allows (the
+        // backoff above paused it) without using up a retry of theirs; each such pass settles
+        // at least one part, so this ends.
+        context.logger?.debug?.('Gmail deferred batch parts for the rate limit; sending them again', {
+          operation: 'batch',
+          deferred: pending.length,
+          retryAt: gmailFailureHint(worst)?.retryAt?.toISOString() ?? null,
+        })
+        continue
+      }
       partsError = worst
       throw worst
     }

@@ -44,7 +44,10 @@ export interface GmailClientOptions {
     /** The furthest "Retry after" time waited out instead of failing (default 10 min). */
     readonly maxRetryWaitMs?: number
   }
-  /** Calls per batch request, 1 to 50 (the default, Gmail's recommendation). */
+  /**
+   * Calls per batch request, 1 to 50 (the default, Gmail's recommendation). Batches are smaller
+   * still when the limiter's bucket cannot pay for that many gets at once (`partsPerBatch`).
+   */
   readonly batchSize?: number
 }
 
@@ -123,7 +126,8 @@ export interface GmailClient {
   /** `users.messages.get`. A missing message fails with status 404, reason `notFound`. */
   getMessage(id: string, options: GetMessageOptions): Promise<GmailMessage>
   /**
-   * Gets many messages through batch requests of at most 50 calls, sent one after another.
+   * Gets many messages through batch requests of at most 50 calls (and at most what the
+   * account's bucket can pay for at once), sent one after another.
    * Resolves to one result per id, in the order given; rejects only when a batch request as a
    * whole fails (after retries), or for a token error.
    */

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../errors.js'
 import type { Clock } from '../hooks.js'
-import { batchGet } from './batch-get.js'
+import { batchGet, partsPerBatch } from './batch-get.js'
 import { checkBaseUrl, checkId, checkOptionalToken, checkPageSize, buildUrl, messageQuery, resolveClientLimits } from './client-params.js'
 import type { QueryValue } from './client-params.js'
 import { createGmailTransport } from './client-request.js'
@@ -189,7 +189,8 @@ export function createGmailClient(options: GmailClientOptions): GmailClient {
           logger,
           batchUrl: `${baseUrl}/batch/gmail/v1`,
           unitCost: costs.get,
-          batchSize,
+          // The limiter's bucket, not the option alone, bounds what one batch may cost.
+          batchSize: partsPerBatch(batchSize, limiter.rateUnitsSec, costs.get),
           messageUrl: (id) => messageUrl(id, getOptions),
           signal: getOptions.signal,
         },

@@ -284,7 +284,8 @@ class TokenBucketLimiter implements QuotaLimiter {
  * @example
  * ```ts
  * const limiter = createQuotaLimiter({ rateUnitsSec: config.rateUnitsSec })
- * const permit = await limiter.acquire(QUOTA_COSTS_2026.get * 50, signal)  // a batch of 50 gets
+ * // A batch of 7 gets: 140 units, within the bucket (see partsPerBatch in batch-get.ts).
+ * const permit = await limiter.acquire(QUOTA_COSTS_2026.get * 7, signal)
  * try { await sendBatch() } finally { permit.release() }
  * ```
  */

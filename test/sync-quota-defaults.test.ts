@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Kysely } from 'kysely'
+import { QUOTA_COSTS_2026 } from '../src/config.js'
+import type { EmailDatabase } from '../src/index.js'
+import { openSqlite, type TestDatabase } from './helpers/databases.js'
+import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
+
+const [ANN, BOB] = TEAM as [string, string]
+/** A fund by domain: every message from it is CRM mail. */
+const FUND = 'dana@acme.vc'
+/**
+ * CRM messages per busy mailbox. Enough that one page asks for more metadata than Gmail's
+ * one-second allowance (60 x 20 units against 250), few enough that the run takes seconds:
+ * at the default 150 units/s each mailbox needs 60 x 40 units, about 16 s, in parallel.
+ */
+const MESSAGES = 60
+/** About 16 s of paced requests; room for a loaded machine. */
+const RUN_TIMEOUT_MS = 120_000
+
+/**
+ * The library against Gmail's quota as Gmail sets it: the emulator at its default rate (250
+ * units per user per second) and the 2026 cost table (messages.get = 20 units), the library at
+ * its defaults (150 units/s, the 2026 table, five retries, 500-message pages). Only the backfill
+ * window (`backfillDays: 0`, everything) and the retry backoff (milliseconds) are the sync
+ * world's own, as in every sync test.
+ */
+describe('sync at the default quota and cost table', () => {
+  let t: TestDatabase
+  let w: SyncWorld
+  let db: Kysely<EmailDatabase>
+  beforeEach(async () => {
+    t = await openSqlite()
+    w = await syncWorld(t)
+    db = t.db as unknown as Kysely<EmailDatabase>
+  })
+  afterEach(async () => {
+    await w.close()
+    await t.close()
+  })
+
+  it('captures every message with each get paid once, never parking one', async () => {
+    for (const mailbox of [ANN, BOB]) {
+      for (let i = 0; i < MESSAGES; i++) w.emu.addMessage(mailbox, mail({ from: FUND, to: [mailbox], subject: `Update ${i}` }).raw)
+    }
+
+    const reports = await w.email.sync.runAll()
+
+    expect(reports.map((r) => [r.account, r.status, r.failed]).sort()).toEqual(TEAM.map((a) => [a, 'ok', 0]).sort())
+    const captured = Object.fromEntries(reports.map((r) => [r.account, r.captured]))
+    expect(captured).toMatchObject({ [ANN]: MESSAGES, [BOB]: MESSAGES })
+    expect(await db.selectFrom('email_copies').select('gmail_id').execute()).toHaveLength(2 * MESSAGES)
+    expect(await db.selectFrom('email_sync_failures').selectAll().execute()).toEqual([])
+
+    // What the cost table says the run needs: per mailbox a profile read and one list page (the
+    // mailbox fits one default page), then a metadata get and a content get per message. A part
+    // Gmail refused and the client sent again would be paid twice and show up here.
+    const costs = QUOTA_COSTS_2026
+    const needed = (messages: number): number => costs.profile + costs.list + messages * 2 * costs.get
+    const spent = Object.fromEntries(reports.map((r) => [r.account, r.unitsSpent]))
+    expect(spent[ANN]).toBeLessThanOrEqual(needed(MESSAGES))
+    expect(spent[BOB]).toBeLessThanOrEqual(needed(MESSAGES))
+    // Every unit the client paid, Gmail charged: no part was refused, paid for and sent again.
+    expect(w.emu.stats.unitsSpent[ANN]).toBe(spent[ANN])
+    expect(w.emu.stats.unitsSpent[BOB]).toBe(spent[BOB])
+  }, RUN_TIMEOUT_MS)
+})
