@@ -4,6 +4,7 @@ import type { IntegrationContext } from '../../context.js'
 import { normalizeAddress, domainOf } from '../../address.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
 import type { Scheduler } from '../../scheduler.js'
+import { lastRuns } from '../../sync/last-runs.js'
 import { json } from '../respond.js'
 import type { Route } from '../router.js'
 
@@ -36,28 +37,12 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       access: 'user',
       handle: async () => {
         const list = await accounts.list()
-        const runs = await context.db
-          .selectFrom('email_sync_runs')
-          .innerJoin('email_accounts', 'email_accounts.id', 'email_sync_runs.account_id')
-          .select(['email_accounts.address', 'email_sync_runs.kind', 'email_sync_runs.status', 'email_sync_runs.captured',
-            'email_sync_runs.failed', 'email_sync_runs.started_at', 'email_sync_runs.finished_at', 'email_sync_runs.error', 'email_sync_runs.id'])
-          .where('email_sync_runs.id', 'in', (eb) =>
-            eb.selectFrom('email_sync_runs as r').select((r) => r.fn.max('r.id').as('id')).groupBy('r.account_id'),
-          )
-          .execute()
-        const lastRun = new Map(runs.map((r) => [r.address, r]))
+        const lastRun = await lastRuns(context.db)
         return json(200, {
           enabled: context.config.enabled,
           scheduler: scheduler.state(),
           accounts: list.map((a) => {
-            const run = lastRun.get(a.address)
-            return {
-              ...a,
-              lastRun:
-                run === undefined
-                  ? null
-                  : { kind: run.kind, status: run.status, captured: run.captured, failed: run.failed, startedAt: run.started_at, finishedAt: run.finished_at, error: run.error },
-            }
+            return { ...a, lastRun: lastRun.get(a.address) ?? null }
           }),
         })
       },
