@@ -89,6 +89,17 @@ describe('createTerminalProgress on a terminal', () => {
     ])
   })
 
+  it('extends the ETA by the pace so far while accounts still wait for their turn', () => {
+    const out = terminal({ tty: true })
+    const c = clock()
+    const p = createTerminalProgress({ stream: out.stream, accounts: 3, now: c.now })
+    c.advance(10_000)
+    // Ann is half done in 10 s and says 10 s are left; Bob and Cy have not started: a sixth of
+    // the whole run took 10 s, so about 50 s are left.
+    p.onProgress(progress('ann@fund.example', { listed: 500, total: 1000, captured: 40, skipped: 460, eta: 10 }))
+    expect(out.chunks.at(-1)).toBe(`${CLEAR}[###...............]  16% acc 0/3 list 500/1000 capt 40 skip 460 fail 0 eta 50s`)
+  })
+
   it('shows no percentage while no run has an estimate (incremental runs)', () => {
     const out = terminal({ tty: true })
     const p = createTerminalProgress({ stream: out.stream, now: clock().now })

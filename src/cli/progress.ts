@@ -102,7 +102,7 @@ export function createTerminalProgress(options: TerminalProgressOptions = {}): T
     if (finished) return
     lastDraw = now()
     drawn = true
-    stream.write(CLEAR_LINE + renderProgressLine(totalsOf([...accounts.values()], options.accounts ?? 0, lastDraw), stream.columns ?? DEFAULT_COLUMNS))
+    stream.write(CLEAR_LINE + renderProgressLine(totalsOf([...accounts.values()], options.accounts ?? 0, lastDraw, started), stream.columns ?? DEFAULT_COLUMNS))
   }
 
   const requestDraw = (): void => {
@@ -162,7 +162,7 @@ export function createTerminalProgress(options: TerminalProgressOptions = {}): T
 }
 
 /** The totals the bar shows, summed over the accounts seen; `expected` accounts when more than seen. */
-function totalsOf(states: readonly AccountState[], expected: number, at: number): ProgressTotals {
+function totalsOf(states: readonly AccountState[], expected: number, at: number, started: number): ProgressTotals {
   let listed = 0
   let captured = 0
   let skipped = 0
@@ -196,6 +196,13 @@ function totalsOf(states: readonly AccountState[], expected: number, at: number)
   }
   const accounts = Math.max(expected, states.length)
   const done = states.filter((s) => s.report !== null).length
+  const fraction = estimated && accounts > 0 ? fractions / accounts : null
+  // Accounts still waiting for their turn (runAll syncs a few at a time) are not in the running
+  // accounts' ETAs: the whole run's pace so far says more about them.
+  const elapsed = (at - started) / 1000
+  if (states.length < accounts && fraction !== null && fraction > 0 && elapsed > 0) {
+    eta = Math.max(eta ?? 0, (elapsed * (1 - fraction)) / fraction)
+  }
   return {
     accountsDone: done,
     accounts,
@@ -204,7 +211,7 @@ function totalsOf(states: readonly AccountState[], expected: number, at: number)
     captured,
     skipped,
     failed,
-    fraction: estimated && accounts > 0 ? fractions / accounts : null,
+    fraction,
     eta: eta === null ? null : Math.max(0, eta),
   }
 }
