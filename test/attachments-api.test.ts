@@ -1,35 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, expect, it } from 'vitest'
+import { mailWithAttachments } from './helpers/attachment-mail.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 const [ANN] = TEAM as [string]
-
-/** A CRM message with one attachment of `bytes` random bytes. */
-function withAttachment(id: string, name: string, bytes: Buffer): string {
-  return [
-    'From: Dana <dana@acme.vc>',
-    `To: ${ANN}`,
-    'Subject: The data room',
-    `Date: ${new Date(Date.UTC(2026, 5, 1, 9)).toUTCString()}`,
-    `Message-ID: <${id}>`,
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Everything is attached.',
-    '--b',
-    `Content-Type: application/octet-stream; name="${name}"`,
-    `Content-Disposition: attachment; filename="${name}"`,
-    'Content-Transfer-Encoding: base64',
-    '',
-    bytes.toString('base64').replace(/.{76}/g, '$&\r\n'),
-    '--b--',
-    '',
-  ].join('\r\n')
-}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -55,7 +30,7 @@ describeEachDialect('email.attachments.downloadPending', (open) => {
 
   it('downloads what a sync left pending, for a host that syncs from its own job', async () => {
     const bytes = randomBytes(900_000)
-    world.emu.addMessage(ANN, withAttachment('room@acme.vc', 'dataroom.zip', bytes))
+    world.emu.addMessage(ANN, mailWithAttachments({ to: ANN, messageId: 'room@acme.vc', date: new Date(Date.UTC(2026, 5, 1, 9)), files: [{ name: 'dataroom.zip', bytes }] }))
     const [report] = await world.email.sync.runAll()
     expect(report).toMatchObject({ account: ANN, captured: 1, failed: 0 })
 

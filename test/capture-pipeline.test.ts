@@ -6,6 +6,7 @@ import { parseRawMessage } from '../src/capture/parse-raw.js'
 import { RAW_FETCH_MAX_BYTES } from '../src/capture/pipeline.js'
 import type { DirectoryEntry } from '../src/hooks.js'
 import { startGmailEmulator, type GmailEmulator } from '../src/testing/index.js'
+import { mailWithAttachments } from './helpers/attachment-mail.js'
 import {
   ANN,
   BOB,
@@ -395,32 +396,8 @@ describeEachDialect('the capture pipeline', (open) => {
   it('fetches a message too large for raw as full: attachments pending within the limit, skipped over it, none downloaded', async () => {
     // 1 MiB attachment limit: the raw limit drops with it.
     const s = await setup(open, { config: { maxAttachmentMb: 1 } })
-    const attachment = (name: string, bytes: number) => [
-      '--b',
-      `Content-Type: application/octet-stream; name="${name}"`,
-      `Content-Disposition: attachment; filename="${name}"`,
-      'Content-Transfer-Encoding: base64',
-      '',
-      randomBytes(bytes).toString('base64').replace(/.{76}/g, '$&\r\n'),
-    ]
     const withAttachments = (id: string, files: [string, number][]) =>
-      [
-        'From: Dana <dana@acme.vc>',
-        `To: ${ANN}`,
-        'Subject: Files',
-        `Date: ${new Date(BASE).toUTCString()}`,
-        `Message-ID: <${id}>`,
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b"',
-        '',
-        '--b',
-        'Content-Type: text/plain; charset=utf-8',
-        '',
-        'See attached.',
-        ...files.flatMap(([name, bytes]) => attachment(name, bytes)),
-        '--b--',
-        '',
-      ].join('\r\n')
+      mailWithAttachments({ to: ANN, messageId: id, date: new Date(BASE), files: files.map(([name, bytes]) => ({ name, bytes: randomBytes(bytes) })) })
     const big = s.emu.addMessage(ANN, withAttachments('big@acme.vc', [['deck.pdf', 600_000], ['video.bin', 1_500_000]])).id
     const small = s.emu.addMessage(ANN, withAttachments('small@acme.vc', [['memo.pdf', 200_000]])).id
     s.emu.stats.reset()
@@ -454,28 +431,14 @@ describeEachDialect('the capture pipeline', (open) => {
   it('fetches a message with a 25 MB attachment as full, its attachment pending and not downloaded', async () => {
     const s = await setup(open)
     const payload = randomBytes(25 * 1024 * 1024)
-    const raw = [
-      'From: Dana <dana@acme.vc>',
-      `To: ${ANN}`,
-      'Subject: The data room',
-      `Date: ${new Date(BASE).toUTCString()}`,
-      'Message-ID: <dataroom@acme.vc>',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/mixed; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Everything is attached.',
-      '--b',
-      'Content-Type: application/zip; name="dataroom.zip"',
-      'Content-Disposition: attachment; filename="dataroom.zip"',
-      'Content-Transfer-Encoding: base64',
-      '',
-      payload.toString('base64').replace(/.{76}/g, '$&\r\n'),
-      '--b--',
-      '',
-    ].join('\r\n')
+    const raw = mailWithAttachments({
+      to: ANN,
+      messageId: 'dataroom@acme.vc',
+      date: new Date(BASE),
+      subject: 'The data room',
+      text: 'Everything is attached.',
+      files: [{ name: 'dataroom.zip', type: 'application/zip', bytes: payload }],
+    })
     expect(raw.length).toBeGreaterThan(RAW_FETCH_MAX_BYTES)
     const { id } = s.emu.addMessage(ANN, raw)
     s.emu.stats.reset()
