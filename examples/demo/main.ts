@@ -18,9 +18,8 @@ import { generateFreshMail, generateTeamMailbox, loadTeamMailbox } from './team-
 const SEED = 2026
 /**
  * The demo spends Gmail's whole per-user budget (250 units/s; the library's default is 150, to
- * leave room for other clients) at the cost table Gmail publishes for its API (`legacy`: 5
- * units a message). The emulator enforces the same figures, so the first sync of this year of
- * mail takes as long as it would against Gmail.
+ * leave room for other clients) at the `legacy` cost table (5 units a message). The emulator
+ * enforces the same figures, so the quota, not the machine, sets the pace of the first sync.
  */
 const DEMO_QUOTA_UNITS_PER_SECOND = 250
 
