@@ -4,23 +4,13 @@
  */
 import { createServer } from 'node:http'
 import express from 'express'
-import { createEmailIntegration, loadConfig } from 'crm-email-integration'
 import { emailIntegrationMiddleware } from 'crm-email-integration/express'
-import { bearerAuthenticate } from '../host/auth.js'
 import { openCrm } from '../host/crm.js'
-import { outboxDelivery, outboxDir } from '../host/outbox.js'
-import { announce, closeOnSignal, closeServer, listenAddress, schedulerWanted, stderrLogger } from '../host/serve.js'
+import { startHostIntegration } from '../host/integration.js'
+import { announce, closeOnSignal, closeServer, listenAddress, schedulerWanted } from '../host/serve.js'
 
 const crm = await openCrm(process.env)
-const email = createEmailIntegration({
-  db: crm.db,
-  config: loadConfig(process.env),
-  directory: crm.directory,
-  authenticate: bearerAuthenticate(process.env),
-  deliverDigest: outboxDelivery(outboxDir(process.env)),
-  logger: stderrLogger,
-})
-await email.migrate()
+const email = await startHostIntegration(crm, process.env)
 
 const app = express()
 app.use(express.json()) // the host parses JSON bodies first; the integration still reads its own

@@ -3,23 +3,13 @@
  * (see examples/README.md for the environment).
  */
 import Fastify from 'fastify'
-import { createEmailIntegration, loadConfig } from 'crm-email-integration'
 import { emailIntegrationPlugin } from 'crm-email-integration/fastify'
-import { bearerAuthenticate } from '../host/auth.js'
 import { openCrm } from '../host/crm.js'
-import { outboxDelivery, outboxDir } from '../host/outbox.js'
-import { announce, closeOnSignal, listenAddress, schedulerWanted, stderrLogger } from '../host/serve.js'
+import { startHostIntegration } from '../host/integration.js'
+import { announce, closeOnSignal, listenAddress, schedulerWanted } from '../host/serve.js'
 
 const crm = await openCrm(process.env)
-const email = createEmailIntegration({
-  db: crm.db,
-  config: loadConfig(process.env),
-  directory: crm.directory,
-  authenticate: bearerAuthenticate(process.env),
-  deliverDigest: outboxDelivery(outboxDir(process.env)),
-  logger: stderrLogger,
-})
-await email.migrate()
+const email = await startHostIntegration(crm, process.env)
 
 const app = Fastify()
 await app.register(emailIntegrationPlugin, { integration: email })

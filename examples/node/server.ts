@@ -3,23 +3,13 @@
  * (see examples/README.md for the environment).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createEmailIntegration, loadConfig } from 'crm-email-integration'
 import { createNodeHandler } from 'crm-email-integration/node'
-import { bearerAuthenticate } from '../host/auth.js'
 import { openCrm } from '../host/crm.js'
-import { outboxDelivery, outboxDir } from '../host/outbox.js'
-import { announce, closeOnSignal, closeServer, listenAddress, schedulerWanted, stderrLogger } from '../host/serve.js'
+import { startHostIntegration } from '../host/integration.js'
+import { announce, closeOnSignal, closeServer, listenAddress, schedulerWanted } from '../host/serve.js'
 
 const crm = await openCrm(process.env)
-const email = createEmailIntegration({
-  db: crm.db,
-  config: loadConfig(process.env),
-  directory: crm.directory,
-  authenticate: bearerAuthenticate(process.env),
-  deliverDigest: outboxDelivery(outboxDir(process.env)),
-  logger: stderrLogger,
-})
-await email.migrate()
+const email = await startHostIntegration(crm, process.env)
 
 /** The host's own routes: whatever the integration did not answer. */
 function hostRoutes(req: IncomingMessage, res: ServerResponse): void {
