@@ -11,6 +11,28 @@ const shared = {
 /** The CLI's output, which the library build (running alongside) must not clean away. */
 const CLI_FILES = ['cli.js', 'cli.js.map']
 
+/**
+ * Dependencies published as ES modules only. Node 20 before 20.19 (or run with
+ * `--no-experimental-require-module`) cannot `require()` them, and where it can, `require()`
+ * hands back the module namespace, which esbuild's interop then calls as if it were the default
+ * export. So the CommonJS build carries its own copy of them (and of what they import); the ESM
+ * build imports them as they are.
+ */
+const ESM_ONLY_DEPENDENCIES = ['jose', 'p-limit', 'p-retry']
+const ESM_ONLY = new RegExp(`^(?:${ESM_ONLY_DEPENDENCIES.join('|')})(?:/|$)`)
+
+/**
+ * tsup's `noExternal` applies to every format; this plugin, which runs after tsup's own
+ * external check, leaves the ESM-only dependencies external again in the ESM output.
+ */
+const esmOnlyDependenciesExternalInEsm: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'esm-only-dependencies-external-in-esm',
+  setup(build) {
+    if (build.initialOptions.format !== 'esm') return
+    build.onResolve({ filter: ESM_ONLY }, (args) => ({ path: args.path, external: true }))
+  },
+}
+
 export default defineConfig([
   {
     ...shared,
@@ -23,6 +45,8 @@ export default defineConfig([
     },
     // The adapters import these for types only; never bundle a host framework.
     external: ['express', 'fastify'],
+    noExternal: [ESM_ONLY],
+    esbuildPlugins: [esmOnlyDependenciesExternalInEsm],
     format: ['esm', 'cjs'],
     dts: true,
     clean: CLI_FILES.map((file) => `!${file}`),

@@ -2,7 +2,9 @@ import { type ConfigurationIssue, ConfigurationError } from './errors.js'
 import { loadServiceAccountKeyFile } from './config-secrets.js'
 import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './config-settings.js'
 import type { EmailConfig } from './config-types.js'
-import { isPlainObject } from './config-values.js'
+import { isPlainObject, type Parser, parsePath, parseRedirectUri, parseText, parseUrl } from './config-values.js'
+import { withRedactedPrinting } from './config-print.js'
+import { containsKeyText, redactText } from './redact.js'
 import { Secret } from './secret.js'
 
 /** Where the settings come from: environment variables, or a plain object. */
@@ -15,11 +17,22 @@ const MAX_SHOWN_CHARS = 60
 
 const KEYS = Object.keys(SETTINGS) as readonly SettingKey[]
 
+/** What a setting holds, by its parser, for the issue that refuses key text in it. */
+const KEY_TEXT_EXPECTED = new Map<Parser<unknown>, string>([
+  [parsePath, 'a file-system path'],
+  [parseUrl, 'an http(s) URL'],
+  [parseRedirectUri, 'an http(s) URL'],
+  [parseText, 'a name or id'],
+])
+
 interface OrderedIssue extends ConfigurationIssue {
   readonly order: number
 }
 
-/** How a received (non-secret) value appears in an issue: JSON-quoted, truncated, URL credentials hidden. */
+/**
+ * How a received (non-secret) value appears in an issue: JSON-quoted, truncated, URL
+ * credentials hidden, and key text not quoted at all.
+ */
 export function describeValue(value: unknown): string {
   if (value instanceof Secret) return String(value)
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
@@ -34,8 +47,9 @@ export function describeValue(value: unknown): string {
   } else {
     return `a value of type ${typeof value}`
   }
-  // A URL may carry `user:password@`; those are credentials even where the setting is not secret.
-  text = text.replace(/\/\/[^/@\s]*@/g, '//[redacted]@')
+  if (containsKeyText(text)) return 'a value that looks like key text (not shown)'
+  // A URL may carry `user:password@` or `?api_key=`; those are credentials even where the setting is not secret.
+  text = redactText(text)
   if (text.length > MAX_SHOWN_CHARS) text = `${text.slice(0, MAX_SHOWN_CHARS - 1)}…`
   return typeof value === 'string' ? JSON.stringify(text) : text
 }
@@ -127,6 +141,12 @@ function collect(source: ConfigSource, report: (issue: OrderedIssue) => void): C
     values[key] = parseDefault(key)
     if (isUnset(raw)) continue
     present.add(key)
+    // Key text pasted into the wrong variable must be neither kept (it would print) nor quoted.
+    if (!setting.secret && containsKeyText(raw)) {
+      failed.add(key)
+      report({ order, variable: labelOf(source, key), message: keyTextMessage(setting) })
+      continue
+    }
     const parsed = setting.parse(raw)
     if (parsed.ok) {
       values[key] = parsed.value
@@ -138,6 +158,15 @@ function collect(source: ConfigSource, report: (issue: OrderedIssue) => void): C
   }
   // Every key was assigned above, from the table that defines SettingValues.
   return { values: values as SettingValues, present, failed }
+}
+
+/** The issue for key text in a setting that is not a secret; the value itself is never quoted. */
+function keyTextMessage(setting: Setting<unknown>): string {
+  const expected = KEY_TEXT_EXPECTED.get(setting.parse) ?? 'a value of this setting'
+  const where = setting.env === SETTINGS.serviceAccountKeyPath.env
+    ? ': give the path of the JSON key file, not its content'
+    : '; the value is not shown'
+  return `looks like key text (a private key, a key file's JSON or a long random token), not ${expected}${where}`
 }
 
 function labelOf(source: ConfigSource, key: SettingKey): string {
@@ -252,8 +281,9 @@ function deepFreeze<T>(value: T): T {
  */
 export function resolveFromSource(source: ConfigSource): EmailConfig {
   const issues: OrderedIssue[] = []
+  // The last guard: whatever a parser quoted, URL credentials and key text are hidden.
   const report = (issue: OrderedIssue): void => {
-    issues.push(issue)
+    issues.push({ ...issue, variable: redactText(issue.variable), message: redactText(issue.message) })
   }
   if (source.kind === 'object') checkShape(source.input, report)
   const config = assemble(source, collect(source, report), report)
@@ -262,5 +292,5 @@ export function resolveFromSource(source: ConfigSource): EmailConfig {
     const sorted = [...issues].sort((a, b) => a.order - b.order)
     throw new ConfigurationError(sorted.map(({ variable, message }) => ({ variable, message })))
   }
-  return deepFreeze(config)
+  return deepFreeze(withRedactedPrinting(config))
 }

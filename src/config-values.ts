@@ -117,9 +117,14 @@ export const parseText: Parser<string> = (value) => {
   return fail(`expected a single-line string of at most ${MAX_TEXT_LENGTH} characters`)
 }
 
-/** A file-system path, made absolute against `process.cwd()` so later `chdir`s do not move it. */
+/**
+ * A file-system path, made absolute against `process.cwd()` so later `chdir`s do not move it.
+ * A URL is refused: resolved as a path it would keep any credentials in it out of reach of
+ * redaction (`https://` becomes `https:/`).
+ */
 export const parsePath: Parser<string> = (value) => {
   if (typeof value !== 'string' || value.includes('\0')) return fail('expected a file-system path')
+  if (/[a-z][a-z0-9+.-]*:\/\//i.test(value)) return fail('expected a file-system path, not a URL')
   return ok(resolve(value))
 }
 

@@ -19,7 +19,10 @@ function remember(config: EmailConfig): EmailConfig {
 
 /**
  * Whether `value` is a configuration returned by {@link loadConfig} or {@link resolveConfig}
- * (validated and frozen). A copy or a look-alike object is not.
+ * (validated and frozen) of this build. A copy or a look-alike object is not, nor is a config
+ * made by the package's other build (ESM or CommonJS): {@link resolveConfig} and
+ * `createEmailIntegration` accept that one by validating it again, as they do a spread copy, so
+ * nothing unvalidated is ever trusted.
  *
  * @example
  * ```ts

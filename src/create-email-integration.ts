@@ -283,7 +283,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     migrate: open(() => migrateToLatest(schemaDb)),
     rollback: open(() => rollbackAll(schemaDb)),
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
-    sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll) }),
+    sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
     threads: Object.freeze({ list: open(mail.threads.list), get: open(mail.threads.get) }),
     identities: open(mail.identities),

@@ -25,7 +25,7 @@ export type {
   ThreadPage,
   ThreadSummary,
 } from './mail/mail-types.js'
-export type { SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
+export type { RetryFailuresOptions, RetryReport, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions } from './sync/sync-types.js'
 export type { DownloadReport } from './capture/attachments-worker.js'
 export { createTerminalProgress } from './cli/progress.js'
 export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './cli/progress.js'
@@ -67,6 +67,7 @@ export type {
   EmailDatabase,
   IdentityType,
   ParticipantRole,
+  SyncFailureKind,
   SyncKind,
   SyncRunStatus,
 } from './db/database.js'

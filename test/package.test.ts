@@ -46,6 +46,119 @@ const { Kysely, SqliteDialect } = require('kysely')
 const { createEmailIntegration, loadConfig, ValidationError } = require('crm-email-integration')
 `)}})().catch((err) => { console.error(err); process.exit(1) })`
 
+/**
+ * A host's first day: the Gmail emulator from `crm-email-integration/testing`, a SQLite CRM, a
+ * configuration pointed at the emulator, then migrate, enroll, a full sync, and reading what it
+ * captured. The prelude binds `kysely`, `lib` (which makes the integration), `configLib` (which
+ * makes the configuration and a Secret; another build than `lib` in the mixed hosts), `testing`
+ * and `Database`, each loaded as the host under test loads it.
+ */
+const syncScript = (prelude: string) => `
+${prelude}
+const { mkdtempSync, writeFileSync } = await import('node:fs')
+const { join } = await import('node:path')
+const { tmpdir } = await import('node:os')
+const dir = mkdtempSync(join(tmpdir(), 'crm-host-'))
+const ANN = 'ann@fund.example'
+const date = new Date(Date.now() - 2 * 3_600_000).toUTCString()
+const later = new Date(Date.now() - 3_600_000).toUTCString()
+const emu = await testing.startGmailEmulator({ seed: 3 })
+emu.addMailbox(ANN)
+const termSheet = ['From: Dana <dana@acme.vc>', 'To: ' + ANN, 'Subject: Term sheet', 'Date: ' + date, 'Message-ID: <ts-1@acme.vc>',
+  'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '',
+  'The term sheet is attached.', '--b1', 'Content-Type: application/pdf', 'Content-Disposition: attachment; filename="terms.pdf"',
+  'Content-Transfer-Encoding: base64', '', Buffer.from('%PDF-1.4 terms').toString('base64'), '--b1--', ''].join('\\r\\n')
+emu.addMessage(ANN, termSheet)
+emu.addMessage(ANN, ['From: ' + ANN, 'To: dana@acme.vc', 'Subject: Re: Term sheet', 'Date: ' + later, 'Message-ID: <re-1@fund.example>',
+  'In-Reply-To: <ts-1@acme.vc>', '', 'Thanks, signing today.', ''].join('\\r\\n'), { labelIds: ['SENT'] })
+emu.addMessage(ANN, ['From: news@letters.example', 'To: ' + ANN, 'Subject: Weekly', 'Date: ' + date, '', 'Not CRM mail.', ''].join('\\r\\n'))
+const keyPath = join(dir, 'service-account.json')
+writeFileSync(keyPath, JSON.stringify(emu.serviceAccountKey), { mode: 0o600 })
+const KEY = Buffer.alloc(32, 9).toString('base64')
+const config = configLib.loadConfig({
+  CRM_GMAIL_INTEGRATION_ENABLED: 'true', CRM_GMAIL_SA_KEY_PATH: keyPath, CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example',
+  CRM_GMAIL_API_BASE_URL: emu.url, CRM_GMAIL_TOKEN_URL: emu.tokenUrl, CRM_GMAIL_ATTACHMENTS_DIR: join(dir, 'attachments'),
+  CRM_GMAIL_BACKFILL_DAYS: '0', CRM_GMAIL_SECRET_KEY: KEY,
+})
+const db = new kysely.Kysely({ dialect: new kysely.SqliteDialect({ database: new Database(join(dir, 'crm.sqlite')) }) })
+const directory = async () => [{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]
+const email = lib.createEmailIntegration({ db, config, directory })
+await email.migrate()
+await email.accounts.enroll(ANN)
+const report = await email.sync.run({ account: ANN })
+const page = await email.threads.list()
+const thread = await email.threads.get(page.items[0].id)
+const first = await email.emails.get(thread.emails[0].id)
+const hits = await email.search('signing')
+const given = lib.resolveConfig({ secretKey: new configLib.Secret(KEY) })
+await email.close()
+await db.destroy()
+await emu.close()
+console.log(JSON.stringify({
+  report: { status: report.status, captured: report.captured, failed: report.failed },
+  threads: page.items.map((t) => [t.subject, t.messageCount, t.identities.map((i) => i.key).join()]),
+  emails: thread.emails.map((e) => [e.from.address, e.attachments.map((a) => a.filename + ' ' + a.status).join()]),
+  body: first.bodyText.trim(),
+  hits: hits.items.length,
+  secret: { accepted: given.secretKey.reveal().equals(Buffer.from(KEY, 'base64')), isSecret: new configLib.Secret('x') instanceof lib.Secret },
+}))
+`
+
+/** What {@link syncScript} prints, whichever builds and module systems the host mixed. */
+const SYNCED = {
+  report: { status: 'ok', captured: 2, failed: 0 },
+  threads: [['Term sheet', 2, 'fund:7']],
+  emails: [['dana@acme.vc', 'terms.pdf stored'], ['ann@fund.example', '']],
+  body: 'The term sheet is attached.',
+  hits: 1,
+  secret: { accepted: true, isSecret: true },
+}
+
+/** The same host written in CommonJS: `require` throughout, the script in an async function. */
+const cjsSync = `(async () => {${syncScript(`
+const Database = require('better-sqlite3')
+const kysely = require('kysely')
+const lib = require('crm-email-integration')
+const configLib = lib
+const testing = require('crm-email-integration/testing')
+`)}})().catch((err) => { console.error(err); process.exit(1) })`
+
+const esmSync = syncScript(`
+import Database from 'better-sqlite3'
+import * as kysely from 'kysely'
+import * as lib from 'crm-email-integration'
+import * as testing from 'crm-email-integration/testing'
+const configLib = lib
+`)
+
+/**
+ * ESM hosts that load some modules through `require`: the library's other build, and the other
+ * copy of kysely (its CommonJS or its ESM files), as happens when a host's own code and one of
+ * its dependencies load them differently.
+ */
+const mixedSync = {
+  // The ESM build mounted on a CommonJS kysely, with a config and a Secret from the CommonJS build.
+  'esm-library-cjs-kysely.mjs': syncScript(`
+import { createRequire } from 'node:module'
+import Database from 'better-sqlite3'
+import * as lib from 'crm-email-integration'
+import * as testing from 'crm-email-integration/testing'
+const require = createRequire(import.meta.url)
+const kysely = require('kysely')
+const configLib = require('crm-email-integration')
+`),
+  // The CommonJS build mounted on the ESM kysely, with a config and a Secret from the ESM build.
+  'cjs-library-esm-kysely.mjs': syncScript(`
+import { createRequire } from 'node:module'
+import Database from 'better-sqlite3'
+import * as kysely from 'kysely'
+import * as configLib from 'crm-email-integration'
+const require = createRequire(import.meta.url)
+const lib = require('crm-email-integration')
+const testing = require('crm-email-integration/testing')
+`),
+}
+
 describe('the packed package, installed into a separate host project', () => {
   let host: string
   let tarball: string
@@ -70,6 +183,9 @@ describe('the packed package, installed into a separate host project', () => {
     writeFileSync(join(host, 'host.mjs'), esm)
     writeFileSync(join(host, 'host.cjs'), cjs)
     writeFileSync(join(host, 'quick-start.mjs'), readmeQuickStart())
+    writeFileSync(join(host, 'sync.mjs'), esmSync)
+    writeFileSync(join(host, 'sync.cjs'), cjsSync)
+    for (const [file, script] of Object.entries(mixedSync)) writeFileSync(join(host, file), script)
   }, 120_000)
 
   afterAll(() => {
@@ -159,6 +275,33 @@ describe('the packed package, installed into a separate host project', () => {
         left: ['crm_investors'],
         secretShown: false,
       })
+    })
+  }
+
+  // `--no-experimental-require-module` makes Node 20.20 behave as Node 20 did before 20.19: no
+  // `require()` of an ES module at all, so nothing the CommonJS build loads may be one.
+  for (const [kind, args] of [
+    ['an ESM host', ['sync.mjs']],
+    ['a CommonJS host', ['sync.cjs']],
+    ['a CommonJS host on a Node without require(esm)', ['--no-experimental-require-module', 'sync.cjs']],
+  ] as const) {
+    it(`runs a full sync against the Gmail emulator from ${kind}`, () => {
+      const out = execFileSync(process.execPath, args, { cwd: host, encoding: 'utf8' })
+      expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(SYNCED)
+    })
+  }
+
+  it('loads every CommonJS entry point on a Node without require(esm)', () => {
+    const entries = ['crm-email-integration', 'crm-email-integration/testing', 'crm-email-integration/express', 'crm-email-integration/fastify', 'crm-email-integration/node']
+    const script = `console.log(JSON.stringify(${JSON.stringify(entries)}.map((e) => Object.keys(require(e)).length > 0)))`
+    const out = execFileSync(process.execPath, ['--no-experimental-require-module', '-e', script], { cwd: host, encoding: 'utf8' })
+    expect(JSON.parse(out)).toEqual(entries.map(() => true))
+  })
+
+  for (const file of Object.keys(mixedSync)) {
+    it(`accepts the other build's config and Secret, and the other copy of kysely (${file})`, () => {
+      const out = execFileSync(process.execPath, [file], { cwd: host, encoding: 'utf8' })
+      expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(SYNCED)
     })
   }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { IntegrationContext } from '../context.js'
 import type { EmailDatabase } from '../db/database.js'
 import { detectDialect } from '../db/dialect.js'
+import type { UpstreamError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
 import type { BlobStore } from './attachments-store.js'
@@ -50,8 +51,26 @@ export type SkipReason = CaptureSkipReason | 'known' | 'gone'
 export interface CaptureFailure {
   readonly gmailId: string
   readonly reason: string
-  /** Whether a later attempt may succeed (Gmail was unavailable, not the message broken). */
+  /**
+   * Whether a later attempt may succeed: Gmail, the network, the disk or the database was
+   * unavailable. `false` when the message itself is at fault (too deep, too large, unparseable,
+   * refused by Gmail as a bad request): a scheduled sync never fetches it again.
+   */
   readonly retryable: boolean
+}
+
+/**
+ * Gmail statuses that refuse the message for good: 400 is the request's own fault (an id Gmail
+ * cannot serve) and fails the same way every time. Not 401 or 403, which speak of the account's
+ * access and come right once an administrator fixes it; 404 is not a failure (the message is
+ * gone, and skipped).
+ */
+const PERMANENT_GMAIL_STATUSES: ReadonlySet<number> = new Set([400])
+
+/** A message Gmail would not serve, classified: only a refusal of the message itself is permanent. */
+function gmailFailure(gmailId: string, error: UpstreamError): CaptureFailure {
+  const permanent = !error.retryable && error.upstreamStatus !== null && PERMANENT_GMAIL_STATUSES.has(error.upstreamStatus)
+  return { gmailId, reason: error.message, retryable: !permanent }
 }
 
 /** A page of listed messages after the network work: ready to commit in one transaction. */
@@ -116,7 +135,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
     for (const result of metas) {
       if (!result.ok) {
         if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
-        else failed.push({ gmailId: result.id, reason: result.error.message, retryable: result.error.retryable })
+        else failed.push(gmailFailure(result.id, result.error))
         continue
       }
       const headers = parseMetadataHeaders(result.message)
@@ -151,7 +170,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
         if (candidate === undefined) continue
         if (!result.ok) {
           if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
-          else failed.push({ gmailId: result.id, reason: result.error.message, retryable: result.error.retryable })
+          else failed.push(gmailFailure(result.id, result.error))
           continue
         }
         fetched += 1
@@ -175,11 +194,13 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
     | { kind: 'failed'; failure: CaptureFailure }
   > {
     const meta = { internalDate: message.internalDate ?? candidate.meta.internalDate ?? null, sizeEstimate: message.sizeEstimate ?? null }
+    // A body Gmail left out may come with the next answer; a body the parser refused is refused every time.
+    if (format === 'raw' && message.raw === undefined) {
+      return { kind: 'failed', failure: { gmailId: candidate.meta.id, reason: 'Gmail returned no raw content', retryable: true } }
+    }
     const parsed =
-      format === 'raw'
-        ? message.raw === undefined
-          ? ({ ok: false, reason: 'Gmail returned no raw content' } as const)
-          : await parseRawMessage(Buffer.from(message.raw, 'base64url'), meta)
+      message.raw !== undefined && format === 'raw'
+        ? await parseRawMessage(Buffer.from(message.raw, 'base64url'), meta)
         : parseFullMessage({ ...message, internalDate: meta.internalDate ?? undefined } as GmailMessage)
     if (!parsed.ok) return { kind: 'failed', failure: { gmailId: candidate.meta.id, reason: parsed.reason, retryable: false } }
     // Decide again on the content's own reading of the headers: Gmail's metadata and the MIME

@@ -14,6 +14,7 @@ export const COMMANDS = {
   rollback: ['yes'],
   enroll: [],
   sync: ['account', 'directory', 'json'],
+  'retry-failures': ['account', 'directory', 'json'],
   status: ['json'],
   digest: ['directory', 'since', 'hours', 'json', 'html'],
   help: [],

@@ -3,6 +3,7 @@ import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { digestCommand, enrollCommand, migrateCommand, rollbackCommand } from './commands.js'
 import { ExitCodes, packageVersion, reportError, writeLines, type CliStreams } from './output.js'
+import { retryFailuresCommand } from './retry-command.js'
 import { statusCommand } from './status-command.js'
 import { syncCommand } from './sync-command.js'
 import { USAGE } from './usage.js'
@@ -19,6 +20,7 @@ const HANDLERS: Record<Exclude<CommandName, 'help'>, (args: ParsedArgs, context:
   enroll: enrollCommand,
   sync: syncCommand,
   status: statusCommand,
+  'retry-failures': retryFailuresCommand,
   digest: digestCommand,
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import type { EmailAccount } from '../db/accounts.js'
+import { NO_FAILURES, failureCounts, type FailureCounts } from '../sync/failure-counts.js'
 import { lastRuns, type LastRun } from '../sync/last-runs.js'
 import { expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
@@ -26,12 +27,24 @@ function tableOf(accounts: readonly (EmailAccount & { lastRun: LastRun | null })
   return formatTable(['ACCOUNT', 'STATUS', 'LAST RUN', 'RESULT', 'LISTED', 'CAPTURED', 'SKIPPED', 'FAILED', 'FINISHED'], rows)
 }
 
-/** `status [--json]`: every account with its last run; JSON for machines. */
+/** What an account's failed messages ask of an operator, if anything. */
+function failureNotes(address: string, failures: FailureCounts): string[] {
+  const notes: string[] = []
+  if (failures.permanent > 0) {
+    notes.push(`${address}: ${failures.permanent} failed for good, never fetched again by a sync (\`crm-email-integration retry-failures --account ${address}\` tries them now)`)
+  }
+  if (failures.waiting > 0) notes.push(`${address}: ${failures.waiting} waiting to be retried (next attempt ${failures.nextAttemptAt ?? 'unknown'})`)
+  return notes
+}
+
+/** `status [--json]`: every account with its last run and failed messages; JSON for machines. */
 export async function statusCommand(args: ParsedArgs, context: CliContext): Promise<number> {
   expectOperands(args, { min: 0, max: 0 }, 'no arguments')
   return withIntegration(context, { directory: 'none' }, async ({ email, config, database }) => {
-    const runs = await lastRuns(database.db as unknown as Kysely<EmailDatabase>)
-    const accounts = (await email.accounts.list()).map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null }))
+    const db = database.db as unknown as Kysely<EmailDatabase>
+    const runs = await lastRuns(db)
+    const failures = await failureCounts(db)
+    const accounts = (await email.accounts.list()).map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES }))
     const { stdout } = context.streams
     if (args.options.json === true) {
       writeLines(stdout, JSON.stringify({ enabled: config.enabled, accounts }, null, 2))
@@ -44,6 +57,7 @@ export async function statusCommand(args: ParsedArgs, context: CliContext): Prom
     const notes = accounts.flatMap((a) => [
       ...(a.statusReason === null ? [] : [`${a.address}: ${a.status}: ${a.statusReason}`]),
       ...((a.lastRun?.error ?? null) === null ? [] : [`${a.address}: last run: ${a.lastRun?.error ?? ''}`]),
+      ...failureNotes(a.address, a.failures),
     ])
     if (notes.length > 0) writeLines(stdout, '', ...notes)
     return ExitCodes.ok

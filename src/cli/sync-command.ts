@@ -15,7 +15,7 @@ type StopSignal = 'SIGINT' | 'SIGTERM'
  * page (the database holds only whole pages) and the command exits once they returned. A
  * second signal exits at once. Returns the signal received, and how to stop listening.
  */
-function listenForStop(controller: AbortController, notice: (line: string) => void): { received: () => StopSignal | null; dispose: () => void } {
+export function listenForStop(controller: AbortController, notice: (line: string) => void): { received: () => StopSignal | null; dispose: () => void } {
   let received: StopSignal | null = null
   const onSignal = (name: StopSignal) => {
     if (received !== null) process.exit(name === 'SIGINT' ? ExitCodes.interrupted : ExitCodes.terminated)

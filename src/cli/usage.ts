@@ -6,6 +6,9 @@ Commands:
   rollback --yes               drop every table the library created, with its data
   enroll <address>...          enroll teammates' mailboxes
   sync [--account <address>]   sync every active account (or one), with progress
+  retry-failures [--account <address>]
+                               fetch failed messages again now, those a sync never
+                               retries (too deep, too large, unparseable) included
   status [--json]              accounts and their last sync run
   digest preview [--since <YYYY-MM-DD|ISO date-time> | --hours <n>] [--json | --html]
                                print the digest of a window (default: the last 24 hours)
@@ -17,8 +20,8 @@ Options:
   --directory <file>            the CRM directory: a JSON array of { type, id, name, emails?,
                                 domains? }, or a .js/.mjs module exporting one (or a function
                                 returning one) as default (default: $CRM_GMAIL_DIRECTORY_FILE)
-  --account <address>           sync: only this account
-  --json                        sync, status, digest: print JSON on stdout
+  --account <address>           sync, retry-failures: only this account
+  --json                        sync, retry-failures, status, digest: print JSON on stdout
   --html                        digest: print the HTML rendering
   --yes                         rollback: confirm
   --verbose                     print the library's log (retries, warnings) on stderr

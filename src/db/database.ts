@@ -260,6 +260,13 @@ export interface EmailSyncRunsTable {
   finished_at: string | null
 }
 
+/**
+ * How a message failed: `permanent` when the message itself is at fault (too deep, too large,
+ * unparseable, refused by Gmail as a bad request), `transient` when Gmail, the network or the
+ * database was unavailable.
+ */
+export type SyncFailureKind = 'permanent' | 'transient'
+
 /** A message that failed to capture; parked after repeated failures so it stops blocking sync. */
 export interface EmailSyncFailuresTable {
   id: Generated<number>
@@ -267,10 +274,14 @@ export interface EmailSyncFailuresTable {
   gmail_id: string
   attempts: number
   reason: string
-  /** Set once the message is parked; a later run retries parked messages. */
+  /** Set once the message stops counting against runs: at once when permanent, else after a few failures. */
   parked_at: string | null
   first_failed_at: string
   last_failed_at: string
+  /** The last failure's kind (`transient` for rows older than the column). */
+  kind: Generated<SyncFailureKind>
+  /** When a scheduled run may fetch it again; `null` for a permanent failure (only an explicit retry does). */
+  next_attempt_at: string | null
 }
 
 /** How a digest run stands: claimed by a process, sent, or failed. */

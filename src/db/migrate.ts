@@ -3,6 +3,7 @@ import { detectDialect } from './dialect.js'
 import * as m0001 from '../../migrations/0001-email-tables.js'
 import * as m0002 from '../../migrations/0002-oauth-states.js'
 import * as m0003 from '../../migrations/0003-search.js'
+import * as m0005 from '../../migrations/0005-failure-backoff.js'
 import { EmailIntegrationError } from '../errors.js'
 
 /**
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-email-tables': m0001,
   '0002-oauth-states': m0002,
   '0003-search': m0003,
+  '0005-failure-backoff': m0005,
 }
 
 const provider: MigrationProvider = {

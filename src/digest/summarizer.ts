@@ -1,4 +1,5 @@
 import type { ModelEndpointConfig } from '../config.js'
+import { endpointRequest } from '../endpoint.js'
 import type { Address, Identity } from '../mail/mail-types.js'
 
 /**
@@ -88,6 +89,8 @@ export function clip(text: string, max: number): string {
  * The built-in summarizer: an OpenAI-compatible chat endpoint (`POST {url}/chat/completions`
  * with `{ model, messages }`), read from `choices[0].message.content`. Throws on any failure
  * (status, timeout, shape, an empty answer); the digest then falls back to extractive.
+ * Credentials in the URL (`https://user:password@host/v1`) are sent as Basic authentication
+ * and a query string (`?api_key=...`) is kept; neither appears in an error.
  *
  * @example
  * ```ts
@@ -100,9 +103,11 @@ export function createChatSummarizer(endpoint: ModelEndpointConfig, options: Cha
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError(`Expected \`timeoutMs\` to be a positive integer, got ${String(timeoutMs)}`)
   return {
     async summarize(input) {
-      const response = await fetch(`${endpoint.url}/chat/completions`, {
+      // The URL may carry credentials; they go in a header, never into an error.
+      const target = endpointRequest(endpoint.url, '/chat/completions')
+      const response = await fetch(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { ...target.headers, 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({
           model: endpoint.model,
           messages: [

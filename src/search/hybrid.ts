@@ -11,7 +11,9 @@
 import type { Kysely } from 'kysely'
 import type { ModelEndpointConfig } from '../config.js'
 import type { EmailDatabase } from '../db/database.js'
+import { endpointRequest } from '../endpoint.js'
 import { DisabledError } from '../errors.js'
+import { redactError } from '../redact.js'
 import { emailConditions } from '../mail/threads.js'
 import type { SearchBackend, SearchHit } from './search-backend.js'
 import { queryWords } from './search-text.js'
@@ -45,19 +47,24 @@ function unavailable(what: string, cause?: unknown): DisabledError {
   return new DisabledError(`search backend unavailable: ${what}`, { code: 'backend_unavailable', cause })
 }
 
-/** POSTs JSON; `null` on 404; a `backend_unavailable` error when unreachable, slow or failing. */
-async function postJson(service: string, url: string, body: unknown, timeoutMs: number): Promise<unknown> {
+/**
+ * POSTs JSON to `path` under the configured `base` URL; `null` on 404; a `backend_unavailable`
+ * error when unreachable, slow or failing. Credentials in the URL are sent as a header and
+ * never reach an error or its cause.
+ */
+async function postJson(service: string, base: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  const target = endpointRequest(base, path)
   let response: Response
   try {
-    response = await fetch(url, {
+    response = await fetch(target.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { ...target.headers, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     })
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'not reachable'
-    throw unavailable(`${service} ${reason}`, error)
+    throw unavailable(`${service} ${reason}`, redactError(error))
   }
   if (response.status === 404) {
     await response.body?.cancel()
@@ -70,7 +77,7 @@ async function postJson(service: string, url: string, body: unknown, timeoutMs: 
   try {
     return await response.json()
   } catch (error) {
-    throw unavailable(`${service} answered malformed JSON`, error)
+    throw unavailable(`${service} answered malformed JSON`, redactError(error))
   }
 }
 
@@ -110,16 +117,17 @@ function pointIdsOf(answer: unknown): number[] {
 export function createHybridBackend(options: HybridBackendOptions): SearchBackend {
   const { db, keyword, embeddings } = options
   const timeoutMs = options.timeoutMs ?? HYBRID_TIMEOUT_MS
-  const qdrantUrl = options.qdrantUrl.replace(/\/+$/, '')
+  const { qdrantUrl } = options
 
   /** Email ids nearest to the text, best first; `[]` while the collection does not exist. */
   const vectorIds = async (text: string, limit: number): Promise<number[]> => {
     const vector = embeddingOf(
-      await postJson('the embeddings endpoint', `${embeddings.url}/embeddings`, { model: embeddings.model, input: text }, timeoutMs),
+      await postJson('the embeddings endpoint', embeddings.url, '/embeddings', { model: embeddings.model, input: text }, timeoutMs),
     )
     const answer = await postJson(
       'Qdrant',
-      `${qdrantUrl}/collections/${QDRANT_COLLECTION}/points/search`,
+      qdrantUrl,
+      `/collections/${QDRANT_COLLECTION}/points/search`,
       { vector, limit: Math.min(limit * VECTOR_OVERSAMPLE, MAX_VECTOR_CANDIDATES), with_payload: false },
       timeoutMs,
     )

@@ -4,7 +4,7 @@ import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import type { SyncKind } from '../db/database.js'
 import { ConflictError, UpstreamError, isEmailIntegrationError } from '../errors.js'
-import { failuresToRetry } from './failures.js'
+import { dueFailures } from './failures.js'
 import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
 import { acquireLease, releaseLease } from './leases.js'
@@ -31,10 +31,15 @@ export interface RunDependencies {
 export interface RunAccountOptions {
   readonly onProgress?: ((progress: SyncProgress) => void) | undefined
   readonly signal?: AbortSignal | undefined
+  /**
+   * Failed messages to fetch again first, whatever their kind or schedule (an explicit retry);
+   * without it the run retries the transient failures that are due.
+   */
+  readonly retry?: readonly string[] | undefined
 }
 
 /** Options of `runAllAccounts`. */
-export interface RunAllOptions extends RunAccountOptions {
+export interface RunAllOptions extends Omit<RunAccountOptions, 'retry'> {
   readonly onReport?: ((report: SyncReport) => void) | undefined
 }
 
@@ -48,7 +53,8 @@ export function plannedKind(account: AccountRow, now: Date, staleDays: number): 
 
 /**
  * Syncs one account: takes its lease (throws `ConflictError` while another run holds it, in
- * another process or in this one), retries failed messages, then runs the backfill, the catch-up or the incremental sync its
+ * another process or in this one), retries the failed messages that are due (or those `options.retry`
+ * names), then runs the backfill, the catch-up or the incremental sync its
  * state calls for, and records the run. Errors of the account end up in the report and on the
  * account (`needs_attention` when Google refuses its credentials); they are not thrown.
  */
@@ -96,7 +102,7 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   let error: unknown = null
   let finished = false
   try {
-    finished = await sync(state)
+    finished = await sync(state, options.retry)
   } catch (caught) {
     // The caller's signal cut a page short: its work is dropped uncommitted, so this is a stop like any other, not a failure.
     if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
@@ -118,10 +124,11 @@ async function closeAbandonedRuns(context: IntegrationContext, accountId: number
     .execute()
 }
 
-async function sync(state: RunState): Promise<boolean> {
+async function sync(state: RunState, explicitRetry: readonly string[] | undefined): Promise<boolean> {
   const { context } = state
-  const retry = await failuresToRetry(context.db, state.account.id)
-  if (retry.length > 0) await capturePage(state, retry.map((id) => ({ id, threadId: '' })), {})
+  // Permanent failures are only ever fetched again when asked for: poison mail is downloaded once.
+  const retry = explicitRetry ?? (await dueFailures(context.db, state.account.id, context.clock.now()))
+  if (retry.length > 0) await capturePage(state, retry.map((id) => ({ id, threadId: '' })), {}, { explicitRetry: explicitRetry !== undefined })
 
   const now = context.clock.now()
   if (state.kind === 'backfill') return runScan(state, 'backfill', backfillQuery(now, context.config.backfillDays))

@@ -6,7 +6,7 @@ import type { EmailAccountsTable, SyncKind } from '../db/database.js'
 import { ConflictError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
-import { clearFailures, recordFailures } from './failures.js'
+import { clearFailures, permanentFailures, recordFailures } from './failures.js'
 import { LEASE_TTL_MS } from './leases.js'
 import type { SyncProgress } from './sync-types.js'
 
@@ -46,17 +46,22 @@ export interface RunState {
  * cursor or page-token checkpoint (`cursor`), the failures, the run's counters and a lease
  * check: a process killed at any instant leaves either the whole page or nothing, and resumes
  * from the last committed checkpoint. A process that lost its lease writes nothing.
+ * Messages that failed permanently are counted as skipped and not fetched, unless
+ * `options.explicitRetry` says the page is an explicit retry of failures.
  */
 export async function capturePage(
   state: RunState,
   refs: readonly GmailMessageRef[],
   cursor: Updateable<EmailAccountsTable>,
+  options: { readonly explicitRetry?: boolean } = {},
 ): Promise<void> {
   const { context, pipeline, account } = state
+  const parked = options.explicitRetry === true ? new Set<string>() : await permanentFailures(context.db, account.id, refs.map((r) => r.id))
+  const toFetch = parked.size === 0 ? refs : refs.filter((r) => !parked.has(r.id))
   const page: PreparedPage =
-    refs.length === 0
+    toFetch.length === 0
       ? { account: { id: account.id, address: account.address }, records: [], copies: [], skipped: [], failed: [], fetched: 0 }
-      : await pipeline.prepare({ id: account.id, address: account.address }, state.client, refs, state.signal)
+      : await pipeline.prepare({ id: account.id, address: account.address }, state.client, toFetch, state.signal)
   const now = nowIso(context)
 
   const updated = await context.db.transaction().execute(async (trx) => {
@@ -78,7 +83,7 @@ export async function capturePage(
     state.counts.listed += refs.length
     state.counts.fetched += page.fetched
     state.counts.captured += committed.captured
-    state.counts.skipped += page.skipped.length
+    state.counts.skipped += page.skipped.length + parked.size
     // A parked message failing its retry again is already accounted for in the failures table.
     state.counts.failed += failures.length - recorded.alreadyParked
     await trx

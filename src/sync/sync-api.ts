@@ -9,7 +9,8 @@ import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
 import { normalizeAddress } from '../address.js'
 import { runAccount, runAllAccounts, type RunDependencies } from './engine.js'
 import type { GmailAccess } from './gmail-access.js'
-import type { SyncAllOptions, SyncReport, SyncRunOptions } from './sync-types.js'
+import { retryFailures } from './retry-failures.js'
+import type { RetryFailuresOptions, RetryReport, SyncAllOptions, SyncReport, SyncRunOptions } from './sync-types.js'
 
 /** Syncing enrolled mailboxes from Gmail. */
 export interface SyncApi {
@@ -36,6 +37,25 @@ export interface SyncApi {
    * ```
    */
   readonly runAll: (options?: SyncAllOptions) => Promise<SyncReport[]>
+  /**
+   * Fetches failed messages again now. Scheduled runs (`runAll`, the scheduler) never fetch a
+   * permanent failure again (a message too deep, too large or unparseable: poison mail) and
+   * fetch a transient one only when its next attempt is due (1 h, 6 h, 24 h, 3 days, then every
+   * 7 days after each failure); this retries them all, or those of `account`, or the Gmail
+   * `ids` given, at most 200 per account per call. Each account holding one gets a run that
+   * retries them first and then syncs as `run` does; a message that fails again is recorded
+   * again, with its new kind. Resolves to one report per account retried (none when nothing
+   * matched). Throws `NotFoundError` for an address that is not enrolled, `ConflictError`
+   * while `account` is being synced.
+   *
+   * @example
+   * ```ts
+   * for (const r of await email.sync.retryFailures({ account: 'ann@fund.example' })) {
+   *   console.log(r.account, `${r.resolved} of ${r.retried} captured or settled, ${r.failing} failing`)
+   * }
+   * ```
+   */
+  readonly retryFailures: (options?: RetryFailuresOptions) => Promise<RetryReport[]>
 }
 
 /** A name for this process in leases and run rows: host, pid and a random part. */
@@ -65,6 +85,9 @@ export function createSyncApi(context: IntegrationContext, access: GmailAccess, 
     },
     async runAll(options = {}) {
       return runAllAccounts(await dependencies(), options)
+    },
+    async retryFailures(options = {}) {
+      return retryFailures(await dependencies(), options)
     },
   }
 }

@@ -61,3 +61,29 @@ export interface SyncAllOptions {
   readonly onReport?: (report: SyncReport) => void
   readonly signal?: AbortSignal
 }
+
+/** Options of `email.sync.retryFailures`. */
+export interface RetryFailuresOptions {
+  /** Only this enrolled mailbox's failures (default: every account's). */
+  readonly account?: string
+  /** Only these Gmail message ids (as the failures table and the status show them); at most 200. */
+  readonly ids?: readonly string[]
+  /** Called after every committed page of the runs. */
+  readonly onProgress?: (progress: SyncProgress) => void
+  /** Stops the runs after the current page. */
+  readonly signal?: AbortSignal
+}
+
+/** What an explicit retry of one account's failed messages did. */
+export interface RetryReport {
+  /** The mailbox address. */
+  readonly account: string
+  /** Failed messages fetched again. */
+  readonly retried: number
+  /** Of those, the ones now settled: captured, or skipped for good (not CRM mail, gone). */
+  readonly resolved: number
+  /** Of those, the ones that failed again, recorded with their new kind and next attempt. */
+  readonly failing: number
+  /** The sync run the retry opened: the retried messages first, then the account's usual sync. */
+  readonly run: SyncReport
+}

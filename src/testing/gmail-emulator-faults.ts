@@ -15,7 +15,12 @@ const NO_FAULT: FaultDecision = { failure: 'none', delayMs: 0 }
  * faults whatever order concurrent requests arrive in.
  */
 export class FaultInjector {
-  constructor(private readonly faults: ResolvedEmulatorOptions['faults'], private readonly random: SeededRandom) {}
+  constructor(private faults: ResolvedEmulatorOptions['faults'], private readonly random: SeededRandom) {}
+
+  /** Injects these faults from the next request on (none: an outage is over). */
+  replace(faults: ResolvedEmulatorOptions['faults']): void {
+    this.faults = faults
+  }
 
   /** Decides the fate of one request; `resettable` is false inside a batch (a part has no socket). */
   roll(method: GmailEmulatorMethod, target: string, resettable: boolean): FaultDecision {

@@ -141,10 +141,9 @@ function resolveCosts(costs: GmailEmulatorOptions['costs']): QuotaCosts {
   return Object.freeze(merged)
 }
 
-/** Validates the options once and applies the defaults; a bad value throws naming it. */
-export function resolveEmulatorOptions(options: GmailEmulatorOptions = {}): ResolvedEmulatorOptions {
-  const faults = options.faults ?? {}
-  const resolvedFaults = {
+/** Validates injected faults and applies their defaults; a bad value throws naming it. */
+export function resolveFaults(faults: GmailEmulatorFaults = {}): ResolvedEmulatorOptions['faults'] {
+  const resolved = {
     serverError: probability('serverError', faults.serverError),
     rateLimit: probability('rateLimit', faults.rateLimit),
     reset: probability('reset', faults.reset),
@@ -152,9 +151,15 @@ export function resolveEmulatorOptions(options: GmailEmulatorOptions = {}): Reso
     slowMs: positive('faults.slowMs', faults.slowMs, DEFAULT_SLOW_MS, false),
     methods: new Set(faults.methods ?? GMAIL_API_METHODS),
   }
-  if (resolvedFaults.serverError + resolvedFaults.rateLimit + resolvedFaults.reset > 1) {
+  if (resolved.serverError + resolved.rateLimit + resolved.reset > 1) {
     throw new TypeError('Expected `faults.serverError + faults.rateLimit + faults.reset` to be at most 1')
   }
+  return resolved
+}
+
+/** Validates the options once and applies the defaults; a bad value throws naming it. */
+export function resolveEmulatorOptions(options: GmailEmulatorOptions = {}): ResolvedEmulatorOptions {
+  const resolvedFaults = resolveFaults(options.faults)
   const scopes = options.authorizedScopes ?? [GMAIL_READONLY_SCOPE]
   return Object.freeze({
     quota: positive('quota', options.quota, DEFAULT_QUOTA_UNITS_PER_SECOND, true),

@@ -4,8 +4,8 @@ import { CredentialStore } from './gmail-emulator-credentials.js'
 import { FaultInjector } from './gmail-emulator-faults.js'
 import { createServiceAccount } from './gmail-emulator-keys.js'
 import type { GoogleServiceAccountKeyFile } from './gmail-emulator-keys.js'
-import { GMAIL_READONLY_SCOPE, resolveEmulatorOptions } from './gmail-emulator-options.js'
-import type { GmailEmulatorOptions } from './gmail-emulator-options.js'
+import { GMAIL_READONLY_SCOPE, resolveEmulatorOptions, resolveFaults } from './gmail-emulator-options.js'
+import type { GmailEmulatorFaults, GmailEmulatorOptions } from './gmail-emulator-options.js'
 import { InFlightLimiter, QuotaBuckets } from './gmail-emulator-quota.js'
 import { SeededRandom } from './gmail-emulator-random.js'
 import { AUTH_PATH, TOKEN_PATH, attachHandler, closeServer, listenLocally } from './gmail-emulator-server.js'
@@ -66,6 +66,11 @@ export interface GmailEmulator {
   revokeAccessTokens(user?: string): void
   /** How the consent page answers: which mailbox consents, and whether it allows or denies. */
   setConsent(consent: { readonly mailbox?: string | null; readonly decision?: 'allow' | 'deny' }): void
+  /**
+   * Replaces the injected faults from the next request on, validated like the `faults`
+   * option: an outage that starts, or (`setFaults({})`) one that is over.
+   */
+  setFaults(faults: GmailEmulatorFaults): void
   /** Stops the server and drops open connections. */
   close(): Promise<void>
 }
@@ -182,6 +187,9 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
     setConsent: (behaviour) => {
       if (behaviour.mailbox !== undefined) consent.mailbox = behaviour.mailbox === null ? null : ctx.mailboxes.ensure(behaviour.mailbox).address
       if (behaviour.decision !== undefined) consent.decision = behaviour.decision
+    },
+    setFaults: (faults) => {
+      ctx.faults.replace(resolveFaults(faults))
     },
     close: () => (closing ??= closeServer(server)),
   }

@@ -165,6 +165,8 @@ export const SCHEMA_SPEC: SchemaSpec = {
     parked_at: 'text?',
     first_failed_at: 'text',
     last_failed_at: 'text',
+    kind: 'text default',
+    next_attempt_at: 'text?',
   },
   email_digest_runs: {
     id: 'integer default',

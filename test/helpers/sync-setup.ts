@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEmailIntegration, type DirectoryEntry, type EmailConfigInput, type EmailIntegration } from '../../src/index.js'
+import { createEmailIntegration, type Clock, type DirectoryEntry, type EmailConfigInput, type EmailIntegration } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
 import type { TestDatabase } from './databases.js'
 
@@ -25,8 +25,11 @@ export interface SyncWorld {
   close(): Promise<void>
 }
 
-/** Builds a sync world: the integration enabled in dwd mode against the emulator. */
-export async function syncWorld(t: TestDatabase, options: { emulator?: GmailEmulatorOptions; config?: EmailConfigInput } = {}): Promise<SyncWorld> {
+/** Builds a sync world: the integration enabled in dwd mode against the emulator (on `clock`, when given). */
+export async function syncWorld(
+  t: TestDatabase,
+  options: { emulator?: GmailEmulatorOptions; config?: EmailConfigInput; clock?: Clock } = {},
+): Promise<SyncWorld> {
   const emu = await startGmailEmulator({ seed: 11, ...options.emulator })
   for (const address of TEAM) emu.addMailbox(address)
   const attachmentsDir = mkdtempSync(join(tmpdir(), 'email-sync-attachments-'))
@@ -46,6 +49,7 @@ export async function syncWorld(t: TestDatabase, options: { emulator?: GmailEmul
       },
       directory: () => Promise.resolve(DIRECTORY),
       gmail: { backoff: { minDelayMs: 2, maxDelayMs: 20 } },
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     })
   const email = integration()
   await email.migrate()

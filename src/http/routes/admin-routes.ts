@@ -4,6 +4,7 @@ import type { IntegrationContext } from '../../context.js'
 import { normalizeAddress, domainOf } from '../../address.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
 import type { Scheduler } from '../../scheduler.js'
+import { NO_FAILURES, failureCounts } from '../../sync/failure-counts.js'
 import { lastRuns } from '../../sync/last-runs.js'
 import { json } from '../respond.js'
 import type { Route } from '../router.js'
@@ -38,11 +39,12 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       handle: async () => {
         const list = await accounts.list()
         const lastRun = await lastRuns(context.db)
+        const failures = await failureCounts(context.db)
         return json(200, {
           enabled: context.config.enabled,
           scheduler: scheduler.state(),
           accounts: list.map((a) => {
-            return { ...a, lastRun: lastRun.get(a.address) ?? null }
+            return { ...a, lastRun: lastRun.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES }
           }),
         })
       },
