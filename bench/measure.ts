@@ -1,6 +1,7 @@
 /**
  * What both syncs are measured against: a fresh emulator holding the workload, behind a
- * counting proxy, with the scenario's cost table and rate; and the traffic read off them.
+ * counting proxy, with the scenario's cost table and Gmail's per-user limit under it; and the
+ * traffic read off them.
  */
 import { resolveConfig } from 'crm-email-integration'
 import type { QuotaCosts } from 'crm-email-integration'
@@ -21,7 +22,8 @@ export interface BenchWorld {
 
 /** Starts a fresh emulator (same seed, same load: same Gmail ids every time) and its proxy. */
 export async function startWorld(scenario: Scenario, seed: number, workload: Workload): Promise<BenchWorld> {
-  const emu = await startGmailEmulator({ seed, quota: scenario.rateUnitsSec, costs: scenario.costs })
+  // Gmail's limits under the table: the minute's budget, and no burst above its average rate.
+  const emu = await startGmailEmulator({ seed, quota: scenario.limitUnitsMin / 60, quotaPerMinute: scenario.limitUnitsMin, costs: scenario.costs })
   loadWorkload(emu, workload)
   const proxy = await startCountingProxy(emu.url)
   return {

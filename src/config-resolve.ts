@@ -1,4 +1,5 @@
 import { type ConfigurationIssue, ConfigurationError } from './errors.js'
+import { quotaRegimeOf, rateOverLimit } from './config-quota.js'
 import { loadServiceAccountKeyFile } from './config-secrets.js'
 import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './config-settings.js'
 import type { EmailConfig } from './config-types.js'
@@ -231,6 +232,12 @@ function assemble(source: ConfigSource, collected: Collected, report: (issue: Or
   together(['summarizerUrl', 'summarizerModel'], 'the summarizer needs both')
   together(['embeddingsUrl', 'embeddingsModel', 'qdrantUrl'], 'hybrid search needs all three, or none for keyword search only')
 
+  // The rate is checked against the cost table's per-user limit; a refused table says nothing about it.
+  const regime = quotaRegimeOf(v.quotaCosts)
+  const rateUnitsSec = v.rateUnitsSec ?? regime.defaultRateUnitsSec
+  const overLimit = failed.has('quotaCosts') ? null : rateOverLimit(rateUnitsSec, regime)
+  if (overLimit !== null) issue('rateUnitsSec', overLimit)
+
   const pair = (url: string | null, model: string | null): { url: string; model: string } | null =>
     url !== null && model !== null ? { url, model } : null
   return {
@@ -249,7 +256,7 @@ function assemble(source: ConfigSource, collected: Collected, report: (issue: Or
     backfillDays: v.backfillDays,
     maxAttachmentMb: v.maxAttachmentMb,
     attachConcurrency: v.attachConcurrency,
-    rateUnitsSec: v.rateUnitsSec,
+    rateUnitsSec,
     quotaCosts: v.quotaCosts,
     retryMax: v.retryMax,
     historyStaleDays: v.historyStaleDays,

@@ -15,8 +15,11 @@ export const BACKFILL_DAYS_RANGE: IntRange = { min: 0, max: 36_500, why: '0 mean
 export const MAX_ATTACHMENT_MB_RANGE: IntRange = { min: 1, max: 1024, why: 'MiB; 0 would skip every attachment' }
 /** Gmail allows about 10 requests in flight per user; workers beyond 32 would only wait in the limiter. */
 export const ATTACH_CONCURRENCY_RANGE: IntRange = { min: 1, max: 32, why: 'parallel downloads; 0 would never download' }
-/** Gmail's per-user limit is 250 quota units per second. */
-export const RATE_UNITS_SEC_RANGE: IntRange = { min: 1, max: 250, why: "Gmail's per-user limit is 250 units/s" }
+/**
+ * No Gmail project's per-user limit is above 250 quota units per second (15,000 per minute, the
+ * legacy table's); the cost table in use may allow less (see `rateOverLimit` in config-quota.ts).
+ */
+export const RATE_UNITS_SEC_RANGE: IntRange = { min: 1, max: 250, why: "no Gmail project's per-user limit is above 250 units/s" }
 /** Beyond 20 retries the exponential backoff waits for hours; 0 disables retries on purpose. */
 export const RETRY_MAX_RANGE: IntRange = { min: 0, max: 20, why: 'retries per request' }
 /** Gmail keeps history for about a week at least; past 30 days a cursor is certainly gone. */
@@ -77,7 +80,8 @@ export const SETTINGS = {
   backfillDays: withDefault(`${P}BACKFILL_DAYS`, ['backfillDays'], int(BACKFILL_DAYS_RANGE), '365'),
   maxAttachmentMb: withDefault(`${P}MAX_ATTACHMENT_MB`, ['maxAttachmentMb'], int(MAX_ATTACHMENT_MB_RANGE), '50'),
   attachConcurrency: withDefault(`${P}ATTACH_CONCURRENCY`, ['attachConcurrency'], int(ATTACH_CONCURRENCY_RANGE), '4'),
-  rateUnitsSec: withDefault(`${P}RATE_UNITS_SEC`, ['rateUnitsSec'], int(RATE_UNITS_SEC_RANGE), '150'),
+  // Unset, it is the cost table's default rate (config-quota.ts), resolved once the table is known.
+  rateUnitsSec: optional(`${P}RATE_UNITS_SEC`, ['rateUnitsSec'], int(RATE_UNITS_SEC_RANGE)),
   quotaCosts: withDefault(`${P}QUOTA_COSTS`, ['quotaCosts'], parseQuotaCosts, '2026'),
   retryMax: withDefault(`${P}RETRY_MAX`, ['retryMax'], int(RETRY_MAX_RANGE), '5'),
   historyStaleDays: withDefault(`${P}HISTORY_STALE_DAYS`, ['historyStaleDays'], int(HISTORY_STALE_DAYS_RANGE), '5'),

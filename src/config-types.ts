@@ -82,7 +82,11 @@ export interface EmailConfig {
   readonly maxAttachmentMb: number
   /** How many attachment downloads run at once. */
   readonly attachConcurrency: number
-  /** Per-account quota budget in units per second. */
+  /**
+   * Per-account quota budget in units per second; the account's limiter also keeps any rolling
+   * minute within 60 times this. Unset, the cost table's default: 90 at `2026` (6,000 units per
+   * minute per user), 225 at `legacy` (15,000), 90 for a custom table.
+   */
   readonly rateUnitsSec: number
   /** What each Gmail method costs in quota units. */
   readonly quotaCosts: QuotaCosts
@@ -191,7 +195,10 @@ export interface EmailConfigInput {
   readonly maxAttachmentMb?: number | string | Unset
   /** `CRM_GMAIL_ATTACH_CONCURRENCY`: 1 to 32. Default 4. */
   readonly attachConcurrency?: number | string | Unset
-  /** `CRM_GMAIL_RATE_UNITS_SEC`: 1 to 250. Default 150. */
+  /**
+   * `CRM_GMAIL_RATE_UNITS_SEC`: 1 to the cost table's per-user limit (100 at `2026`, 250 at
+   * `legacy` or a custom table). Default 90% of that limit: 90 at `2026`, 225 at `legacy`; 90 for a custom table.
+   */
   readonly rateUnitsSec?: number | string | Unset
   /** `CRM_GMAIL_QUOTA_COSTS`: `2026`, `legacy`, a partial cost table, or its JSON. Default `2026`. */
   readonly quotaCosts?: Partial<QuotaCosts> | string | Unset

@@ -52,12 +52,13 @@ describe('npm run bench --quick', () => {
   it('prints one JSON object with the settings, the definitions, and both cost tables', () => {
     expect(output.benchmark).toBe('sync')
     expect(output.settings.size).toBe('small')
-    expect(output.scenarios.map((s) => s.name)).toEqual(['legacy-250', '2026-150'])
-    expect(Object.keys(output.summary)).toEqual(['legacy-250', '2026-150'])
+    // Each table at the library's default rate under it.
+    expect(output.scenarios.map((s) => s.name)).toEqual(['legacy-225', '2026-90'])
+    expect(Object.keys(output.summary)).toEqual(['legacy-225', '2026-90'])
     for (const key of ['bound', 'library', 'naive', 'naiveHeadersFirst', 'traffic', 'ratios']) expect(output.definitions[key]).toEqual(expect.any(String))
     const [legacy, current] = output.scenarios
-    expect(legacy).toMatchObject({ costTable: 'legacy', rateUnitsSec: 250, costs: { get: 5, list: 5 }, parallelAccounts: 3 })
-    expect(current).toMatchObject({ costTable: '2026', rateUnitsSec: 150, costs: { get: 20, list: 5 } })
+    expect(legacy).toMatchObject({ costTable: 'legacy', rateUnitsSec: 225, costs: { get: 5, list: 5 }, parallelAccounts: 3 })
+    expect(current).toMatchObject({ costTable: '2026', rateUnitsSec: 90, costs: { get: 20, list: 5 } })
     for (const s of output.scenarios) {
       for (const run of [s.library, s.naive, s.naiveHeadersFirst]) {
         for (const value of [run.seconds, run.units, run.httpRequests, run.bytesDownloaded]) expect(Number.isFinite(value)).toBe(true)

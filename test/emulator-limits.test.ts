@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { startGmailEmulator } from '../src/testing/index.js'
+import { resolveEmulatorOptions } from '../src/testing/gmail-emulator-options.js'
 import type { GmailEmulator, GmailEmulatorOptions } from '../src/testing/index.js'
 import { accessToken, gmailGet, reasonOf } from './helpers/emulator-auth.js'
 import type { ErrorBody } from './helpers/emulator-auth.js'
@@ -62,6 +63,66 @@ describe('quota', () => {
       const id = emu.addMessage(ANN, buildMessage()).id
       await gmailGet(emu, await accessToken(emu, ANN), `users/me/messages/${id}`)
       expect(emu.stats.unitsSpent[ANN]).toBe(7)
+    })
+  })
+})
+
+describe('quota per minute', () => {
+  const RETRY_AFTER = /^User-rate limit exceeded\. {2}Retry after (\S+)$/
+
+  it("refuses a user past the 2026 table's 6,000 units a minute, until the minute's first charges leave", async () => {
+    const start = Date.UTC(2026, 5, 1, 7)
+    let now = start
+    await withEmulator({ costs: '2026', clock: { now: () => now } }, async (emu) => {
+      const id = emu.addMessage(ANN, buildMessage()).id
+      emu.addMailbox(BO)
+      const token = await accessToken(emu, ANN, Math.floor(now / 1000))
+      const get = (): Promise<{ status: number; body: ErrorBody }> => gmailGet<ErrorBody>(emu, token, `users/me/messages/${id}?format=minimal`)
+      // 300 gets of 20 units at 200 units/s: within the per-second rate, the minute's whole budget by 30 s.
+      const statuses: number[] = []
+      for (let i = 0; i < 300; i++) {
+        statuses.push((await get()).status)
+        now += 100
+      }
+      expect(statuses.every((status) => status === 200)).toBe(true)
+      expect(emu.stats.unitsSpent[ANN]).toBe(6000)
+
+      const refused = await get()
+      expect(refused.status).toBe(403)
+      expect(refused.body.error).toMatchObject({ code: 403, status: 'PERMISSION_DENIED', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] })
+      // The first get, made at the start, leaves the window a minute later.
+      expect(Date.parse(RETRY_AFTER.exec(refused.body.error.message)?.[1] ?? '')).toBe(start + 60_000)
+      // The budget is the user's: another mailbox is served.
+      expect((await gmailGet(emu, await accessToken(emu, BO, Math.floor(now / 1000)), 'users/me/profile')).status).toBe(200)
+
+      now = start + 59_999
+      expect((await get()).status).toBe(403)
+      now = start + 60_000
+      expect((await get()).status).toBe(200)
+      expect((await get()).status).toBe(403)
+      expect(emu.stats.unitsSpent[ANN]).toBe(6020)
+      expect(emu.stats.responses['messages.get 403']).toBe(3)
+    })
+  })
+
+  it('takes its budget from the cost table unless given, and switches off with the quota', () => {
+    expect(resolveEmulatorOptions({}).quotaPerMinute).toBe(6000)
+    expect(resolveEmulatorOptions({ costs: '2026' }).quotaPerMinute).toBe(6000)
+    expect(resolveEmulatorOptions({ costs: 'legacy' }).quotaPerMinute).toBe(15_000)
+    expect(resolveEmulatorOptions({ costs: { get: 1 } }).quotaPerMinute).toBe(15_000)
+    expect(resolveEmulatorOptions({ quota: Infinity }).quotaPerMinute).toBe(Infinity)
+    expect(resolveEmulatorOptions({ quota: Infinity, quotaPerMinute: 100 }).quotaPerMinute).toBe(100)
+    expect(() => resolveEmulatorOptions({ quotaPerMinute: 0 })).toThrow(/quotaPerMinute/)
+  })
+
+  it('counts the minute even with the per-second rate switched off', async () => {
+    const start = Date.UTC(2026, 5, 1, 7)
+    await withEmulator({ quota: Infinity, quotaPerMinute: 100, clock: { now: () => start } }, async (emu) => {
+      const id = emu.addMessage(ANN, buildMessage()).id
+      const token = await accessToken(emu, ANN, Math.floor(start / 1000))
+      const statuses: number[] = []
+      for (let i = 0; i < 6; i++) statuses.push((await gmailGet(emu, token, `users/me/messages/${id}?format=minimal`)).status)
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 403])
     })
   })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ValidationError } from '../src/errors.js'
 import { createQuotaLimiter } from '../src/gmail/quota.js'
-import type { QuotaPermit } from '../src/gmail/quota.js'
-import { createFakeTime, createManualTime } from './helpers/fake-time.js'
+import type { QuotaLimiter, QuotaPermit } from '../src/gmail/quota.js'
+import { createFakeTime, createManualTime, type FakeTime } from './helpers/fake-time.js'
 
 /** Acquires in order and records the virtual time of each grant. */
 async function grantTimes(charges: readonly number[], rateUnitsSec: number): Promise<{ label: number; at: number }[]> {
@@ -56,6 +56,66 @@ describe('QuotaLimiter token bucket', () => {
     expect(() => createQuotaLimiter({ rateUnitsSec: 1, maxInFlight: 2.5 })).toThrow(/maxInFlight/)
     const limiter = createQuotaLimiter({ rateUnitsSec: 1 })
     return expect(limiter.acquire(Number.NaN)).rejects.toThrow(/units/)
+  })
+})
+
+/** Acquires `count` charges of `units` in order on virtual time; the time of each grant. */
+async function burstGrants(limiter: QuotaLimiter, time: FakeTime, count: number, units: number): Promise<number[]> {
+  const at: number[] = []
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const permit = await limiter.acquire(units)
+      at.push(time.elapsed())
+      permit.release()
+    }),
+  )
+  return at
+}
+
+/** The most units granted within any rolling minute, given each grant's time and units. */
+function busiestMinute(at: readonly number[], units: number): number {
+  return Math.max(...at.map((end) => at.filter((t) => t > end - 60_000 && t <= end).length * units))
+}
+
+describe('QuotaLimiter per-minute budget', () => {
+  it("lets a burst spend the minute's budget at the bucket's pace, then waits until the window frees", async () => {
+    const time = createFakeTime()
+    const limiter = createQuotaLimiter({ rateUnitsSec: 100, unitsPerMinute: 600, maxInFlight: 100, clock: time.clock, sleep: time.sleep })
+    const at = await burstGrants(limiter, time, 40, 20)
+    // 600 units: five gets from the full bucket, then one per 200 ms until 5 s.
+    const firstMinute = [0, 0, 0, 0, 0, ...Array.from({ length: 25 }, (_, i) => 200 * (i + 1))]
+    expect(at.slice(0, 30)).toEqual(firstMinute)
+    // Then nothing until the first charges leave the window, a minute after they were made;
+    // the second minute repeats the first.
+    expect(at.slice(30)).toEqual(firstMinute.slice(0, 10).map((t) => t + 60_000))
+    expect(busiestMinute(at, 20)).toBe(600)
+  })
+
+  it('keeps every rolling minute within 60 times the rate by default, the first full second included', async () => {
+    const time = createFakeTime()
+    const limiter = createQuotaLimiter({ rateUnitsSec: 100, maxInFlight: 100, clock: time.clock, sleep: time.sleep })
+    expect(limiter.unitsPerMinute).toBe(6000)
+    // 8,000 units of gets at 20: beyond a minute at 100 units/s.
+    const at = await burstGrants(limiter, time, 400, 20)
+    // A bucket alone would grant 100 units at once and 100 a second after: 6,080 by 59.8 s.
+    expect(busiestMinute(at, 20)).toBeLessThanOrEqual(6000)
+    // The window pauses the first minute's last second, then the bucket's refill catches up.
+    expect(at.filter((t) => t > 59_000 && t < 60_000)).toEqual([])
+    expect(Math.max(...at)).toBe(79_000)
+  })
+
+  it('makes a charge dearer than the minute wait for an empty window, and later calls wait it out', async () => {
+    const time = createFakeTime()
+    const limiter = createQuotaLimiter({ rateUnitsSec: 1000, unitsPerMinute: 100, clock: time.clock, sleep: time.sleep })
+    expect(await burstGrants(limiter, time, 1, 50)).toEqual([0])
+    expect(await burstGrants(limiter, time, 1, 300)).toEqual([60_000])
+    expect(await burstGrants(limiter, time, 1, 10)).toEqual([120_000])
+  })
+
+  it("refuses a minute's budget that would switch the limit off", () => {
+    for (const unitsPerMinute of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, '6000']) {
+      expect(() => createQuotaLimiter({ rateUnitsSec: 100, unitsPerMinute: unitsPerMinute as number })).toThrow(/unitsPerMinute/)
+    }
   })
 })
 

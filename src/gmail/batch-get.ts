@@ -53,12 +53,12 @@ export const MIN_BATCH_PARTS = 1
  * limit as n requests") and allows only a short burst above that rate; the client's bucket
  * holds one second of its configured rate, which is at most Gmail's. A batch dearer than the
  * bucket would be let through on credit and then partly refused by Gmail, its refused parts
- * paid for and sent again: 50 gets at 20 units are 1000 units against a bucket of 150.
+ * paid for and sent again: 50 gets at 20 units are 1000 units against a bucket of 90.
  *
  * @example
  * ```ts
- * partsPerBatch(50, 150, 20) // 7: 140 units, within one second's 150
- * partsPerBatch(50, 150, 5)  // 30
+ * partsPerBatch(50, 90, 20)  // 4: 80 units, within one second's 90 (the 2026 default)
+ * partsPerBatch(50, 225, 5)  // 45: 225 units (the legacy default)
  * partsPerBatch(50, 10, 20)  // 1: dearer than the bucket, sent alone
  * ```
  */

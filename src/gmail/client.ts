@@ -70,7 +70,7 @@ async function* paginate<P extends { readonly nextPageToken?: string }>(
  * ```ts
  * import { QUOTA_COSTS_2026 } from 'crm-email-integration'
  *
- * const limiter = createQuotaLimiter({ rateUnitsSec: 150 })   // one per account
+ * const limiter = createQuotaLimiter({ rateUnitsSec: 90 })    // one per account
  * const gmail = createGmailClient({
  *   baseUrl: 'https://gmail.googleapis.com',
  *   mailbox: 'ann@fund.example',
@@ -189,8 +189,9 @@ export function createGmailClient(options: GmailClientOptions): GmailClient {
           logger,
           batchUrl: `${baseUrl}/batch/gmail/v1`,
           unitCost: costs.get,
-          // The limiter's bucket, not the option alone, bounds what one batch may cost.
-          batchSize: partsPerBatch(batchSize, limiter.rateUnitsSec, costs.get),
+          // What the limiter grants at once (its bucket, or a smaller minute's budget), not the
+          // option alone, bounds what one batch may cost.
+          batchSize: partsPerBatch(batchSize, Math.min(limiter.rateUnitsSec, limiter.unitsPerMinute), costs.get),
           messageUrl: (id) => messageUrl(id, getOptions),
           signal: getOptions.signal,
         },

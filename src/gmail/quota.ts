@@ -1,10 +1,12 @@
 /**
- * The per-account quota limiter: a token bucket in Gmail quota units, plus a cap on requests
- * in flight. One limiter serves every call of one account (mailbox), whichever client or job
- * makes it, because Gmail enforces both limits per user.
+ * The per-account quota limiter: a token bucket in Gmail quota units that smooths calls over
+ * each second, a rolling per-minute budget as Gmail states its per-user limit, and a cap on
+ * requests in flight. One limiter serves every call of one account (mailbox), whichever client
+ * or job makes it, because Gmail enforces these limits per user.
  */
 import { ValidationError } from '../errors.js'
 import type { Clock } from '../hooks.js'
+import { QUOTA_WINDOW_MS, RollingWindow } from './quota-window.js'
 
 /**
  * Default cap on one account's requests in flight: Gmail answers 429 "Too many concurrent
@@ -52,6 +54,13 @@ const wallClock: Clock = { now: () => new Date() }
 export interface QuotaLimiterOptions {
   /** Quota units per second the account may spend (`CRM_GMAIL_RATE_UNITS_SEC`); the bucket holds one second's worth. */
   readonly rateUnitsSec: number
+  /**
+   * Units the account may spend within any rolling minute; default 60 times `rateUnitsSec`.
+   * Gmail's per-user limit is per minute: without this budget the bucket's first full second
+   * would come on top of sixty seconds of refill. A budget below 60 times the rate lets a
+   * burst run at the rate until the minute's budget is spent, then wait for the window to free.
+   */
+  readonly unitsPerMinute?: number
   /** Requests in flight at most; default {@link DEFAULT_MAX_IN_FLIGHT}. */
   readonly maxInFlight?: number
   /** The time source; tests inject a fake one together with `sleep`. */
@@ -69,6 +78,8 @@ export interface QuotaPermit {
 export interface QuotaLimiter {
   /** Units per second (and the bucket's capacity). */
   readonly rateUnitsSec: number
+  /** Units within any rolling minute. */
+  readonly unitsPerMinute: number
   /** The in-flight cap. */
   readonly maxInFlight: number
   /** Requests holding a slot now. */
@@ -76,9 +87,10 @@ export interface QuotaLimiter {
   /** Calls waiting for a slot or for units. */
   readonly waiting: number
   /**
-   * Waits for a slot and then for `units` (first come, first served, so a large batch charge
-   * is not starved by small calls), charges them, and returns the slot. A charge larger than
-   * the bucket waits for a full bucket and leaves it in debt, which later calls wait out.
+   * Waits for a slot and then for `units` in both the bucket and the minute's budget (first
+   * come, first served, so a large batch charge is not starved by small calls), charges them,
+   * and returns the slot. A charge larger than the bucket waits for a full bucket and leaves it
+   * in debt, which later calls wait out; likewise one larger than the minute's budget.
    * Rejects with the signal's reason when `signal` aborts first.
    */
   acquire(units: number, signal?: AbortSignal): Promise<QuotaPermit>
@@ -110,11 +122,13 @@ function positiveNumber(name: string, value: unknown): number {
 
 class TokenBucketLimiter implements QuotaLimiter {
   readonly rateUnitsSec: number
+  readonly unitsPerMinute: number
   readonly maxInFlight: number
   readonly #clock: Clock
   readonly #sleep: Sleep
   #tokens: number
   #lastRefill: number
+  readonly #window: RollingWindow
   #pausedUntil = 0
   #slotsUsed = 0
   readonly #slotQueue: SlotWaiter[] = []
@@ -124,6 +138,8 @@ class TokenBucketLimiter implements QuotaLimiter {
 
   constructor(options: QuotaLimiterOptions) {
     this.rateUnitsSec = positiveNumber('rateUnitsSec', options.rateUnitsSec)
+    this.unitsPerMinute = positiveNumber('unitsPerMinute', options.unitsPerMinute ?? (this.rateUnitsSec * QUOTA_WINDOW_MS) / 1000)
+    this.#window = new RollingWindow(this.unitsPerMinute)
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
       throw new ValidationError(`maxInFlight: expected an integer of at least 1, got ${String(maxInFlight)}`)
@@ -244,10 +260,12 @@ class TokenBucketLimiter implements QuotaLimiter {
         const need = Math.min(head.units, this.rateUnitsSec)
         const pauseWait = this.#pausedUntil - this.#now()
         const tokenWait = this.#tokens + TOKEN_EPSILON >= need ? 0 : ((need - this.#tokens) * 1000) / this.rateUnitsSec
-        const wait = Math.max(pauseWait, tokenWait)
+        const windowWait = this.#window.waitFor(head.units, this.#now())
+        const wait = Math.max(pauseWait, tokenWait, windowWait)
         if (wait <= 0) {
           this.#tokenQueue.shift()
           this.#tokens -= head.units
+          this.#window.record(head.units, this.#now())
           head.detach()
           head.resolve()
           continue
@@ -278,14 +296,14 @@ class TokenBucketLimiter implements QuotaLimiter {
  * Creates the quota limiter of one account. Share it between every client and job that calls
  * Gmail for that account.
  *
- * @throws {@link ValidationError} when `rateUnitsSec` is not a positive number or
- *   `maxInFlight` not a positive integer.
+ * @throws {@link ValidationError} when `rateUnitsSec` or `unitsPerMinute` is not a positive
+ *   number or `maxInFlight` not a positive integer.
  *
  * @example
  * ```ts
- * const limiter = createQuotaLimiter({ rateUnitsSec: config.rateUnitsSec })
- * // A batch of 7 gets: 140 units, within the bucket (see partsPerBatch in batch-get.ts).
- * const permit = await limiter.acquire(QUOTA_COSTS_2026.get * 7, signal)
+ * const limiter = createQuotaLimiter({ rateUnitsSec: config.rateUnitsSec }) // 90: 5,400 a minute
+ * // A batch of 4 gets: 80 units, within the bucket (see partsPerBatch in batch-get.ts).
+ * const permit = await limiter.acquire(QUOTA_COSTS_2026.get * 4, signal)
  * try { await sendBatch() } finally { permit.release() }
  * ```
  */

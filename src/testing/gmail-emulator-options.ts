@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from '../config.js'
 import type { QuotaCosts } from '../config.js'
+import { quotaRegimeOf } from '../config-quota.js'
 
 /** The scope the library asks for, and the only one delegation grants unless told otherwise. */
 export const GMAIL_READONLY_SCOPE = 'https://www.googleapis.com/auth/gmail.readonly'
 
-/** Gmail's documented per-user rate limit: 250 quota units per user per second. */
+/**
+ * The per-second smoothing: the highest rate Gmail has stated per user, 250 quota units per
+ * second, up to which short bursts are served; what a minute may spend is `quotaPerMinute`.
+ */
 export const DEFAULT_QUOTA_UNITS_PER_SECOND = 250
 /** Gmail starts answering 429 "Too many concurrent requests for user" past about ten. */
 export const DEFAULT_MAX_IN_FLIGHT = 10
@@ -68,8 +72,18 @@ export interface GmailEmulatorClock {
 
 /** Options of {@link startGmailEmulator}; every one is optional. */
 export interface GmailEmulatorOptions {
-  /** Quota units per user per second (default 250, Gmail's per-user limit); `Infinity` switches quota off. */
+  /**
+   * Quota units per user per second, a bucket of one second's worth (default 250, the most
+   * Gmail serves in a burst); `Infinity` switches quota off, the per-minute budget too unless
+   * `quotaPerMinute` is given.
+   */
   readonly quota?: number
+  /**
+   * Quota units per user within any rolling minute, Gmail's per-user limit. Default: the cost
+   * table's, 6,000 at `'2026'` and 15,000 at `'legacy'` or a custom table; `Infinity` switches
+   * it off. Past it a user is refused until enough of the minute's charges leave the window.
+   */
+  readonly quotaPerMinute?: number
   /** The cost table: `'2026'` (default), `'legacy'`, or a partial table over the 2026 one. */
   readonly costs?: '2026' | 'legacy' | Partial<QuotaCosts>
   /** Concurrent requests allowed per user before 429 (default 10); `Infinity` switches the cap off. */
@@ -94,6 +108,7 @@ export interface GmailEmulatorOptions {
 /** The options with every default applied. */
 export interface ResolvedEmulatorOptions {
   readonly quota: number
+  readonly quotaPerMinute: number
   readonly costs: QuotaCosts
   readonly maxInFlight: number
   readonly faults: {
@@ -161,9 +176,13 @@ export function resolveFaults(faults: GmailEmulatorFaults = {}): ResolvedEmulato
 export function resolveEmulatorOptions(options: GmailEmulatorOptions = {}): ResolvedEmulatorOptions {
   const resolvedFaults = resolveFaults(options.faults)
   const scopes = options.authorizedScopes ?? [GMAIL_READONLY_SCOPE]
+  const quota = positive('quota', options.quota, DEFAULT_QUOTA_UNITS_PER_SECOND, true)
+  const costs = resolveCosts(options.costs)
+  const minuteDefault = quota === Infinity ? Infinity : quotaRegimeOf(costs).limitUnitsMin
   return Object.freeze({
-    quota: positive('quota', options.quota, DEFAULT_QUOTA_UNITS_PER_SECOND, true),
-    costs: resolveCosts(options.costs),
+    quota,
+    quotaPerMinute: positive('quotaPerMinute', options.quotaPerMinute, minuteDefault, true),
+    costs,
     maxInFlight: positive('maxInFlight', options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, true),
     faults: resolvedFaults,
     seed: options.seed === undefined ? randomBytes(8).toString('hex') : String(options.seed),

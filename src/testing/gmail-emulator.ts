@@ -125,7 +125,7 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
     random,
     mailboxes: new MailboxRegistry(random, resolved.inlineBodyLimit),
     credentials: new CredentialStore(),
-    quota: new QuotaBuckets(resolved.quota),
+    quota: new QuotaBuckets(resolved.quota, resolved.quotaPerMinute),
     inFlight: new InFlightLimiter(resolved.maxInFlight),
     faults: new FaultInjector(resolved.faults, random),
     stats: new StatsRecorder(),
