@@ -73,17 +73,3 @@ async function readLimited(request: Request, limit: number): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8')
 }
-
-/**
- * A file name safe for a `Content-Disposition` header: the sender's name without paths,
- * quotes or control characters (a name of only dots, `..`, is no name), plus its RFC 5987
- * UTF-8 form, where `'`, `(`, `)` and `*` are percent-encoded too (not attr-chars).
- */
-export function contentDisposition(filename: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters never belong in a header
-  const name = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200)
-  const base = /^\.*$/.test(name) ? 'attachment' : name
-  const ascii = base.replace(/[^\x20-\x7e]/g, '_')
-  const extended = encodeURIComponent(base).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${extended}`
-}

@@ -3,7 +3,8 @@ import type { MailApi } from '../../mail/mail-api.js'
 import type { MailFilter } from '../../mail/mail-types.js'
 import { ValidationError } from '../../errors.js'
 import { pageLimit } from '../../mail/filters.js'
-import { contentDisposition, json } from '../respond.js'
+import { contentDisposition } from '../download-name.js'
+import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
 /**
