@@ -1,4 +1,6 @@
+import { describeValue } from '../config-resolve.js'
 import { ValidationError } from '../errors.js'
+import { readDateInput } from '../mail/date-input.js'
 import { startOfZonedDay } from './digest-zone.js'
 
 /**
@@ -8,8 +10,6 @@ import { startOfZonedDay } from './digest-zone.js'
 export const MAX_DIGEST_HOURS = 720
 
 const HOUR_MS = 3_600_000
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 const INTEGER_TEXT = /^\d{1,6}$/
 
 /** What a caller asks a digest over: the last `hours`, or everything `since` a date. */
@@ -21,27 +21,25 @@ export interface DigestWindow {
   readonly to: string
 }
 
+// Values are shown with `describeValue`, never `String(value)`: a body's `{"toString": 1}`
+// would make that throw, and a thrown TypeError is a 500, not a 400.
+
 function hoursOf(value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : Number.NaN
   if (!Number.isInteger(n) || n < 1 || n > MAX_DIGEST_HOURS) {
-    throw new ValidationError(`hours: expected an integer from 1 to ${MAX_DIGEST_HOURS}, got ${JSON.stringify(String(value).slice(0, 20))}`)
+    throw new ValidationError(`hours: expected an integer from 1 to ${MAX_DIGEST_HOURS}, got ${describeValue(value)}`)
   }
   return n
 }
 
 function sinceOf(value: unknown, now: Date, timeZone: string): Date {
-  const text = typeof value === 'string' ? value : ''
-  const invalid = () => new ValidationError(`since: expected a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(String(value).slice(0, 40))}`)
-  let instant: Date
-  if (DATE_ONLY.test(text)) {
-    // Rejects calendar nonsense (2026-02-30) that Date.UTC would roll over.
-    if (new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) throw invalid()
-    // A bare date means the start of that day where the team lives, the digest's time zone.
-    instant = startOfZonedDay(text, timeZone)
-  } else if (DATE_TIME.test(text)) {
-    instant = new Date(text)
-  } else throw invalid()
-  if (Number.isNaN(instant.getTime())) throw invalid()
+  const input = typeof value === 'string' ? readDateInput(value) : null
+  if (typeof value !== 'string' || input === null) {
+    throw new ValidationError(`since: expected a date (YYYY-MM-DD) or an ISO date-time, got ${describeValue(value)}`)
+  }
+  // A bare date means the start of that day where the team lives, the digest's time zone.
+  const instant = input.kind === 'date' ? startOfZonedDay(value, timeZone) : new Date(input.ms)
+  if (Number.isNaN(instant.getTime())) throw new ValidationError(`since: ${describeValue(value)} is outside the dates this digest can read`)
   if (instant.getTime() > now.getTime()) throw new ValidationError('since: must not be in the future')
   return instant
 }

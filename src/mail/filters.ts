@@ -1,14 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ValidationError } from '../errors.js'
 import type { Secret } from '../secret.js'
+import { readDateInput } from './date-input.js'
 
 /** Threads per page when the caller does not say. */
 export const DEFAULT_PAGE_LIMIT = 25
 /** The most threads one page may ask for: bounds the work and the answer of one request. */
 export const MAX_PAGE_LIMIT = 100
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 /**
  * The instants whose ISO text has a four-digit year. Bounds are compared with `sent_at` as
@@ -25,35 +23,51 @@ export interface DateRange {
   readonly to: string | null
 }
 
-function instant(name: string, value: string, endOfDay: boolean): string {
-  const valid = DATE_ONLY.test(value) || DATE_TIME.test(value)
-  const ms = valid ? Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value) : Number.NaN
-  if (Number.isNaN(ms) || (DATE_ONLY.test(value) && new Date(ms).toISOString().slice(0, 10) !== value)) {
-    throw new ValidationError(`${name}: expected a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(value.slice(0, 40))}`)
+function instant(name: string, value: unknown, endOfDay: boolean): string {
+  const input = typeof value === 'string' ? readDateInput(value) : null
+  if (input === null) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : `a value of type ${typeof value}`
+    throw new ValidationError(`${name}: expected a date (YYYY-MM-DD) or an ISO date-time, got ${shown}`)
   }
-  const end = DATE_ONLY.test(value) && endOfDay ? ms + 86_400_000 : ms
+  const end = input.kind === 'date' && endOfDay ? input.ms + 86_400_000 : input.ms
   return new Date(Math.min(Math.max(end, MIN_INSTANT_MS), MAX_INSTANT_MS)).toISOString()
 }
 
 /**
  * Reads `from` / `to`: a date (`to` then includes that whole day, UTC) or an ISO date-time.
- * Anything else, or `from` after `to`, is a `ValidationError` naming the parameter.
+ * Anything else is a `ValidationError` naming the parameter, and so is a range that holds no
+ * instant (`from` after `to`, or `from` at the instant `to` ends): an empty answer there would
+ * read as "no mail" when the question was wrong.
+ *
+ * @example
+ * ```ts
+ * dateRange('2026-06-01', '2026-06-01') // { from: '2026-06-01T00:00:00.000Z', to: '2026-06-02T00:00:00.000Z' }
+ * dateRange('2026-06-02', '2026-06-01') // throws ValidationError('from: must be before to')
+ * ```
  */
 export function dateRange(from: string | undefined, to: string | undefined): DateRange {
   const range = {
     from: from === undefined || from === '' ? null : instant('from', from, false),
     to: to === undefined || to === '' ? null : instant('to', to, true),
   }
-  if (range.from !== null && range.to !== null && range.from > range.to) throw new ValidationError('from: must not be after to')
+  if (range.from !== null && range.to !== null && range.from >= range.to) throw new ValidationError('from: must be before to')
   return range
 }
 
-/** Reads a page size: an integer from 1 to {@link MAX_PAGE_LIMIT}. */
+/**
+ * Reads a page size: an integer from 1 to {@link MAX_PAGE_LIMIT}.
+ *
+ * @example
+ * ```ts
+ * pageLimit('20') // 20
+ * ```
+ */
 export function pageLimit(value: number | string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PAGE_LIMIT
-  const n = typeof value === 'number' ? value : /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_LIMIT) {
-    throw new ValidationError(`limit: expected an integer from 1 to ${MAX_PAGE_LIMIT}, got ${JSON.stringify(String(value).slice(0, 20))}`)
+    const shown = typeof value === 'string' || typeof value === 'number' ? JSON.stringify(String(value).slice(0, 20)) : `a value of type ${typeof value}`
+    throw new ValidationError(`limit: expected an integer from 1 to ${MAX_PAGE_LIMIT}, got ${shown}`)
   }
   return n
 }
