@@ -269,7 +269,7 @@ describe('the packed package, installed into a separate host project', () => {
       const out = execFileSync(process.execPath, [file, join(host, `${file}.db`)], { cwd: host, encoding: 'utf8' })
       const result = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
       expect(result).toEqual({
-        migrated: { applied: ['0001-email-tables', '0002-oauth-states', '0003-search'] },
+        migrated: { applied: ['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner'] },
         accounts: ['ann@fund.example'],
         refused: { code: 'validation_failed', status: 400, isValidation: true },
         left: ['crm_investors'],

@@ -13,9 +13,15 @@ const INTERNAL_DATE = '1057049557000'
 function canonical(email: ParsedEmail, ignore: readonly string[] = []): Record<string, unknown> {
   const copy: Record<string, unknown> = {
     ...email,
-    // Sizes differ for 7bit/8bit parts (postal-mime keeps the line break before the boundary)
-    // and for .ics files (postal-mime rewrites their line endings); checked separately below.
-    attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, contentId: a.contentId, inline: a.inline })),
+    // Sizes agree for every transfer encoding; only .ics files differ (postal-mime rewrites
+    // their line endings, and a `full` size is Gmail's, of the file as sent).
+    attachments: email.attachments.map((a) => ({
+      filename: a.filename,
+      mimeType: a.mimeType,
+      contentId: a.contentId,
+      inline: a.inline,
+      size: a.mimeType === 'text/calendar' || a.mimeType === 'application/ics' ? null : a.size,
+    })),
   }
   return Object.fromEntries(Object.entries(copy).filter(([key]) => !ignore.includes(key)))
 }

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer'
 import type { GmailMessagePart } from '../gmail/types.js'
 import { safeDecodeWords, unfoldHeaderValue } from './parse-headers.js'
+import { mimeTypeOf } from './parse-mime-type.js'
 import { decodeCharset } from './parse-text.js'
 
 /*
@@ -119,7 +120,8 @@ export function parseStructured(header: string | null): StructuredValue {
 /**
  * The facts about a part the walker needs, from its own headers first (as postal-mime reads
  * them) and Gmail's `mimeType` and `filename` second. `defaultType` is what a part without a
- * Content-Type is (`text/plain`, or `message/rfc822` inside a multipart/digest).
+ * Content-Type is (`text/plain`, or `message/rfc822` inside a multipart/digest); a part whose
+ * Content-Type is not `type/subtype` is `text/plain`.
  *
  * @example
  * ```ts
@@ -127,9 +129,19 @@ export function parseStructured(header: string | null): StructuredValue {
  * ```
  */
 export function partInfo(part: GmailMessagePart, defaultType: string): PartInfo {
-  const contentType = parseStructured(partHeader(part, 'content-type'))
+  const header = partHeader(part, 'content-type')
   const disposition = parseStructured(partHeader(part, 'content-disposition'))
-  const mimeType = contentType.value || (part.mimeType ?? '').trim().toLowerCase() || defaultType
+  const declared = header === null ? null : mimeTypeOf(header)
+  const parsed = parseStructured(header)
+  // An invalid Content-Type (`text`, empty, junk) is text/plain (RFC 2045 §5.2), keeping the
+  // charset it names: the same rule the raw reading applies before postal-mime.
+  const charset = parsed.params.get('charset')
+  const contentType =
+    header !== null && declared === null
+      ? { value: 'text/plain', params: new Map(charset === undefined ? [] : [['charset', charset]]) }
+      : parsed
+  const mimeType =
+    header === null ? (part.mimeType ?? '').trim().toLowerCase() || defaultType : (declared ?? 'text/plain')
   const named = part.filename ?? ''
   const filename =
     named !== '' ? named : (disposition.params.get('filename') ?? contentType.params.get('name') ?? '')

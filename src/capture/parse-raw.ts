@@ -3,6 +3,7 @@ import type { ParsedAttachment, ParsedEmail, ParseResult } from './parsed-email.
 import { assembleEmail, makeAttachment, parseFailure } from './parse-email.js'
 import { hasMessageHeaders, normalizeHeaders } from './parse-headers.js'
 import { MAX_HEADER_BYTES, MAX_MIME_DEPTH, MAX_RAW_MESSAGE_BYTES, MAX_RFC822_DEPTH } from './parse-limits.js'
+import { repairRawMessage } from './parse-raw-repair.js'
 
 /** Gmail metadata that travels with a raw message. */
 export interface RawMessageMeta {
@@ -36,7 +37,7 @@ function toAttachment(a: Attachment): ParsedAttachment {
 }
 
 async function readWithPostalMime(bytes: Uint8Array): Promise<Email> {
-  return PostalMime.parse(bytes, {
+  return PostalMime.parse(repairRawMessage(bytes), {
     maxNestingDepth: MAX_MIME_DEPTH,
     maxHeadersSize: MAX_HEADER_BYTES,
     maxRfc822NestingDepth: MAX_RFC822_DEPTH,
@@ -48,6 +49,11 @@ async function readWithPostalMime(bytes: Uint8Array): Promise<Email> {
  * Parses a whole RFC 822 message (Gmail `format=raw`, already decoded from base64url) into the
  * canonical email, through postal-mime. A string is taken as the message's text and encoded as
  * UTF-8. Never throws: a message that cannot be read gives `{ ok: false, reason }`.
+ *
+ * Where postal-mime would read real-world mail wrongly, the message is repaired first
+ * ({@link repairRawMessage}): a Content-Type without a subtype is text/plain, a header without
+ * a blank line after it ends at its first non-header line, and attachments keep the sender's
+ * exact bytes whatever their transfer encoding. `sizeBytes` is always the length as received.
  *
  * Nested `message/rfc822` parts follow postal-mime: a part marked `Content-Disposition:
  * attachment` (the usual "forward as attachment"), one inside a delivery or feedback report, or

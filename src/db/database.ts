@@ -67,6 +67,14 @@ export interface EmailAccountsTable {
   /** The process that holds the sync lease, and until when; see the sync engine. */
   lease_owner: string | null
   lease_expires_at: string | null
+  /** The lease holder's host name, process id and the host's boot identity (migration 0004). */
+  lease_host: string | null
+  lease_pid: number | null
+  lease_boot_id: string | null
+  /** The key of the PostgreSQL session lock the holder keeps while it syncs; `null` on SQLite. */
+  lease_session: string | null
+  /** When the holder took the lease (renewals keep it). */
+  lease_acquired_at: string | null
   created_at: string
   updated_at: string
 }

@@ -25,15 +25,28 @@ export function decodeText(bytes: Uint8Array, charset: string | undefined): stri
   }
 }
 
-/** Where the header block ends and the body starts, in a latin1 view of the bytes. */
+/** A header field line: RFC 5322 field name (printable ASCII but the colon), then the colon. */
+const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/
+
+/**
+ * Where the header block ends and the body starts, in a latin1 view of the bytes: at the blank
+ * line, or, when there is none, at the first line that is neither a field nor a continuation
+ * (RFC 5322), which is then the body's first line.
+ */
 export function splitHeaders(latin1: string): { readonly header: string; readonly bodyStart: number } {
-  if (latin1.startsWith('\r\n')) return { header: '', bodyStart: 2 }
-  if (latin1.startsWith('\n')) return { header: '', bodyStart: 1 }
-  const crlf = latin1.indexOf('\r\n\r\n')
-  const lf = latin1.indexOf('\n\n')
-  if (crlf === -1 && lf === -1) return { header: latin1, bodyStart: latin1.length }
-  if (lf === -1 || (crlf !== -1 && crlf < lf)) return { header: latin1.slice(0, crlf), bodyStart: crlf + 4 }
-  return { header: latin1.slice(0, lf), bodyStart: lf + 2 }
+  let pos = 0
+  while (pos < latin1.length) {
+    const newline = latin1.indexOf('\n', pos)
+    const next = newline === -1 ? latin1.length : newline + 1
+    let end = newline === -1 ? latin1.length : newline
+    while (end > pos && latin1.charAt(end - 1) === '\r') end--
+    const line = latin1.slice(pos, end)
+    if (line === '') return { header: latin1.slice(0, pos).replace(/\r?\n$/, ''), bodyStart: next }
+    const continuation = pos > 0 && (line.startsWith(' ') || line.startsWith('\t'))
+    if (!continuation && !FIELD_LINE.test(line)) return { header: latin1.slice(0, pos).replace(/\r?\n$/, ''), bodyStart: pos }
+    pos = next
+  }
+  return { header: latin1, bodyStart: latin1.length }
 }
 
 /** Unfolds a header block into raw (still encoded, latin1) name/value pairs, in order. */

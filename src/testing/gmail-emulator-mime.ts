@@ -26,8 +26,21 @@ export interface MimeNode {
   readonly isAttachment: boolean
 }
 
+/** Blanks at the end of a line were added in transport and are no part of the data (RFC 2045 6.7). */
+function dropTransportPadding(latin1: string): string {
+  return latin1
+    .split('\n')
+    .map((line) => {
+      const cr = line.endsWith('\r') ? 1 : 0
+      let end = line.length - cr
+      while (end > 0 && (line.charAt(end - 1) === ' ' || line.charAt(end - 1) === '\t')) end--
+      return line.slice(0, end) + (cr === 1 ? '\r' : '')
+    })
+    .join('\n')
+}
+
 function decodeQuotedPrintable(latin1: string): Buffer {
-  const text = latin1.replace(/=\r?\n/g, '').replace(/=([0-9a-fA-F]{2})/g, (_m, hex: string) =>
+  const text = dropTransportPadding(latin1).replace(/=\r?\n/g, '').replace(/=([0-9a-fA-F]{2})/g, (_m, hex: string) =>
     String.fromCharCode(parseInt(hex, 16)))
   return Buffer.from(text, 'latin1')
 }

@@ -26,12 +26,17 @@ export function loadMailFixture(name: string): Uint8Array {
  * boundary belongs to the boundary) and decodes the transfer encoding like Gmail does.
  */
 
+/** The header ends at a blank line or at the first line that is neither a field nor a continuation. */
 function split(bytes: string): { head: string; body: string } {
-  const empty = /^\r?\n/.exec(bytes)
-  if (empty) return { head: '', body: bytes.slice(empty[0].length) }
-  const match = /\r?\n\r?\n/.exec(bytes)
-  if (!match) return { head: bytes, body: '' }
-  return { head: bytes.slice(0, match.index), body: bytes.slice(match.index + match[0].length) }
+  const lines = bytes.split(/(?<=\n)/)
+  let at = 0
+  for (const [i, line] of lines.entries()) {
+    const bare = line.replace(/\r?\n$/, '')
+    if (bare === '') return { head: bytes.slice(0, at), body: bytes.slice(at + line.length) }
+    if (!/^[!-9;-~]+[ \t]*:/.test(bare) && !(i > 0 && /^[ \t]/.test(bare))) return { head: bytes.slice(0, at), body: bytes.slice(at) }
+    at += line.length
+  }
+  return { head: bytes, body: '' }
 }
 
 function headersOf(head: string): GmailHeader[] {
@@ -89,7 +94,9 @@ function buildPart(bytes: string, partId: string): GmailMessagePart {
   const { head, body } = split(bytes)
   const headers = headersOf(head)
   const contentType = header(headers, 'content-type')
-  const mimeType = (contentType.split(';')[0] ?? '').trim().toLowerCase() || 'text/plain'
+  // A Content-Type that is not type/subtype means text/plain (RFC 2045 5.2).
+  const declared = (contentType.split(';')[0] ?? '').trim().toLowerCase()
+  const mimeType = /^[^\s/]+\/[^\s/]+$/.test(declared) ? declared : 'text/plain'
   const disposition = header(headers, 'content-disposition')
   const rawName = param(disposition, 'filename') ?? param(contentType, 'name') ?? ''
   const filename = decodeWords(Buffer.from(rawName, 'latin1').toString('utf8'))
