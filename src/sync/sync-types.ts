@@ -15,7 +15,12 @@ export interface SyncReport {
   readonly captured: number
   /** Messages not captured: not CRM mail, spam, trash, drafts, blocklisted, already stored, gone. */
   readonly skipped: number
-  /** Messages that failed this run (recorded, retried later; parked after three failures, after which a failed retry is not counted). */
+  /**
+   * Messages that failed this run, each recorded: a transient failure is retried by later runs
+   * when due (1 h, 6 h, 24 h, 3 days, then weekly) and parked at its third; a permanent one is
+   * parked at once and fetched again only by `retryFailures`. A parked message failing again is
+   * not counted.
+   */
   readonly failed: number
   /** Gmail quota units this run spent. */
   readonly unitsSpent: number
