@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { resolveConfig } from '../src/config.js'
 import type { GmailClient } from '../src/gmail/client-types.js'
 import { createQuotaLimiter } from '../src/gmail/quota.js'
 import { createFakeTime } from './helpers/fake-time.js'
@@ -120,16 +121,30 @@ describe('Gmail client: batchGetMessages', () => {
   it('keeps a batch within what the limiter can grant at once, so Gmail has no part to refuse', async () => {
     const time = createFakeTime()
     const { server, batches } = await batchServer((id) => ok(id))
-    // The default rate and the 2026 costs: a bucket of 150 units pays for 7 gets of 20 at once.
-    const limiter = createQuotaLimiter({ rateUnitsSec: 150, clock: time.clock, sleep: time.sleep })
+    // The default rate at the 2026 costs (90 units/s): a bucket of 90 units pays for 4 gets of 20 at once.
+    const { rateUnitsSec } = resolveConfig({})
+    expect(rateUnitsSec).toBe(90)
+    const limiter = createQuotaLimiter({ rateUnitsSec, clock: time.clock, sleep: time.sleep })
     const gmail = clientFor(server, { limiter, clock: time.clock })
     const results = await gmail.batchGetMessages(ids(20), { format: 'metadata' })
     expect(results.every((r) => r.ok)).toBe(true)
-    expect(batches.map((b) => b.length)).toEqual([7, 7, 6])
+    expect(batches.map((b) => b.length)).toEqual([4, 4, 4, 4, 4])
     expect(gmail.unitsSpent).toBe(20 * 20)
     // No credit was taken: each later batch waited for the units it costs.
-    expect(time.sleeps.every((ms) => ms <= Math.ceil((140 * 1000) / 150))).toBe(true)
-    expect(time.elapsed()).toBeGreaterThanOrEqual(Math.floor(((400 - 150) * 1000) / 150))
+    expect(time.sleeps.every((ms) => ms <= Math.ceil((80 * 1000) / 90))).toBe(true)
+    expect(time.elapsed()).toBeGreaterThanOrEqual(Math.floor(((400 - 90) * 1000) / 90))
+  })
+
+  it("keeps a batch within a minute's budget smaller than the bucket", async () => {
+    const time = createFakeTime()
+    const { server, batches } = await batchServer((id) => ok(id))
+    const limiter = createQuotaLimiter({ rateUnitsSec: 1000, unitsPerMinute: 60, clock: time.clock, sleep: time.sleep })
+    const gmail = clientFor(server, { limiter, clock: time.clock })
+    const results = await gmail.batchGetMessages(ids(6), { format: 'metadata' })
+    expect(results.every((r) => r.ok)).toBe(true)
+    // 60 units a minute at 20 a get: three gets a batch however large the bucket, the second a minute later.
+    expect(batches.map((b) => b.length)).toEqual([3, 3])
+    expect(time.elapsed()).toBe(60_000)
   })
 
   it('sends a part Gmail deferred for the rate limit again without spending a retry on it', async () => {
