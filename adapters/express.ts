@@ -7,16 +7,14 @@ import { checkedHandler, handleNodeRequest, ownsRequest, parsedBodyOf, type Emai
 
 export type { EmailHttpHandler } from './node-bridge.js'
 
-/** The parts of Express's request the middleware reads. */
+/** The parts of Express's request the middleware reads (Express 4 and 5 alike). */
 export interface ExpressLikeRequest extends IncomingMessage {
   /** What a body parser left (`express.json()`); read only once the stream was consumed. */
   body?: unknown
   /** The URL before mount paths were stripped. */
   originalUrl?: string
-  /** `http` or `https`, as Express derives it under its `trust proxy` setting. */
-  protocol?: string
-  /** The host (with port), as Express derives it under its `trust proxy` setting. */
-  host?: string
+  /** The application, whose `trust proxy` setting says whether `X-Forwarded-*` may be believed. */
+  app?: { get(setting: string): unknown }
 }
 
 /** Express's `next`. */
@@ -35,23 +33,29 @@ function unparsedJson(error: unknown): string | null {
   return type === 'entity.parse.failed' && typeof body === 'string' ? body : null
 }
 
+/** Express's `trust proxy` setting, compiled: whether to believe the proxy at `address`. */
+type TrustProxy = (address: string | undefined, hop: number) => unknown
+
+/**
+ * Whether the app's `trust proxy` setting trusts the peer of this request, asked as Express
+ * asks it for `req.protocol` and `req.hostname`. The compiled setting is used rather than
+ * `req.host`, which keeps the port only from Express 5 on (Express 4 gives the bare hostname).
+ */
+function trustsProxy(req: ExpressLikeRequest): boolean {
+  const trust = req.app?.get('trust proxy fn')
+  return typeof trust === 'function' && (trust as TrustProxy)(req.socket.remoteAddress, 0) === true
+}
+
 /** What the request says about itself, as Express sees it (which honours `trust proxy`). */
 function readOptions(req: ExpressLikeRequest): ToWebRequestOptions {
-  const options: { target?: string; baseUrl?: string } = {}
+  const options: { target?: string; trustProxy: boolean } = { trustProxy: trustsProxy(req) }
   if (req.originalUrl !== undefined) options.target = req.originalUrl
-  if ((req.protocol === 'http' || req.protocol === 'https') && req.host !== undefined) {
-    try {
-      options.baseUrl = new URL(`${req.protocol}://${req.host}`).origin
-    } catch {
-      // A host Express took from a header we cannot parse: the bridge validates `Host` itself.
-    }
-  }
   return options
 }
 
 /**
- * The library's routes as Express middleware: mount it with `app.use(...)` at the root, before
- * or after `express.json()`. Requests outside `/api/email/*` and `/api/admin/digest/*` go
+ * The library's routes as Express middleware (Express 4 or 5): mount it with `app.use(...)` at
+ * the root, before or after `express.json()`. Requests outside `/api/email/*` and `/api/admin/digest/*` go
  * straight to `next()` with their body unread. On its own routes it reads the body from the
  * stream, or, when a parser already consumed it, from `req.body`. A body `express.json()`
  * could not parse reaches the library, which answers its usual 400 (the array's second member

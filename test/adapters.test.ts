@@ -222,8 +222,30 @@ function conformance(name: string, mount: Mount): void {
 
 conformance('Express 5 with express.json() before the middleware', expressHost({ jsonFirst: true }))
 conformance('Express 5 without a body parser before the middleware', expressHost({ jsonFirst: false }))
+conformance('Express 4 with express.json() before the middleware', expressHost({ jsonFirst: true, version: 4 }))
+conformance('Express 4 without a body parser before the middleware', expressHost({ jsonFirst: false, version: 4 }))
 conformance('Fastify 5 with its own JSON parser', fastifyHost)
 conformance('plain node:http', nodeHost)
+
+describe.each([4, 5] as const)("Express %i behind a proxy its 'trust proxy' setting trusts", (version) => {
+  let host: MountedHost
+  beforeAll(async () => {
+    host = await expressHost({ jsonFirst: true, version, trustProxy: 'loopback' })(email)
+  })
+  afterAll(async () => {
+    await host.close()
+  })
+
+  it('builds the URL from X-Forwarded-Proto and X-Forwarded-Host, port included', async () => {
+    seen.length = 0
+    const forwarded = { 'x-forwarded-host': 'crm.example:8443, inner.example', 'x-forwarded-proto': 'https' }
+    const res = await fetch(`${host.url}/api/email/threads?limit=1`, { headers: { ...USER, ...forwarded } })
+    expect(res.status).toBe(200)
+    const direct = await fetch(`${host.url}/api/email/threads?limit=1`, { headers: USER })
+    expect(direct.status).toBe(200)
+    expect(seen.map((u) => u.href)).toEqual(['https://crm.example:8443/api/email/threads?limit=1', `${host.url}/api/email/threads?limit=1`])
+  })
+})
 
 describe('mounting without an integration', () => {
   it('fails at once, naming the option, in every adapter', async () => {

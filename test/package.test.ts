@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -11,6 +11,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>
   peerDependencies: Record<string, string>
   bin: Record<string, string>
+  license: string
+  engines: { node: string }
 }
 
 /** What a host does with the package: mount it on its SQLite CRM, migrate, enroll, list. */
@@ -159,6 +161,43 @@ const testing = require('crm-email-integration/testing')
 `),
 }
 
+/**
+ * An Express 4 host (the `express4` alias of express@4) mounting `crm-email-integration/express`,
+ * with `express.json()` before the middleware and only on its own route. The integration is a
+ * stand-in that answers what it was given: the URL (port included) and the body.
+ */
+const express4Host = `(async () => {
+const express = require('express4')
+const { emailIntegrationMiddleware } = require('crm-email-integration/express')
+const { createServer } = require('node:http')
+const email = {
+  tryHandle: async (request) => new URL(request.url).pathname.startsWith('/api/email/')
+    ? Response.json({ url: request.url, body: await request.text() })
+    : null,
+}
+const results = {}
+for (const jsonFirst of [true, false]) {
+  const app = express()
+  if (jsonFirst) app.use(express.json())
+  app.use(emailIntegrationMiddleware(email))
+  app.post('/host/echo', express.json(), (req, res) => { res.json({ host: req.body }) })
+  const server = createServer(app)
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = 'http://127.0.0.1:' + server.address().port
+  const post = async (path, body) => {
+    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    return [res.status, await res.json()]
+  }
+  const [status, ours] = await post('/api/email/accounts/enroll', '{"address":"ann@fund.example"}')
+  results[jsonFirst ? 'jsonFirst' : 'jsonAfter'] = {
+    ours: [status, ours.url === base + '/api/email/accounts/enroll', JSON.parse(ours.body)],
+    host: await post('/host/echo', '{"b":2}'),
+  }
+  server.close()
+}
+console.log(JSON.stringify(results))
+})().catch((err) => { console.error(err); process.exit(1) })`
+
 describe('the packed package, installed into a separate host project', () => {
   let host: string
   let tarball: string
@@ -174,7 +213,7 @@ describe('the packed package, installed into a separate host project', () => {
     mkdirSync(target, { recursive: true })
     execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
     // The host's own copies of the package's dependencies (the registry is not used in tests).
-    for (const dep of new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), 'better-sqlite3'])) {
+    for (const dep of new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), 'better-sqlite3', 'express4'])) {
       const link = join(modules, dep)
       mkdirSync(join(link, '..'), { recursive: true })
       symlinkSync(join(root, 'node_modules', dep), link, 'dir')
@@ -186,6 +225,7 @@ describe('the packed package, installed into a separate host project', () => {
     writeFileSync(join(host, 'sync.mjs'), esmSync)
     writeFileSync(join(host, 'sync.cjs'), cjsSync)
     for (const [file, script] of Object.entries(mixedSync)) writeFileSync(join(host, file), script)
+    writeFileSync(join(host, 'express4.cjs'), express4Host)
   }, 120_000)
 
   afterAll(() => {
@@ -202,6 +242,35 @@ describe('the packed package, installed into a separate host project', () => {
       for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(listing).toContain(`package/dist/${sub}/${file}`)
     }
     expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false)
+  })
+
+  it('ships the MIT license the package declares', () => {
+    expect(pkg.license).toBe('MIT')
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n')
+    expect(listing).toContain('package/LICENSE')
+    const text = readFileSync(join(host, 'node_modules', 'crm-email-integration', 'LICENSE'), 'utf8')
+    expect(text.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 The crm-email-integration authors'])
+    expect(text).toContain('Permission is hereby granted, free of charge')
+  })
+
+  it('claims the Node versions it runs on, this one among them', () => {
+    const minimum = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(pkg.engines.node)?.slice(1).map(Number)
+    // 20.3 brought AbortSignal.any, which the Gmail client combines a caller's signal with.
+    expect(minimum).toEqual([20, 3, 0])
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+    expect(major > 20 || (major === 20 && minor >= 3)).toBe(true)
+  })
+
+  it('serves an Express 4 host through crm-email-integration/express, with and without express.json() before it', () => {
+    const run = spawnSync(process.execPath, ['express4.cjs'], { cwd: host, encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+    // Nothing deprecated in Express 4 is touched (Express prints a warning when it is).
+    expect(run.stderr).toBe('')
+    const route = [200, true, { address: 'ann@fund.example' }]
+    expect(JSON.parse(run.stdout.trim())).toEqual({
+      jsonFirst: { ours: route, host: [200, { host: { b: 2 } }] },
+      jsonAfter: { ours: route, host: [200, { host: { b: 2 } }] },
+    })
   })
 
   it('ships the crm-email-integration command, executable, reading its version from the package', () => {
@@ -269,7 +338,7 @@ describe('the packed package, installed into a separate host project', () => {
       const out = execFileSync(process.execPath, [file, join(host, `${file}.db`)], { cwd: host, encoding: 'utf8' })
       const result = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
       expect(result).toEqual({
-        migrated: { applied: ['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner'] },
+        migrated: { applied: ['0001-email-tables', '0002-oauth-states', '0003-search'] },
         accounts: ['ann@fund.example'],
         refused: { code: 'validation_failed', status: 400, isValidation: true },
         left: ['crm_investors'],

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
@@ -34,18 +35,29 @@ async function listen(server: Server): Promise<MountedHost> {
   }
 }
 
-/** Express 5, with `express.json()` before the middleware or only on the host's own route. */
-export function expressHost(options: { jsonFirst: boolean }): Mount {
+/**
+ * Express 4 (the `express4` alias of express@4), loaded as its own package. Typed with Express
+ * 5's declarations: the calls the hosts below make are the same in both.
+ */
+const express4 = createRequire(import.meta.url)('express4') as typeof express
+
+/**
+ * Express 5 (or 4), with `express.json()` before the middleware or only on the host's own
+ * route; `trustProxy` is the app's `trust proxy` setting.
+ */
+export function expressHost(options: { jsonFirst: boolean; version?: 4 | 5; trustProxy?: string }): Mount {
   return (email) => {
-    const app = express()
-    if (options.jsonFirst) app.use(express.json())
+    const framework = options.version === 4 ? express4 : express
+    const app = framework()
+    if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy)
+    if (options.jsonFirst) app.use(framework.json())
     app.use(emailIntegrationMiddleware(email))
     app.get('/host/ping', (_req, res) => {
       res.json({ pong: true })
     })
     // Without a global parser the host parses here, after the middleware: proof that it left
     // the stream of a request that was not its own unread.
-    app.post('/host/echo', express.json(), (req, res) => {
+    app.post('/host/echo', framework.json(), (req, res) => {
       res.json({ received: req.body as unknown })
     })
     return listen(createServer(app))
