@@ -7,7 +7,7 @@
  * the migration have run: a kill at an exact point, between any two statements.
  */
 import Database from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import { createEmailIntegration } from '../../src/index.js'
 
@@ -21,7 +21,8 @@ export interface MigrateTarget {
 const target = JSON.parse(process.env.MIGRATE_CHILD ?? '{}') as MigrateTarget
 let statements = -1
 
-function onQuery(_event: LogEvent): void {
+/** Kysely's query log calls it after each statement (a failed one too). */
+function onQuery(): void {
   if (statements < 0) return
   statements += 1
   if (statements === target.killAfter) process.kill(process.pid, 'SIGKILL')
