@@ -38,7 +38,7 @@ export function nextAttemptAt(attempts: number, now: Date): string {
 }
 
 /** The kind of a capture failure: a message refused for what it is never changes by waiting. */
-export function failureKind(failure: CaptureFailure): SyncFailureKind {
+function failureKind(failure: CaptureFailure): SyncFailureKind {
   return failure.retryable ? 'transient' : 'permanent'
 }
 

@@ -9,10 +9,13 @@ import type { RetryFailuresOptions, RetryReport, SyncReport } from './sync-types
 /** The account statuses a retry of every account's failures reaches: the ones `runAll` syncs. */
 const SYNCABLE_STATUSES = ['active', 'needs_attention'] as const
 
+/** Gmail's message ids are 16 hex digits; a much longer string cannot be one. */
+const MAX_GMAIL_ID_LENGTH = 64
+
 /** The ids option, checked: Gmail ids are short opaque strings; the list is bounded like a run's retries. */
 function checkedIds(ids: unknown): readonly string[] | undefined {
   if (ids === undefined) return undefined
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id.length === 0 || id.length > 200)) {
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id.length === 0 || id.length > MAX_GMAIL_ID_LENGTH)) {
     throw new ValidationError('ids: expected an array of Gmail message ids')
   }
   if (ids.length > MAX_RETRIES_PER_RUN) throw new ValidationError(`ids: at most ${MAX_RETRIES_PER_RUN} at once`)
