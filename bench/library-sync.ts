@@ -85,9 +85,9 @@ export async function runLibrarySync(scenario: Scenario, seed: number, workload:
     },
     directory: () => Promise.resolve(workload.mailbox.directory),
     logger: {
-      warn: (message) => warnings.push(message),
-      error: (message, fields) => {
-        progress(`library error: ${message} ${JSON.stringify(fields ?? {})}`)
+      warn: (_fields, message) => warnings.push(message),
+      error: (fields, message) => {
+        progress(`library error: ${message} ${JSON.stringify(fields)}`)
       },
     },
   })

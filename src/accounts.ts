@@ -51,7 +51,7 @@ export function createAccountsApi(context: IntegrationContext): AccountsApi {
         statusReason: oauth ? 'waiting for the owner to grant access (OAuth consent)' : null,
         now: nowIso(context),
       })
-      if (created) context.logger.info('email account enrolled', { account: address, authMethod: config.authMethod })
+      if (created) context.logger.info({ account: address, authMethod: config.authMethod }, 'email account enrolled')
       return account
     },
     list: () => listAccountRows(context),

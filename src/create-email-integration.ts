@@ -7,6 +7,7 @@ import { detectDialect } from './db/dialect.js'
 import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate.js'
 import { EmailIntegrationError } from './errors.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
+import { toLogSink } from './logger.js'
 import { rematchEmails, type RematchOptions, type RematchResult } from './capture/rematch.js'
 import { createMailApi, type MailApi } from './mail/mail-api.js'
 import { createRouter } from './http/router.js'
@@ -41,7 +42,11 @@ export interface EmailIntegrationOptions<DB> {
   readonly directory: Directory
   /** Who is calling a route; without it every route answers 401. */
   readonly authenticate?: Authenticate
-  /** Where the library logs; silent by default. */
+  /**
+   * Where the library logs, fields first as pino takes them (`info(fields, message)`): pino,
+   * winston (recognised and called message first) and `console` can be passed as they are;
+   * silent by default. See {@link Logger}.
+   */
   readonly logger?: Logger
   /** The current time; the system clock by default. */
   readonly clock?: Clock
@@ -172,19 +177,6 @@ export interface EmailIntegration {
 
 const systemClock: Clock = { now: () => new Date() }
 
-function noop(): void {
-  // a logger method the host did not supply
-}
-
-function completeLogger(logger: Logger | undefined): Required<Logger> {
-  return {
-    debug: logger?.debug?.bind(logger) ?? noop,
-    info: logger?.info?.bind(logger) ?? noop,
-    warn: logger?.warn?.bind(logger) ?? noop,
-    error: logger?.error?.bind(logger) ?? noop,
-  }
-}
-
 /**
  * Mounts the email integration on a host's database and configuration.
  *
@@ -213,7 +205,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     db: (options.db as unknown as Kysely<EmailDatabase>).withoutPlugins(),
     config,
     directory: options.directory,
-    logger: completeLogger(options.logger),
+    logger: toLogSink(options.logger),
     clock: options.clock ?? systemClock,
   }
   const schemaDb = context.db as unknown as Kysely<unknown>

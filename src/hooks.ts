@@ -56,22 +56,45 @@ export interface Principal {
  */
 export type Authenticate = (request: Request) => Promise<Principal | null>
 
-/** Structured fields attached to a log line; never secrets (the library never passes any). */
+/**
+ * Structured fields attached to a log line. The library never puts a secret in them, and
+ * strings in them pass through redaction (URL credentials, key text) before the host sees them.
+ */
 export type LogFields = Readonly<Record<string, unknown>>
 
 /**
- * Where the library logs. Every method is optional; pino, winston and `console` fit.
+ * Where the library logs, in pino's argument order: the fields object first, then the message
+ * (`logger.info({ account }, 'email sync run started')`). Every method is optional; a missing
+ * one is silent.
+ *
+ * - pino: pass the logger itself; each line carries the fields and `msg`.
+ * - `console`: pass `console`; `console.info(fields, message)` prints both.
+ * - winston 3: pass the logger itself. winston takes the message first (an object first
+ *   becomes the message and the text is dropped), so a winston logger is recognised (it has
+ *   `log`, `add`, `remove` and a `transports` array) and called as
+ *   `logger.info(message, fields)`; the fields become the line's metadata.
+ * - anything else: write the four methods, fields first.
  *
  * @example
  * ```ts
- * const logger: Logger = { info: (msg, f) => console.log(msg, f), error: (msg, f) => console.error(msg, f) }
+ * import pino from 'pino'
+ * import winston from 'winston'
+ *
+ * createEmailIntegration({ db, config, directory, logger: pino() })
+ * createEmailIntegration({ db, config, directory, logger: winston.createLogger({ transports: [new winston.transports.Console()] }) })
+ * createEmailIntegration({ db, config, directory, logger: console })
+ *
+ * const logger: Logger = {
+ *   info: (fields, message) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`),
+ *   error: (fields, message) => process.stderr.write(`ERROR ${message} ${JSON.stringify(fields)}\n`),
+ * }
  * ```
  */
 export interface Logger {
-  debug?(message: string, fields?: LogFields): void
-  info?(message: string, fields?: LogFields): void
-  warn?(message: string, fields?: LogFields): void
-  error?(message: string, fields?: LogFields): void
+  debug?(fields: LogFields, message: string): void
+  info?(fields: LogFields, message: string): void
+  warn?(fields: LogFields, message: string): void
+  error?(fields: LogFields, message: string): void
 }
 
 /**

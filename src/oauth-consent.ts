@@ -170,7 +170,7 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
         login_hint: address,
       }
       for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
-      context.logger.debug('email oauth consent started', { userId, account: address })
+      context.logger.debug({ userId, account: address }, 'email oauth consent started')
       return { url: url.toString(), expiresAt: expiresAt.toISOString() }
     },
 
@@ -192,7 +192,7 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
       const userId = userIdOf(principal)
       const refuse = (reason: OAuthStateRefusal | OAuthStateConsumeRefusal): never => {
         // The reason only: the state itself, the code and the verifier never reach a log.
-        context.logger.warn('email oauth consent refused', { userId, reason })
+        context.logger.warn({ userId, reason }, 'email oauth consent refused')
         throw new ValidationError(STATE_REFUSALS[reason])
       }
       const now = context.clock.now()
@@ -249,7 +249,7 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
         if (row === undefined) throw new Error(`account ${address} vanished while connecting it`)
         return toAccount(row)
       })
-      context.logger.info('email account connected through OAuth consent', { account: address, userId })
+      context.logger.info({ account: address, userId }, 'email account connected through OAuth consent')
       return account
     },
   }

@@ -1,5 +1,6 @@
 import { DisabledError, EmailIntegrationError, ValidationError } from './errors.js'
 import type { Clock, Logger } from './hooks.js'
+import { toLogSink } from './logger.js'
 import type { SyncReport } from './sync/sync-types.js'
 
 /**
@@ -208,12 +209,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const timers = options.timers ?? systemTimers
-  const log: Required<Logger> = {
-    debug: (m, f) => options.logger?.debug?.(m, f),
-    info: (m, f) => options.logger?.info?.(m, f),
-    warn: (m, f) => options.logger?.warn?.(m, f),
-    error: (m, f) => options.logger?.error?.(m, f),
-  }
+  const log = toLogSink(options.logger)
   const now = (): string => clock.now().toISOString()
 
   let scheduled = false
@@ -244,7 +240,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     nextRunAt = null
     if (!scheduled) return
     if (active !== null) {
-      log.debug('email sync skipped: a run is in progress', { account: active.account })
+      log.debug({ account: active.account }, 'email sync skipped: a run is in progress')
       return
     }
     begin(null)
@@ -256,7 +252,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await options.afterSync(signal)
       return null
     } catch (error) {
-      log.error('email attachment downloads failed', { error: messageOf(error) })
+      log.error({ error: messageOf(error) }, 'email attachment downloads failed')
       return `attachment downloads: ${messageOf(error)}`
     }
   }
@@ -269,16 +265,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       lastReports = Object.freeze([...outcome.reports])
       lastError = afterError
       const sum = (key: 'captured' | 'failed'): number => outcome.reports.reduce((n, r) => n + r[key], 0)
-      log.info('email sync run finished', {
+      log.info({
         account: run.account,
         accounts: outcome.reports.length,
         captured: sum('captured'),
         failed: sum('failed'),
         errors: outcome.reports.filter((r) => r.status === 'error').length,
-      })
+      }, 'email sync run finished')
     } else {
       lastError = messageOf(outcome.error)
-      log.error('email sync run failed', { account: run.account, error: lastError })
+      log.error({ account: run.account, error: lastError }, 'email sync run failed')
     }
     if (scheduled) scheduleIn(jitter(intervalMs, random))
   }
@@ -300,7 +296,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   function begin(account: string | null): ActiveRun {
     const controller = new AbortController()
     const startedAt = now()
-    log.info('email sync run started', { account })
+    log.info({ account }, 'email sync run started')
     // `execute` awaits before it calls `finish`, so `active` is set before it is cleared.
     const reports = execute({ startedAt, account }, controller.signal)
     reports.catch(noop)
@@ -318,7 +314,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     cancelTimer()
     if (active === null) return Promise.resolve()
     if (!active.controller.signal.aborted) {
-      log.info('email scheduler stopping; waiting for the current page')
+      log.info({}, 'email scheduler stopping; waiting for the current page')
       active.controller.abort()
     }
     return active.ended
@@ -328,13 +324,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     start() {
       refuseClosed()
       if (!options.enabled) {
-        if (!toldDisabled) log.info('email scheduler not started: the integration is disabled')
+        if (!toldDisabled) log.info({}, 'email scheduler not started: the integration is disabled')
         toldDisabled = true
         return
       }
       if (scheduled) return
       scheduled = true
-      log.info('email scheduler started', { intervalMin: options.intervalMin })
+      log.info({ intervalMin: options.intervalMin }, 'email scheduler started')
       // With a run in progress, its end schedules the next one.
       if (active === null) scheduleIn(jitter(FIRST_RUN_DELAY_MS, random))
     },

@@ -20,7 +20,7 @@ const pemBody = account.privateKeyPem.split('\n')[5] ?? ''
 /** A logger that keeps every line, to check none carries a secret. */
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = []
-  const keep = (level: string) => (message: string, fields?: LogFields) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`)
+  const keep = (level: string) => (fields: LogFields, message: string) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`)
   return { logger: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') }, lines }
 }
 

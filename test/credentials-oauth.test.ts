@@ -35,7 +35,7 @@ describe('createOAuthCredentials', () => {
   let server: TokenServer
   let stored: Map<string, Secret>
   const lines: string[] = []
-  const keep = (level: string) => (message: string, fields?: LogFields) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`)
+  const keep = (level: string) => (fields: LogFields, message: string) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`)
   const logger: Logger = { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') }
 
   const provider = (options: Partial<OAuthCredentialsOptions> = {}) =>

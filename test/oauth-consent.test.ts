@@ -90,7 +90,7 @@ describeEachDialect('OAuth consent routes', (open) => {
       authenticate: (request) => Promise.resolve(USERS[request.headers.get('x-test-user') ?? ''] ?? null),
       clock: { now: () => new Date(Date.now() + offsetMs) },
       logger: Object.fromEntries(
-        (['debug', 'info', 'warn', 'error'] as const).map((level) => [level, (message: string, fields?: unknown) => logs.push(`${message} ${JSON.stringify(fields)}`)]),
+        (['debug', 'info', 'warn', 'error'] as const).map((level) => [level, (fields: unknown, message: string) => logs.push(`${message} ${JSON.stringify(fields)}`)]),
       ),
       gmail: { backoff: { minDelayMs: 2, maxDelayMs: 20 } },
     })

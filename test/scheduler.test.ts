@@ -117,7 +117,7 @@ describe('scheduler', () => {
     scheduler.start()
     scheduler.start()
     expect(time.delays()).toEqual([])
-    expect(logger.info.mock.calls.filter(([m]) => String(m).includes('disabled'))).toHaveLength(1)
+    expect(logger.info.mock.calls.filter(([, m]) => String(m).includes('disabled'))).toHaveLength(1)
     expect(() => scheduler.runNow()).toThrow(DisabledError)
     await flush()
     expect(sync.runAll).not.toHaveBeenCalled()
@@ -190,7 +190,7 @@ describe('scheduler', () => {
     expect(manual.started).toBe(true)
     time.fire()
     expect(sync.runAll).toHaveBeenCalledTimes(1)
-    expect(logger.debug).toHaveBeenCalledWith(expect.stringContaining('skipped'), { account: null })
+    expect(logger.debug).toHaveBeenCalledWith({ account: null }, expect.stringContaining('skipped'))
     sync.last().done.resolve([])
     await manual.reports
     expect(time.delays()).toEqual([INTERVAL_MIN * MIN])
@@ -283,7 +283,7 @@ describe('scheduler', () => {
       time.fire()
       await flush()
       expect(scheduler.state()).toMatchObject({ running: false, lastError: 'database is locked', lastReports: [] })
-      expect(logger.error).toHaveBeenCalledWith('email sync run failed', expect.objectContaining({ error: 'database is locked' }))
+      expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ error: 'database is locked' }), 'email sync run failed')
       expect(afterSync).toHaveBeenCalledTimes(1)
       expect(time.delays()).toEqual([INTERVAL_MIN * MIN])
 

@@ -245,7 +245,7 @@ describeEachDialect('content search', (open) => {
 
   it('answers GET /api/email/search through the router: 200 with the shape, 400 for an empty or missing q', async () => {
     const errors: string[] = []
-    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => void errors.push(m) }
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_f: unknown, m: string) => void errors.push(m) }
     const router = createRouter({
       routes: searchRoutes(api),
       enabled: true,

@@ -45,8 +45,8 @@ const news = state.fresh ? '' : `, ${fresh} new since the last run`
 console.log(`Gmail emulator: ${team.length} mailboxes on ${mailbox.domain}, ${mailbox.messages.length.toLocaleString('en')} messages over a year${news}.`)
 
 // Warnings and errors go to a file: the terminal belongs to the progress bar.
-const logLine = (level: string) => (message: string, fields?: Readonly<Record<string, unknown>>) => {
-  appendFileSync(paths.log, `${new Date().toISOString()} ${level} ${message} ${fields === undefined ? '' : JSON.stringify(fields)}\n`)
+const logLine = (level: string) => (fields: Readonly<Record<string, unknown>>, message: string) => {
+  appendFileSync(paths.log, `${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}\n`)
 }
 const logger: Logger = { warn: logLine('warn'), error: logLine('error') }
 

@@ -30,10 +30,10 @@ function line(message: string, fields?: LogFields): string {
 
 /** The integration's warnings and errors on stderr; the library never puts secrets in them. */
 export const stderrLogger: Logger = {
-  warn: (message, fields) => {
+  warn: (fields, message) => {
     console.warn(line(message, fields))
   },
-  error: (message, fields) => {
+  error: (fields, message) => {
     console.error(line(message, fields))
   },
 }

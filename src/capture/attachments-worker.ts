@@ -121,7 +121,7 @@ export async function downloadPendingAttachments(context: IntegrationContext, op
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow()
   const report = { ...counts, remaining: Number(remaining.n) }
-  context.logger.info('attachment downloads done', { ...report })
+  context.logger.info({ ...report }, 'attachment downloads done')
   return report
 }
 
@@ -274,7 +274,7 @@ async function recordFailure(run: Run, row: PendingRow, source: Source, error: u
   const attempts = row.attempts + 1
   const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending'
   await updatePending(run, row, { status, error: message, attempts })
-  if (status === 'failed') run.context.logger.warn('attachment download failed for good', { attachment: row.id, error: message })
+  if (status === 'failed') run.context.logger.warn({ attachment: row.id, error: message }, 'attachment download failed for good')
   return status
 }
 
@@ -288,7 +288,7 @@ async function updatePending(run: Run, row: PendingRow, values: Updateable<Email
 function blockAccount(run: Run, source: Source, error: unknown): 'pending' {
   if (run.blocked.has(source.accountId)) return 'pending'
   run.blocked.add(source.accountId)
-  run.context.logger.warn('attachment downloads deferred', { account: source.address, error: describe(error) })
+  run.context.logger.warn({ account: source.address, error: describe(error) }, 'attachment downloads deferred')
   return 'pending'
 }
 

@@ -94,7 +94,7 @@ function targetsOf(table: TargetTable, key: string): Iterable<MatchTarget> {
  * @example
  * ```ts
  * const index = buildMatchIndex(await directory(), config)   // config: workspaceDomains, blocklist
- * for (const w of index.warnings) logger.warn?.(w)
+ * for (const warning of index.warnings) logger.warn?.({ warning }, 'directory entry ignored')
  * index.matchAddress('dana@eu.acme.vc')
  * // [{ identityKey: 'fund:7', type: 'fund', id: '7', name: 'Acme Ventures',
  * //    address: 'dana@eu.acme.vc', matchKind: 'domain' }]

@@ -56,7 +56,7 @@ function skip(reason: CaptureSkipReason): CaptureDecision {
  * ```ts
  * const match = index.matchHeaders(headers)
  * const decision = decideCapture({ labelIds: message.labelIds, match, config })
- * if (!decision.capture) logger.debug?.('skipped', { reason: decision.reason })
+ * if (!decision.capture) logger.debug?.({ reason: decision.reason }, 'skipped')
  * ```
  */
 export function decideCapture({ labelIds, match, config }: CaptureInput): CaptureDecision {

@@ -111,7 +111,7 @@ export async function rematchEmails(context: IntegrationContext, options: Rematc
     after = batch.lastId
     if (batch.counts.emails < batchSize) break
   }
-  context.logger.info('rematch finished', { ...totals, warnings: index.warnings.length })
+  context.logger.info({ ...totals, warnings: index.warnings.length }, 'rematch finished')
   return { ...totals, warnings: index.warnings }
 }
 

@@ -67,13 +67,13 @@ export async function openIntegration(context: CliContext, options: OpenIntegrat
   const logger: Logger =
     context.options.verbose === true
       ? {
-          info(message, fields) {
+          info(fields, message) {
             log(logLine('info', message, fields))
           },
-          warn(message, fields) {
+          warn(fields, message) {
             log(logLine('warning', message, fields))
           },
-          error(message, fields) {
+          error(fields, message) {
             log(logLine('error', message, fields))
           },
         }

@@ -119,12 +119,12 @@ export function createDigestApi(context: IntegrationContext, options: DigestApiO
         const digest = await build(window)
         await options.deliverDigest(digest)
         await finishDigestDay(context.db, { period, owner, now: context.clock.now(), error: null })
-        context.logger.info('daily digest sent', { period, from: window.from, to: window.to, groups: digest.groups.length })
+        context.logger.info({ period, from: window.from, to: window.to, groups: digest.groups.length }, 'daily digest sent')
         return { sent: true, period, digest }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
         await finishDigestDay(context.db, { period, owner, now: context.clock.now(), error: message })
-        context.logger.error('daily digest failed', { period, error: message })
+        context.logger.error({ period, error: message }, 'daily digest failed')
         return { sent: false, reason: 'delivery failed', period, error: message }
       }
     },

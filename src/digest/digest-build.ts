@@ -176,7 +176,7 @@ function summarizing(deps: DigestBuildDeps): (input: SummaryInput, fallback: () 
         throw new Error('the summarizer returned an empty summary')
       } catch (error) {
         healthy = false
-        deps.logger.warn('digest summarizer failed; using extractive summaries', { error: error instanceof Error ? error.message : String(error) })
+        deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'digest summarizer failed; using extractive summaries')
       }
     }
     return { text: fallback(), source: 'extractive' }

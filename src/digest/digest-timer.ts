@@ -33,11 +33,11 @@ export function createDigestTimer(options: {
     running = options
       .runScheduled()
       .then((result) => {
-        if (result.sent) options.logger.info('daily email digest sent', { period: result.period })
-        else if (result.reason === 'delivery failed') options.logger.error('daily email digest failed', { period: result.period, error: result.error })
+        if (result.sent) options.logger.info({ period: result.period }, 'daily email digest sent')
+        else if (result.reason === 'delivery failed') options.logger.error({ period: result.period, error: result.error }, 'daily email digest failed')
       })
       .catch((error: unknown) => {
-        options.logger.error('daily email digest check failed', { error: error instanceof Error ? error.message : 'unknown error' })
+        options.logger.error({ error: error instanceof Error ? error.message : 'unknown error' }, 'daily email digest check failed')
       })
       .finally(() => {
         running = null

@@ -190,11 +190,11 @@ export async function batchGet(context: BatchGetContext, ids: readonly string[])
         // the account, not failing. The refused parts go again once the limiter allows (the
         // backoff above paused it) without using up a retry of theirs; each such pass settles
         // at least one part, so this ends.
-        context.logger?.debug?.('Gmail deferred batch parts for the rate limit; sending them again', {
+        context.logger?.debug?.({
           operation: 'batch',
           deferred: pending.length,
           retryAt: gmailFailureHint(worst)?.retryAt?.toISOString() ?? null,
-        })
+        }, 'Gmail deferred batch parts for the rate limit; sending them again')
         continue
       }
       partsError = worst

@@ -113,7 +113,7 @@ export function createGmailTransport(options: GmailTransportOptions): GmailTrans
       if (response.status === 401 && !refreshed) {
         // The cached token was revoked or expired early: one fresh token, one more try.
         refreshed = true
-        logger?.info?.('Gmail answered 401; refreshing the access token once', { operation: request.operation, mailbox })
+        logger?.info?.({ operation: request.operation, mailbox }, 'Gmail answered 401; refreshing the access token once')
         continue
       }
       throw gmailHttpError({

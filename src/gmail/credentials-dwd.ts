@@ -102,15 +102,15 @@ export function createDwdCredentials(options: DwdCredentialsOptions): AccessToke
       form: { grant_type: JWT_BEARER_GRANT, assertion: new Secret(assertion) },
       timeoutMs,
     }).catch((error: unknown) => {
-      if (error instanceof UpstreamError) logger.warn?.('gmail token endpoint failed', { mailbox, mode: 'dwd', reason: error.reason })
+      if (error instanceof UpstreamError) logger.warn?.({ mailbox, mode: 'dwd', reason: error.reason }, 'gmail token endpoint failed')
       throw error
     })
     if (!result.ok) {
-      logger.warn?.('gmail token refused', { mailbox, mode: 'dwd', status: result.failure.status, reason: result.failure.error })
+      logger.warn?.({ mailbox, mode: 'dwd', status: result.failure.status, reason: result.failure.error }, 'gmail token refused')
       throw dwdFailure(result.failure, mailbox, scope, serviceAccount)
     }
     const expiresAt = new Date(sentAt.getTime() + result.grant.expiresIn * 1000)
-    logger.debug?.('gmail token granted', { mailbox, mode: 'dwd', expiresAt: expiresAt.toISOString() })
+    logger.debug?.({ mailbox, mode: 'dwd', expiresAt: expiresAt.toISOString() }, 'gmail token granted')
     return { token: result.grant.accessToken, expiresAt }
   }
 

@@ -107,11 +107,11 @@ export function createOAuthCredentials(options: OAuthCredentialsOptions): Access
       },
       timeoutMs: client.timeoutMs,
     }).catch((error: unknown) => {
-      if (error instanceof UpstreamError) logger.warn?.('gmail token endpoint failed', { mailbox, mode: 'oauth', reason: error.reason })
+      if (error instanceof UpstreamError) logger.warn?.({ mailbox, mode: 'oauth', reason: error.reason }, 'gmail token endpoint failed')
       throw error
     })
     if (!result.ok) {
-      logger.warn?.('gmail token refused', { mailbox, mode: 'oauth', status: result.failure.status, reason: result.failure.error })
+      logger.warn?.({ mailbox, mode: 'oauth', status: result.failure.status, reason: result.failure.error }, 'gmail token refused')
       throw oauthFailure(result.failure, client.clientId, `for ${mailbox}`, () =>
         `the refresh token for ${mailbox} was revoked or has expired (invalid_grant): its owner must grant access again (OAuth consent)`)
     }
@@ -119,14 +119,14 @@ export function createOAuthCredentials(options: OAuthCredentialsOptions): Access
     if (rotated !== null && rotated !== refreshToken.reveal() && onRefreshTokenRotated !== undefined) {
       try {
         await onRefreshTokenRotated(mailbox, new Secret(rotated))
-        logger.info?.('gmail refresh token rotated', { mailbox })
+        logger.info?.({ mailbox }, 'gmail refresh token rotated')
       } catch (error) {
         const name = error instanceof Error ? error.name : 'Error'
-        logger.error?.('gmail refresh token rotated but not stored', { mailbox, error: name })
+        logger.error?.({ mailbox, error: name }, 'gmail refresh token rotated but not stored')
       }
     }
     const expiresAt = new Date(sentAt.getTime() + expiresIn * 1000)
-    logger.debug?.('gmail token granted', { mailbox, mode: 'oauth', expiresAt: expiresAt.toISOString() })
+    logger.debug?.({ mailbox, mode: 'oauth', expiresAt: expiresAt.toISOString() }, 'gmail token granted')
     return { token: accessToken, expiresAt }
   }
 

@@ -139,14 +139,14 @@ export async function withGmailRetry<T>(attempt: (attemptNumber: number) => Prom
       const hint = gmailFailureHint(error)
       applyGmailBackOff(limiter, hint, clock.now(), policy.maxRetryWaitMs)
       if (hint === undefined || !(error instanceof UpstreamError) || !error.retryable || retriesLeft === 0) return
-      logger?.warn?.('Gmail call failed; retrying', {
+      logger?.warn?.({
         operation,
         attempt: attemptNumber,
         retriesLeft,
         status: error.upstreamStatus,
         reason: error.reason,
         retryAt: hint.retryAt?.toISOString() ?? null,
-      })
+      }, 'Gmail call failed; retrying')
     },
     shouldRetry: ({ error }) => {
       const retry = shouldRetryGmailError(error, clock.now(), policy.maxRetryWaitMs)

@@ -29,10 +29,10 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function errorResponse(error: unknown, logger: Required<Logger>): Response {
   if (isEmailIntegrationError(error)) {
     // A disabled integration answers 503 to every request by design: nothing to log.
-    if (error.status >= 500 && error.code !== 'integration_disabled') logger.error('email route failed', { code: error.code, message: error.message })
+    if (error.status >= 500 && error.code !== 'integration_disabled') logger.error({ code: error.code, message: error.message }, 'email route failed')
     return json(error.status, { error: { code: error.code, message: error.message } })
   }
-  logger.error('email route failed unexpectedly', { error: error instanceof Error ? error.message : 'unknown error' })
+  logger.error({ error: error instanceof Error ? error.message : 'unknown error' }, 'email route failed unexpectedly')
   return json(500, { error: { code: 'internal', message: 'Internal error' } })
 }
 

@@ -141,7 +141,7 @@ async function sync(state: RunState, explicitRetry: readonly string[] | undefine
   } catch (error) {
     // Gmail keeps history for about a week: an expired cursor is answered 404. Scan the gap.
     if (!(error instanceof UpstreamError && error.upstreamStatus === 404)) throw error
-    context.logger.warn('email history expired; catching up', { account: state.account.address })
+    context.logger.warn({ account: state.account.address }, 'email history expired; catching up')
     state.kind = 'catchup'
     return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
   }
@@ -196,7 +196,7 @@ async function finish(state: RunState, startedAt: string, finished: boolean, err
     })
     .where('id', '=', state.account.id)
     .execute()
-  if (error !== null) context.logger.error('email sync failed', { account: state.account.address, error: message })
+  if (error !== null) context.logger.error({ account: state.account.address, error: message }, 'email sync failed')
 
   return {
     account: state.account.address,

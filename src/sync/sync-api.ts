@@ -70,7 +70,7 @@ export function createSyncApi(context: IntegrationContext, access: GmailAccess, 
   const dependencies = async (): Promise<RunDependencies> => {
     if (!context.config.enabled) throw new DisabledError()
     const index = buildMatchIndex(await context.directory(), context.config)
-    for (const warning of index.warnings) context.logger.warn('email directory entry ignored', { warning })
+    for (const warning of index.warnings) context.logger.warn({ warning }, 'email directory entry ignored')
     return { context, access, owner, pipeline: createCapturePipeline(context, index, blobs) }
   }
 

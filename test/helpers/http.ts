@@ -74,7 +74,7 @@ export function routerIntegration(t: TestDatabase, w: SyncWorld, options: Router
     directory: () => Promise.resolve(directory()),
     gmail: { backoff: { minDelayMs: 2, maxDelayMs: 20 } },
     logger: {
-      error: (message, fields) => {
+      error: (fields, message) => {
         errors.push({ message, fields })
       },
     },
