@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { Clock, EmailDatabase, SyncReport } from '../src/index.js'
 import { MAX_RETRIES_PER_RUN, RETRY_BACKOFF_MS, nextAttemptAt } from '../src/sync/failures.js'
+import * as failureBackoff from '../migrations/0005-failure-backoff.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { request, routerIntegration } from './helpers/http.js'
 import { CHEAP_COSTS } from './helpers/sync-expect.js'
@@ -75,6 +76,21 @@ describeEachDialect('poison and transient failures', (open) => {
       await email.close()
     }
   }
+
+  it('migrates failures recorded before kinds existed as transient and due at once, and rolls the columns back', async () => {
+    await runAnn()
+    const schemaDb = t.db as unknown as Kysely<unknown>
+    await failureBackoff.down(schemaDb)
+    const account = await db.selectFrom('email_accounts').select('id').where('address', '=', ANN).executeTakeFirstOrThrow()
+    const then = '2026-05-01T07:00:00.000Z'
+    const old = { account_id: account.id, gmail_id: 'abc', attempts: 4, reason: 'earlier', parked_at: then, first_failed_at: then, last_failed_at: then }
+    await (schemaDb as Kysely<{ email_sync_failures: typeof old }>).insertInto('email_sync_failures').values(old).execute()
+    await failureBackoff.up(schemaDb)
+    expect(await failureOf('abc')).toMatchObject({ kind: 'transient', attempts: 4, parked_at: then, next_attempt_at: then })
+    // Due at once: the next run fetches it (Gmail holds no such message: it is settled as gone).
+    await runAnn()
+    expect(await failureOf('abc')).toBeUndefined()
+  })
 
   it('downloads a message nested 300 levels deep once over ten scheduled runs, while other mail and the cursor move on', async () => {
     for (let i = 0; i < 2; i++) w.emu.addMessage(ANN, mail({ from: FUND, to: [ANN], subject: `Before ${i}` }).raw)
