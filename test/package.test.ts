@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import ts from 'typescript'
@@ -14,6 +14,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   license: string
   engines: { node: string }
 }
+
+/** Every migration in the repository, by name, in order: a fresh host applies them all. */
+const MIGRATIONS = readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
 
 /** What a host does with the package: mount it on its SQLite CRM, migrate, enroll, list. */
 const hostScript = (load: string) => `
@@ -338,7 +341,7 @@ describe('the packed package, installed into a separate host project', () => {
       const out = execFileSync(process.execPath, [file, join(host, `${file}.db`)], { cwd: host, encoding: 'utf8' })
       const result = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
       expect(result).toEqual({
-        migrated: { applied: ['0001-email-tables', '0002-oauth-states', '0003-search'] },
+        migrated: { applied: MIGRATIONS },
         accounts: ['ann@fund.example'],
         refused: { code: 'validation_failed', status: 400, isValidation: true },
         left: ['crm_investors'],
