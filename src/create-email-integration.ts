@@ -10,7 +10,7 @@ import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import { toLogSink } from './logger.js'
 import { rematchEmails, type RematchOptions, type RematchResult } from './capture/rematch.js'
 import { createMailApi, type MailApi } from './mail/mail-api.js'
-import { createRouter } from './http/router.js'
+import { createRouter, type RouteInfo } from './http/router.js'
 import { adminRoutes } from './http/routes/admin-routes.js'
 import { mailRoutes } from './http/routes/mail-routes.js'
 import { oauthRoutes } from './http/routes/oauth-routes.js'
@@ -133,6 +133,17 @@ export interface EmailIntegration {
    * ```
    */
   tryHandle(request: Request): Promise<Response | null>
+  /**
+   * The routes `tryHandle` answers, in matching order: method, pattern (`:id` segments are
+   * parameters), who may call it, and the query parameters and body fields it reads. For hosts
+   * that register routes one by one or document them; any other query parameter is a 400.
+   *
+   * @example
+   * ```ts
+   * const table = email.routes.map((r) => `${r.method} ${r.pattern} (${r.access})`)
+   * ```
+   */
+  readonly routes: readonly RouteInfo[]
   /**
    * The digest: `preview(window)` and `send(window)` over `{ hours }` or `{ since }` (neither
    * moves the daily cursor), and `runScheduled()`, which the scheduler calls every few minutes
@@ -283,6 +294,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     attachments: Object.freeze({ open: open(mail.attachments.open), downloadPending: open(downloadPending) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
+    routes: tryHandle.routes,
     search: open(searchApi.search),
     digest: Object.freeze({ preview: open(digest.preview), send: open(digest.send), runScheduled: open(digest.runScheduled) }),
     close: () => {

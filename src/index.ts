@@ -12,6 +12,7 @@ export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './diges
 export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/digest-types.js'
 export type { Summarizer, SummaryInput, SummaryThread } from './digest/summarizer.js'
 export type { DigestWindowInput } from './digest/digest-window.js'
+export type { RouteInfo } from './http/router.js'
 export type {
   Address,
   AttachmentSummary,

@@ -17,12 +17,36 @@ export interface RouteContext {
   readonly body: () => Promise<Record<string, unknown>>
 }
 
-/** One route: method, pattern (`/api/email/threads/:id`), who may call it, and the handler. */
-export interface Route {
+/** What the route table says of one route: everything but its handler. */
+export interface RouteInfo {
   readonly method: 'GET' | 'POST'
+  /** `/api/email/threads/:id`: `:name` segments are parameters. */
   readonly pattern: string
+  /** Who may call it: any signed-in user, or admins only. */
   readonly access: 'user' | 'admin'
+  /**
+   * The query parameters it reads; any other is refused with a 400 naming it, since a
+   * parameter the route would ignore (a misspelt filter) gives a confidently wrong answer.
+   */
+  readonly query: readonly string[]
+  /** The fields of the JSON body it reads (none for a route that reads no body). */
+  readonly fields: readonly string[]
+}
+
+/**
+ * One route: method, pattern, who may call it, the query parameters and body fields it reads
+ * (none when left out), and the handler.
+ */
+export interface Route extends Omit<RouteInfo, 'query' | 'fields'> {
+  readonly query?: readonly string[]
+  readonly fields?: readonly string[]
   readonly handle: (context: RouteContext) => Promise<Response>
+}
+
+/** `tryHandle`, with the table it routes by. */
+export type Router = ((request: Request) => Promise<Response | null>) & {
+  /** Every route, in matching order. */
+  readonly routes: readonly RouteInfo[]
 }
 
 /** What the router needs from the integration. */
@@ -52,15 +76,45 @@ function match(pattern: string, path: string): Record<string, string> | null {
   return params
 }
 
+/** A parameter name as an error message shows it: plain names as they are, anything else quoted and cut. */
+function shownName(name: string): string {
+  return /^[\w.[\]-]{1,40}$/.test(name) ? name : JSON.stringify(name.slice(0, 40))
+}
+
+/** Refuses the first query parameter the route does not read. */
+function checkQuery(url: URL, known: readonly string[]): void {
+  for (const name of url.searchParams.keys()) {
+    if (!known.includes(name)) throw new ValidationError(`unknown query parameter: ${shownName(name)}`)
+  }
+}
+
 /**
  * Builds `tryHandle`: `null` for paths outside the library's prefixes (the host keeps
  * routing); inside them always a JSON answer (or a file): 503 while disabled, 401 without a
  * principal, 404 for an unknown route, 405 for a known path with another method, 403 for a
- * non-admin on an admin route, 400 for bad input, and the taxonomy's status for the rest.
+ * non-admin on an admin route, 400 for bad input (a query parameter the route does not read
+ * included), and the taxonomy's status for the rest. The function carries its route table.
+ *
+ * @example
+ * ```ts
+ * const tryHandle = createRouter({ routes: mailRoutes(mail), enabled: true, authenticate, logger })
+ * const methods = tryHandle.routes.map((r) => `${r.method} ${r.pattern}`)
+ * ```
  */
-export function createRouter(options: RouterOptions): (request: Request) => Promise<Response | null> {
+export function createRouter(options: RouterOptions): Router {
   const { routes, logger } = options
-  return async (request) => {
+  const table: readonly RouteInfo[] = Object.freeze(
+    routes.map((r) =>
+      Object.freeze({
+        method: r.method,
+        pattern: r.pattern,
+        access: r.access,
+        query: Object.freeze([...(r.query ?? [])]),
+        fields: Object.freeze([...(r.fields ?? [])]),
+      }),
+    ),
+  )
+  const handle = async (request: Request): Promise<Response | null> => {
     let url: URL
     try {
       url = new URL(request.url)
@@ -90,6 +144,7 @@ export function createRouter(options: RouterOptions): (request: Request) => Prom
       if (request.method === 'POST' && request.headers.get('sec-fetch-site') === 'cross-site') {
         throw new AuthError('forbidden', 'Cross-site requests are refused')
       }
+      checkQuery(url, found.route.query ?? [])
       let body: Promise<Record<string, unknown>> | null = null
       return await found.route.handle({
         request,
@@ -102,9 +157,17 @@ export function createRouter(options: RouterOptions): (request: Request) => Prom
       return errorResponse(error, logger)
     }
   }
+  return Object.assign(handle, { routes: table })
 }
 
-/** A query parameter, or `undefined`; repeated parameters are a 400 (ambiguous input). */
+/**
+ * A query parameter, or `undefined`; repeated parameters are a 400 (ambiguous input).
+ *
+ * @example
+ * ```ts
+ * const limit = queryParam(url, 'limit')
+ * ```
+ */
 export function queryParam(url: URL, name: string): string | undefined {
   const values = url.searchParams.getAll(name)
   if (values.length > 1) throw new ValidationError(`${name}: given more than once`)

@@ -6,6 +6,7 @@ import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { emailSummaries } from './emails.js'
+import { createContentMatch } from '../search/content-match.js'
 import { createCursorCodec } from './filters.js'
 import { createDirectoryCache } from './identities.js'
 import type { EmailDetail, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './mail-types.js'
@@ -108,6 +109,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore): Ma
   const { db } = context
   const directory = createDirectoryCache(context.directory, context.clock)
   const cursors = createCursorCodec(context.config.secretKey)
+  const contentMatch = createContentMatch(db)
 
   const setHidden = async (value: string | number, hidden: { at: string; by: string } | null) => {
     const id = parseId('id', value)
@@ -129,7 +131,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore): Ma
 
   return {
     threads: {
-      list: async (options = {}) => listThreads(db, options, cursors, await directory.get()),
+      list: async (options = {}) => listThreads(db, options, cursors, await directory.get(), contentMatch),
       async get(value) {
         const id = parseId('id', value)
         const thread = await getThread(db, id, await directory.get())

@@ -95,6 +95,12 @@ export interface MailFilter {
 
 /** Options of the thread list. */
 export interface ThreadListOptions extends MailFilter {
+  /**
+   * Content search within the list: only threads with a visible email that the search route
+   * finds for this text (subject, participants, body; every word, the last one as a prefix).
+   * Empty means no such filter.
+   */
+  readonly q?: string | undefined
   /** Threads per page, 1 to 100 (default 25). */
   readonly limit?: number | undefined
   /** The `nextCursor` of the previous page. */

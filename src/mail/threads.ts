@@ -1,5 +1,7 @@
 import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
+import { ValidationError } from '../errors.js'
+import type { ContentMatch } from '../search/content-match.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { emailSummaries } from './emails.js'
 import { dateRange, pageLimit, type CursorCodec } from './filters.js'
@@ -30,17 +32,25 @@ export function emailConditions(filter: MailFilter): ((eb: EmailsEb) => Expressi
   }
 }
 
-/** Lists threads with at least one visible email matching the filter, newest activity first. */
+/**
+ * Lists threads with at least one visible email matching the filter (and, with `q`, found by
+ * `contentMatch` as well: the same email meets both), newest activity first.
+ */
 export async function listThreads(
   db: Kysely<EmailDatabase>,
   options: ThreadListOptions,
   cursors: CursorCodec,
   directory: ReadonlyMap<string, DirectoryEntry>,
+  contentMatch: ContentMatch,
 ): Promise<ThreadPage> {
   const limit = pageLimit(options.limit)
   const after = options.cursor === undefined || options.cursor === '' ? null : cursors.decode(options.cursor)
-  const condition = emailConditions(options)
-  if (condition === null) return { items: [], nextCursor: null }
+  const filter = emailConditions(options)
+  if (options.q !== undefined && typeof options.q !== 'string') throw new ValidationError('q: expected text to search for')
+  const text = options.q === undefined || options.q.trim() === '' ? null : options.q
+  const content = text === null ? undefined : contentMatch(text)
+  if (filter === null || content === null) return { items: [], nextCursor: null }
+  const condition = content === undefined ? filter : (eb: EmailsEb) => eb.and([filter(eb), content(eb)])
 
   let query = db
     .selectFrom('email_threads as t')

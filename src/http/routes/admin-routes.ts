@@ -54,6 +54,7 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       method: 'POST',
       pattern: '/api/email/accounts/enroll',
       access: 'admin',
+      fields: ['address'],
       handle: async ({ body }) => {
         const { address } = await body()
         if (typeof address !== 'string') throw new ValidationError('address: required')
@@ -64,6 +65,7 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       method: 'POST',
       pattern: '/api/email/accounts/enroll-all',
       access: 'admin',
+      fields: ['addresses'],
       handle: async ({ body }) => {
         const given = (await body()).addresses
         const addresses = given !== undefined ? stringList(given, 'addresses') : deps.listUsers === undefined ? null : await deps.listUsers()
@@ -91,6 +93,7 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       method: 'POST',
       pattern: '/api/email/sync/run-now',
       access: 'admin',
+      fields: ['account'],
       handle: async ({ body }) => {
         const { account } = await body()
         if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')

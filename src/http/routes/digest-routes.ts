@@ -3,6 +3,9 @@ import type { DigestWindowInput } from '../../digest/digest-window.js'
 import { json } from '../respond.js'
 import type { Route } from '../router.js'
 
+/** The body fields of a digest window. */
+const WINDOW_FIELDS = ['hours', 'since']
+
 /**
  * The admin digest routes: `POST /api/admin/digest/preview` answers the digest of the body's
  * window (`{ hours }` or `{ since }`); `POST /api/admin/digest/send` delivers it and answers
@@ -22,12 +25,14 @@ export function digestRoutes(api: Pick<DigestApi, 'preview' | 'send'>): Route[] 
       method: 'POST',
       pattern: '/api/admin/digest/preview',
       access: 'admin',
+      fields: WINDOW_FIELDS,
       handle: async ({ body }) => json(200, await api.preview(await windowOf(body))),
     },
     {
       method: 'POST',
       pattern: '/api/admin/digest/send',
       access: 'admin',
+      fields: WINDOW_FIELDS,
       handle: async ({ body }) => json(200, await api.send(await windowOf(body))),
     },
   ]

@@ -25,6 +25,9 @@ export function filterOf(url: URL): MailFilter {
   return { identity: identity ?? investor, from: queryParam(url, 'from'), to: queryParam(url, 'to') }
 }
 
+/** The query parameters of the mail filter, as {@link filterOf} reads them. */
+export const FILTER_PARAMS = ['identity', 'investor_id', 'from', 'to'] as const
+
 /** The routes that read and moderate stored mail. */
 export function mailRoutes(mail: MailApi): Route[] {
   return [
@@ -32,8 +35,17 @@ export function mailRoutes(mail: MailApi): Route[] {
       method: 'GET',
       pattern: '/api/email/threads',
       access: 'user',
+      query: [...FILTER_PARAMS, 'q', 'limit', 'cursor'],
       handle: async ({ url }) =>
-        json(200, await mail.threads.list({ ...filterOf(url), limit: pageLimit(queryParam(url, 'limit')), cursor: queryParam(url, 'cursor') })),
+        json(
+          200,
+          await mail.threads.list({
+            ...filterOf(url),
+            q: queryParam(url, 'q'),
+            limit: pageLimit(queryParam(url, 'limit')),
+            cursor: queryParam(url, 'cursor'),
+          }),
+        ),
     },
     {
       method: 'GET',
@@ -45,12 +57,14 @@ export function mailRoutes(mail: MailApi): Route[] {
       method: 'GET',
       pattern: '/api/email/identities',
       access: 'user',
+      query: FILTER_PARAMS,
       handle: async ({ url }) => json(200, await mail.identities(filterOf(url))),
     },
     {
       method: 'GET',
       pattern: '/api/email/detail',
       access: 'admin',
+      query: ['id'],
       handle: async ({ url }) => {
         const id = queryParam(url, 'id')
         if (id === undefined) throw new ValidationError('id: required')

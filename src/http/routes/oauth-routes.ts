@@ -3,6 +3,13 @@ import type { OAuthConsent } from '../../oauth-consent.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
+/**
+ * What Google's redirect to the callback carries besides `code`, `state` and `error`: the
+ * granted scopes, the account index, the hosted domain, the prompt shown, the issuer (RFC 9207)
+ * and the error's explanation. Accepted and not read: the consent state decides.
+ */
+const GOOGLE_CALLBACK_EXTRAS = ['scope', 'authuser', 'hd', 'prompt', 'iss', 'error_description', 'error_uri', 'session_state']
+
 /** `redirect=false` asks `start` for JSON instead of a redirect; nothing else is accepted. */
 function wantsRedirect(url: URL): boolean {
   const value = queryParam(url, 'redirect')
@@ -31,6 +38,7 @@ export function oauthRoutes(consent: OAuthConsent): Route[] {
       method: 'GET',
       pattern: '/api/email/oauth/start',
       access: 'user',
+      query: ['redirect'],
       handle: async ({ url, principal }) => {
         const redirect = wantsRedirect(url)
         const started = await consent.start(principal)
@@ -41,6 +49,7 @@ export function oauthRoutes(consent: OAuthConsent): Route[] {
       method: 'GET',
       pattern: '/api/email/oauth/callback',
       access: 'user',
+      query: ['code', 'state', 'error', ...GOOGLE_CALLBACK_EXTRAS],
       handle: async ({ url, principal }) => {
         const account = await consent.finish(principal, {
           code: queryParam(url, 'code'),

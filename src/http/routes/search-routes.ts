@@ -2,7 +2,7 @@ import type { SearchApi } from '../../search/search-api.js'
 import { ValidationError } from '../../errors.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
-import { filterOf } from './mail-routes.js'
+import { FILTER_PARAMS, filterOf } from './mail-routes.js'
 
 /**
  * The content search route: `GET /api/email/search?q=&identity=&investor_id=&from=&to=&limit=`
@@ -20,6 +20,7 @@ export function searchRoutes(api: SearchApi): Route[] {
       method: 'GET',
       pattern: '/api/email/search',
       access: 'user',
+      query: ['q', ...FILTER_PARAMS, 'limit'],
       handle: async ({ url }) => {
         const q = queryParam(url, 'q')
         if (q === undefined) throw new ValidationError('q: required (a word to search for)')
