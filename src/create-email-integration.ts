@@ -27,6 +27,7 @@ import { downloadPendingAttachments, type DownloadReport } from './capture/attac
 import { createScheduler, type Scheduler } from './scheduler.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
 import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
+import type { SyncTuning } from './sync/sync-types.js'
 
 /** What a host passes to {@link createEmailIntegration}. */
 export interface EmailIntegrationOptions<DB> {
@@ -55,6 +56,8 @@ export interface EmailIntegrationOptions<DB> {
    * tests and emulators shorten the backoff.
    */
   readonly gmail?: GmailClientTuning
+  /** Sync tuning: the account lease's TTL (default two minutes). */
+  readonly sync?: SyncTuning
   /**
    * The host's users' addresses, for `POST /api/email/accounts/enroll-all` without a body:
    * those in the workspace domains are enrolled.
@@ -228,7 +231,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     }
   const accounts = createAccountsApi(context)
   const access = createGmailAccess(context, options.gmail)
-  const sync = createSyncApi(context, access, processOwner())
+  const sync = createSyncApi(context, access, processOwner(), options.sync)
   const blobs = createBlobStore(config.attachmentsDir)
   const mail = createMailApi(context, blobs)
   const searchApi = createSearchApi(context)

@@ -78,7 +78,12 @@ describe('two processes syncing one SQLite file', () => {
 
   it('syncs every account in one process at a time and stores nothing twice', async () => {
     seedTeam(ledger, 24)
-    const first = await runBoth()
+    const reported = await runBoth()
+    const first = reported.filter((r) => r.status !== 'busy')
+    // An account the other process held when this one reached it is reported busy, naming that process.
+    const pids = new Set(reported.flatMap((r) => (r.heldBy?.pid === undefined || r.heldBy.pid === null ? [] : [r.heldBy.pid])))
+    expect(pids.has(process.pid)).toBe(false)
+    expect(pids.size).toBeLessThanOrEqual(2)
     ledger.synced()
     await expectExactly(db, ledger)
     // Every account was synced, each backfilled once; the process that found it leased left it alone.
@@ -92,7 +97,7 @@ describe('two processes syncing one SQLite file', () => {
     ledger.relabel(ledger.copies.find((c) => c.mailbox === BOB && c.crm)!, ['TRASH'], ['INBOX'])
     ledger.remove(ledger.copies.find((c) => c.mailbox === CY && c.crm)!)
     seedTeam(ledger, 6, new Date())
-    const second = await runBoth()
+    const second = (await runBoth()).filter((r) => r.status !== 'busy')
     ledger.synced()
     await expectExactly(db, ledger)
     for (const r of second) expect(r).toMatchObject({ kind: 'incremental', status: 'ok' })
@@ -141,12 +146,18 @@ describe('sync leases', () => {
     expect(runs[0]?.finished_at).not.toBeNull()
   })
 
-  it('refuses to sync an account whose lease another process holds, and runAll leaves it alone', async () => {
+  it('refuses to sync an account whose lease another process holds, and runAll leaves it alone and reports it busy', async () => {
     const until = new Date(Date.now() + MINUTE_MS).toISOString()
     await db.updateTable('email_accounts').set({ lease_owner: 'other-host:7:live', lease_expires_at: until }).where('address', '=', ANN).execute()
     await expect(w.email.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
     const reports = await w.email.sync.runAll()
-    expect(reports.map((r) => r.account).sort()).toEqual([BOB, CY, DEE, EVE])
+    expect(reports.filter((r) => r.status !== 'busy').map((r) => r.account).sort()).toEqual([BOB, CY, DEE, EVE])
+    expect(reports.find((r) => r.account === ANN)).toMatchObject({
+      status: 'busy',
+      kind: 'backfill',
+      captured: 0,
+      heldBy: { owner: 'other-host:7:live', host: null, pid: null, since: null, expiresAt: until, description: `other-host:7:live, lease until ${until}` },
+    })
     expect(await leaseOf(ANN)).toEqual({ lease_owner: 'other-host:7:live', lease_expires_at: until })
     const annRuns = await db
       .selectFrom('email_sync_runs')
@@ -164,7 +175,10 @@ describe('sync leases', () => {
     expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected'])
     const refused = [a, b].find((r) => r.status === 'rejected')
     expect(refused?.reason).toBeInstanceOf(ConflictError)
-    expect(all.status === 'fulfilled' ? all.value.map((r) => r.account).sort() : all.reason).toEqual([BOB, CY, DEE, EVE])
+    expect(all.status === 'fulfilled' ? all.value.filter((r) => r.status !== 'busy').map((r) => r.account).sort() : all.reason).toEqual([BOB, CY, DEE, EVE])
+    // The run of this process that held Ann is named: this very process.
+    const busy = all.status === 'fulfilled' ? all.value.find((r) => r.account === ANN) : undefined
+    expect(busy).toMatchObject({ status: 'busy', heldBy: { pid: process.pid } })
     ledger.synced()
     await expectExactly(db, ledger)
     expect(await db.selectFrom('email_sync_runs').select('id').execute()).toHaveLength(TEAM.length)

@@ -89,6 +89,7 @@ export function progressText(progress: SyncProgress): string {
 
 /** One plain line about an account's finished run. */
 export function reportText(report: SyncReport): string {
+  if (report.status === 'busy') return `${report.account}: busy (held by ${report.heldBy?.description ?? 'another process'})`
   const took = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000
   const duration = !Number.isFinite(took) ? '' : took < 10 ? `, ${took.toFixed(1)}s` : `, ${formatDuration(took)}`
   const error = report.error === undefined ? '' : `: ${report.error}`
@@ -104,8 +105,9 @@ export function summaryText(reports: readonly SyncReport[], seconds: number): st
   const count = (status: SyncReport['status']) => reports.filter((r) => r.status === status).length
   const sum = (key: 'listed' | 'captured' | 'skipped' | 'failed') => reports.reduce((n, r) => n + r[key], 0)
   const noun = reports.length === 1 ? 'account' : 'accounts'
+  const busy = count('busy') === 0 ? '' : `, ${count('busy')} busy`
   return (
-    `sync finished: ${reports.length} ${noun} (${count('ok')} ok, ${count('partial')} partial, ${count('error')} error) ` +
+    `sync finished: ${reports.length} ${noun} (${count('ok')} ok, ${count('partial')} partial, ${count('error')} error${busy}) ` +
     `in ${formatDuration(seconds)}, listed ${sum('listed')}, captured ${sum('captured')}, skipped ${sum('skipped')}, failed ${sum('failed')}`
   )
 }

@@ -7,10 +7,10 @@ import { ConflictError, UpstreamError, isEmailIntegrationError } from '../errors
 import { dueFailures } from './failures.js'
 import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
-import { acquireLease, releaseLease } from './leases.js'
+import { underLease, type LeaseDependencies } from './account-lease.js'
 import { capturePage, type AccountRow, type RunState } from './run-state.js'
 import { backfillQuery, catchupQuery, runScan } from './scan.js'
-import type { SyncProgress, SyncReport } from './sync-types.js'
+import type { LeaseHolder, SyncProgress, SyncReport } from './sync-types.js'
 
 /** Accounts synced at once by `runAll`: each has its own quota, but they share this machine and database. */
 export const MAX_PARALLEL_ACCOUNTS = 3
@@ -18,13 +18,10 @@ export const MAX_PARALLEL_ACCOUNTS = 3
 /** A day, in milliseconds. */
 const DAY_MS = 86_400_000
 
-/** What a run needs besides the account. */
-export interface RunDependencies {
-  readonly context: IntegrationContext
+/** What a run needs besides the account (the lease's needs among them: owner, TTL, session strategy). */
+export interface RunDependencies extends LeaseDependencies {
   readonly access: GmailAccess
   readonly pipeline: CapturePipeline
-  /** This process's identity in leases and run rows. */
-  readonly owner: string
 }
 
 /** Options of one account's run. */
@@ -59,21 +56,45 @@ export function plannedKind(account: AccountRow, now: Date, staleDays: number): 
  * account (`needs_attention` when Google refuses its credentials); they are not thrown.
  */
 export async function runAccount(deps: RunDependencies, listed: AccountRow, options: RunAccountOptions = {}): Promise<SyncReport> {
-  const { context, owner } = deps
-  if (!(await acquireLease(context.db, listed.id, owner, context.clock.now()))) {
-    throw new ConflictError(`account ${listed.address} is being synced by another process`)
+  const report = await runUnlessBusy(deps, listed, options)
+  if (report.status === 'busy') {
+    throw new ConflictError(`account ${listed.address} is being synced by another process (held by ${report.heldBy?.description ?? 'unknown'})`)
   }
-  try {
+  return report
+}
+
+/** Runs the account under its lease, or returns a `busy` report naming the lease's live holder. */
+async function runUnlessBusy(deps: RunDependencies, listed: AccountRow, options: RunAccountOptions): Promise<SyncReport> {
+  const { context } = deps
+  const leased = await underLease(deps, listed, async (lost) => {
     // `listed` may be old: runAll lists every account before it reaches the last one, and another
     // process may have synced it meanwhile. Holding the lease, read where its sync stands now.
     const account = await context.db.selectFrom('email_accounts').selectAll().where('id', '=', listed.id).executeTakeFirstOrThrow()
-    return await runLeased(deps, account, options)
-  } finally {
-    await releaseLease(context.db, listed.id, owner)
+    return runLeased(deps, account, options, lost)
+  })
+  return leased.taken ? leased.value : busyReport(deps, listed, leased.holder)
+}
+
+function busyReport(deps: RunDependencies, account: AccountRow, holder: LeaseHolder): SyncReport {
+  const { context } = deps
+  const now = nowIso(context)
+  return {
+    account: account.address,
+    kind: plannedKind(account, context.clock.now(), context.config.historyStaleDays),
+    status: 'busy',
+    listed: 0,
+    fetched: 0,
+    captured: 0,
+    skipped: 0,
+    failed: 0,
+    unitsSpent: 0,
+    startedAt: now,
+    finishedAt: now,
+    heldBy: holder,
   }
 }
 
-async function runLeased(deps: RunDependencies, account: AccountRow, options: RunAccountOptions): Promise<SyncReport> {
+async function runLeased(deps: RunDependencies, account: AccountRow, options: RunAccountOptions, lost: AbortSignal): Promise<SyncReport> {
   const { context, owner } = deps
   const startedAt = nowIso(context)
   await closeAbandonedRuns(context, account.id, startedAt)
@@ -88,10 +109,12 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
     client: deps.access.clientFor({ id: account.id, address: account.address }),
     pipeline: deps.pipeline,
     owner,
+    leaseTtlMs: deps.leaseTtlMs,
     runId: run.id,
     counts: { listed: 0, fetched: 0, captured: 0, skipped: 0, failed: 0 },
     startedAt: Date.now(),
-    signal: options.signal,
+    // The page in progress stops when the caller aborts or the lease is lost.
+    signal: options.signal === undefined ? lost : AbortSignal.any([options.signal, lost]),
     onProgress: options.onProgress,
     account,
     kind,
@@ -107,6 +130,8 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
     // The caller's signal cut a page short: its work is dropped uncommitted, so this is a stop like any other, not a failure.
     if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
   }
+  // A lost lease is a failure, however the page in progress ended (cut short, or stopped as by a signal).
+  if (lost.aborted && !finished) error = lost.reason
   return finish(state, startedAt, finished, error)
 }
 
@@ -212,8 +237,9 @@ async function finish(state: RunState, startedAt: string, finished: boolean, err
 
 /**
  * Syncs every account that can be synced (not waiting for consent, not paused), a few at a
- * time. An account another process is syncing is left to it; one account's failure never
- * stops the others.
+ * time. An account whose lease a live owner holds (another process, or another run of this
+ * one) is left to it and reported `busy`, with the holder, and logged; one account's failure
+ * never stops the others.
  */
 export async function runAllAccounts(deps: RunDependencies, options: RunAllOptions = {}): Promise<SyncReport[]> {
   const accounts = await deps.context.db
@@ -227,14 +253,12 @@ export async function runAllAccounts(deps: RunDependencies, options: RunAllOptio
     accounts.map((account) =>
       limit(async () => {
         if (options.signal?.aborted === true) return null
-        try {
-          const report = await runAccount(deps, account, options)
-          options.onReport?.(report)
-          return report
-        } catch (error) {
-          if (error instanceof ConflictError) return null
-          throw error
+        const report = await runUnlessBusy(deps, account, options)
+        if (report.status === 'busy') {
+          deps.context.logger.info({ account: account.address, heldBy: report.heldBy?.description }, 'email account busy: another process is syncing it')
         }
+        options.onReport?.(report)
+        return report
       }),
     ),
   )

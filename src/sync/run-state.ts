@@ -7,7 +7,6 @@ import { ConflictError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import { clearFailures, permanentFailures, recordFailures } from './failures.js'
-import { LEASE_TTL_MS } from './leases.js'
 import type { SyncProgress } from './sync-types.js'
 
 /** An account row. */
@@ -28,6 +27,8 @@ export interface RunState {
   readonly client: GmailClient
   readonly pipeline: CapturePipeline
   readonly owner: string
+  /** The lease TTL: each committed page renews the lease for this long. */
+  readonly leaseTtlMs: number
   readonly runId: number
   readonly counts: RunCounts
   readonly startedAt: number
@@ -67,7 +68,7 @@ export async function capturePage(
   const updated = await context.db.transaction().execute(async (trx) => {
     const leased = await trx
       .updateTable('email_accounts')
-      .set({ ...cursor, lease_expires_at: new Date(context.clock.now().getTime() + LEASE_TTL_MS).toISOString(), updated_at: now })
+      .set({ ...cursor, lease_expires_at: new Date(context.clock.now().getTime() + state.leaseTtlMs).toISOString(), updated_at: now })
       .where('id', '=', account.id)
       .where('lease_owner', '=', state.owner)
       .returningAll()

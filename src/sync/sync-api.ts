@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import { createBlobStore } from '../capture/attachments-store.js'
 import { buildMatchIndex } from '../capture/match-index.js'
 import { createCapturePipeline } from '../capture/pipeline.js'
@@ -9,8 +10,10 @@ import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
 import { normalizeAddress } from '../address.js'
 import { runAccount, runAllAccounts, type RunDependencies } from './engine.js'
 import type { GmailAccess } from './gmail-access.js'
+import { createLeaseSession } from './lease-session.js'
+import { LEASE_TTL_MS, MIN_LEASE_TTL_MS } from './leases.js'
 import { retryFailures } from './retry-failures.js'
-import type { RetryFailuresOptions, RetryReport, SyncAllOptions, SyncReport, SyncRunOptions } from './sync-types.js'
+import type { RetryFailuresOptions, RetryReport, SyncAllOptions, SyncReport, SyncRunOptions, SyncTuning } from './sync-types.js'
 
 /** Syncing enrolled mailboxes from Gmail. */
 export interface SyncApi {
@@ -28,12 +31,17 @@ export interface SyncApi {
    */
   readonly run: (options: SyncRunOptions) => Promise<SyncReport>
   /**
-   * Syncs every active account, a few at a time; accounts another process is syncing are
-   * left to it. One account's failure is in its report and never stops the others.
+   * Syncs every active account, a few at a time. An account another process (or another run
+   * of this one) is syncing is left to it and reported with status `busy` and `heldBy`, the
+   * lease holder (host, pid, since when, until when); it is also logged. A holder known dead
+   * (its process gone from this host, or its PostgreSQL session gone) is not busy: its lease is
+   * taken over at once. One account's failure is in its report and never stops the others.
    *
    * @example
    * ```ts
-   * for (const r of await email.sync.runAll()) console.log(r.account, r.status, r.captured)
+   * for (const r of await email.sync.runAll()) {
+   *   console.log(r.account, r.status === 'busy' ? `busy (held by ${r.heldBy?.description})` : `${r.status}, ${r.captured} captured`)
+   * }
    * ```
    */
   readonly runAll: (options?: SyncAllOptions) => Promise<SyncReport[]>
@@ -63,15 +71,30 @@ export function processOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
 }
 
+/**
+ * The lease TTL of `tuning`, checked: a whole number of milliseconds of at least
+ * {@link MIN_LEASE_TTL_MS}; the default when absent.
+ */
+function leaseTtlOf(tuning: SyncTuning): number {
+  const ttl = tuning.leaseTtlMs
+  if (ttl === undefined) return LEASE_TTL_MS
+  if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < MIN_LEASE_TTL_MS) {
+    throw new TypeError(`Expected \`sync.leaseTtlMs\` to be a whole number of milliseconds of at least ${MIN_LEASE_TTL_MS}, got ${String(ttl)}`)
+  }
+  return ttl
+}
+
 /** Builds the sync API over one integration's context. */
-export function createSyncApi(context: IntegrationContext, access: GmailAccess, owner: string): SyncApi {
+export function createSyncApi(context: IntegrationContext, access: GmailAccess, owner: string, tuning: SyncTuning = {}): SyncApi {
   const blobs = createBlobStore(context.config.attachmentsDir)
+  const leaseTtlMs = leaseTtlOf(tuning)
+  const sessions = createLeaseSession(context.db as unknown as Kysely<unknown>, context.logger)
 
   const dependencies = async (): Promise<RunDependencies> => {
     if (!context.config.enabled) throw new DisabledError()
     const index = buildMatchIndex(await context.directory(), context.config)
     for (const warning of index.warnings) context.logger.warn({ warning }, 'email directory entry ignored')
-    return { context, access, owner, pipeline: createCapturePipeline(context, index, blobs) }
+    return { context, access, owner, leaseTtlMs, sessions, pipeline: createCapturePipeline(context, index, blobs) }
   }
 
   return {

@@ -5,8 +5,13 @@ export interface SyncReport {
   /** The mailbox address. */
   readonly account: string
   readonly kind: SyncKind
-  /** `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped; `error`: the run failed. */
-  readonly status: 'ok' | 'partial' | 'error'
+  /**
+   * `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped;
+   * `error`: the run failed; `busy` (from `runAll` only): another process, or another run of
+   * this one, holds the account's lease, and `heldBy` says who. A `busy` report counts nothing
+   * and `kind` is the run the account was due for.
+   */
+  readonly status: 'ok' | 'partial' | 'error' | 'busy'
   /** Messages listed (by messages.list or history). */
   readonly listed: number
   /** Messages whose content was downloaded. */
@@ -28,6 +33,34 @@ export interface SyncReport {
   readonly finishedAt: string
   /** Why the run failed or stopped, when it did. */
   readonly error?: string
+  /** Who holds the account's lease, when `status` is `busy`. */
+  readonly heldBy?: LeaseHolder
+}
+
+/** The holder of an account's sync lease, as a `busy` report and the status display show it. */
+export interface LeaseHolder {
+  /** The holder's id: host name, process id and a random part (one per integration object). */
+  readonly owner: string
+  /** The holder's host name and process id; `null` for a lease taken by an earlier version. */
+  readonly host: string | null
+  readonly pid: number | null
+  /** When it took the lease; `null` for a lease taken by an earlier version. */
+  readonly since: string | null
+  /** When the lease lapses unless its holder renews it (it does, every third of the TTL, while it lives). */
+  readonly expiresAt: string | null
+  /** All of it in words: `pid 4242 on crm-1 since 2026-06-01T07:00:00.000Z, lease until 2026-06-01T07:02:00.000Z`. */
+  readonly description: string
+}
+
+/** Sync tuning a host rarely needs (`createEmailIntegration({ sync })`). */
+export interface SyncTuning {
+  /**
+   * How long an account's lease holds without renewal, in milliseconds (default two minutes;
+   * at least 300). A run renews it every third of this, also in the middle of a long page. It
+   * bounds how long an account waits after its syncing process died on another host, or
+   * without a trace (on the same host, or on PostgreSQL, a dead holder is seen at once).
+   */
+  readonly leaseTtlMs?: number
 }
 
 /** A progress event, sent after every committed page. */

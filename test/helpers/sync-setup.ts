@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEmailIntegration, type Clock, type DirectoryEntry, type EmailConfigInput, type EmailIntegration } from '../../src/index.js'
+import {
+  createEmailIntegration,
+  type Clock,
+  type DirectoryEntry,
+  type EmailConfigInput,
+  type EmailIntegration,
+  type EmailIntegrationOptions,
+} from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
 import type { TestDatabase } from './databases.js'
 
@@ -20,8 +27,8 @@ export interface SyncWorld {
   readonly emu: GmailEmulator
   readonly email: EmailIntegration
   readonly attachmentsDir: string
-  /** Another integration object on the same database and emulator (another process's view). */
-  integration(config?: EmailConfigInput): EmailIntegration
+  /** Another integration object on the same database and emulator (another process's view), with optional hooks and tuning. */
+  integration(config?: EmailConfigInput, extra?: Pick<EmailIntegrationOptions<unknown>, 'sync' | 'logger'>): EmailIntegration
   close(): Promise<void>
 }
 
@@ -33,8 +40,9 @@ export async function syncWorld(
   const emu = await startGmailEmulator({ seed: 11, ...options.emulator })
   for (const address of TEAM) emu.addMailbox(address)
   const attachmentsDir = mkdtempSync(join(tmpdir(), 'email-sync-attachments-'))
-  const integration = (config: EmailConfigInput = {}) =>
+  const integration = (config: EmailConfigInput = {}, extra: Pick<EmailIntegrationOptions<unknown>, 'sync' | 'logger'> = {}) =>
     createEmailIntegration({
+      ...extra,
       db: t.db,
       config: {
         enabled: true,

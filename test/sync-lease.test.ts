@@ -1,0 +1,206 @@
+import { hostname } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Kysely } from 'kysely'
+import { ConflictError, type EmailDatabase, type SyncReport } from '../src/index.js'
+import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from './helpers/sync-expect.js'
+import {
+  buildSyncChild,
+  childSettings,
+  gatedProxy,
+  openSqliteFile,
+  progressCount,
+  reportsOf,
+  startSyncChild,
+  type GatedProxy,
+} from './helpers/sync-process.js'
+import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
+
+const [ANN, BOB] = TEAM as [string, string, ...string[]]
+const FUND = 'dana@acme.vc'
+const PAGE_SIZE = 10
+/** A short lease, so that a page can outlast it within a test. */
+const SHORT_TTL_MS = 600
+
+/** Log lines an integration wrote, as `message fields`. */
+function captureLog(): { readonly lines: string[]; readonly logger: { info: (fields: object, message: string) => void; warn: (fields: object, message: string) => void } } {
+  const lines: string[] = []
+  const write = (fields: object, message: string) => {
+    lines.push(`${message} ${JSON.stringify(fields)}`)
+  }
+  return { lines, logger: { info: write, warn: write } }
+}
+
+describe('sync leases held by processes that die, stall or are slow', () => {
+  let built: Awaited<ReturnType<typeof buildSyncChild>>
+  let file: ReturnType<typeof openSqliteFile>
+  let w: SyncWorld
+  let db: Kysely<EmailDatabase>
+  let ledger: MailLedger
+  let proxy: GatedProxy | null
+
+  beforeAll(async () => {
+    built = await buildSyncChild()
+  })
+  afterAll(() => {
+    built.remove()
+  })
+  beforeEach(async () => {
+    file = openSqliteFile()
+    // A slow-ish Gmail, so that a kill lands inside a run.
+    w = await syncWorld(file, {
+      emulator: { seed: 'lease', costs: CHEAP_COSTS, faults: { slow: 0.2, slowMs: 25 } },
+      config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: PAGE_SIZE },
+    })
+    db = file.db as unknown as Kysely<EmailDatabase>
+    ledger = new MailLedger(w.emu)
+    proxy = null
+    for (let i = 0; i < 120; i++) ledger.deliver(mail({ from: FUND, to: [ANN], subject: `Deal ${i}` }), { mailboxes: [ANN], crm: true })
+    for (let i = 0; i < 4; i++) ledger.deliver(mail({ from: FUND, to: [BOB], subject: `Bob ${i}` }), { mailboxes: [BOB], crm: true })
+  })
+  afterEach(async () => {
+    proxy?.open()
+    await proxy?.close()
+    await w.close()
+    await file.close()
+  })
+
+  const leaseOf = (address: string) =>
+    db
+      .selectFrom('email_accounts')
+      .select(['lease_owner', 'lease_expires_at', 'lease_pid', 'lease_host', 'lease_acquired_at'])
+      .where('address', '=', address)
+      .executeTakeFirstOrThrow()
+
+  it('after a kill -9 mid-sync, the next process takes the dead owner\'s lease at once and resumes', async () => {
+    const settings = childSettings(w, file.path, { account: ANN, config: { backfillPageSize: PAGE_SIZE } })
+    const child = startSyncChild(built.script, settings)
+    expect(await child.until((events) => progressCount(events) >= 1)).toBe(true)
+    const ready = child.events.find((e) => e.type === 'ready')
+    await child.kill()
+    const killedAt = Date.now()
+    expect((await child.exited).signal).toBe('SIGKILL')
+
+    // The dead process's lease is on record, its own pid and host, and would hold for minutes.
+    const dead = await leaseOf(ANN)
+    expect(dead).toMatchObject({ lease_pid: ready?.type === 'ready' ? ready.pid : -1, lease_host: hostname() })
+    expect(Date.parse(dead.lease_expires_at ?? '') - Date.now()).toBeGreaterThan(60_000)
+
+    const log = captureLog()
+    const other = w.integration({}, { logger: log.logger })
+    const reports = await other.sync.runAll()
+    expect(reports.find((r) => r.account === ANN)).toMatchObject({ status: 'ok', kind: 'backfill' })
+    expect(reports.every((r) => r.status === 'ok')).toBe(true)
+    // Resumed long before the dead owner's lease would have lapsed.
+    const runs = await db.selectFrom('email_sync_runs').select(['status', 'started_at', 'error']).orderBy('id').execute()
+    const resumed = runs.at(-1)
+    expect(resumed?.status).toBe('ok')
+    expect((resumed?.started_at ?? '') < (dead.lease_expires_at ?? '')).toBe(true)
+    expect(runs.filter((r) => r.status === 'aborted')).toHaveLength(1)
+    expect(log.lines.some((line) => line.startsWith('email sync lease taken over: its holder died') && line.includes(`pid ${dead.lease_pid}`))).toBe(true)
+    ledger.synced([ANN, BOB])
+    await expectExactly(db, ledger)
+    expect(await leaseOf(ANN)).toMatchObject({ lease_owner: null, lease_pid: null })
+    console.log(`kill -9 to the resumed run's start: ${Date.parse(resumed?.started_at ?? '') - killedAt} ms`)
+  })
+
+  it('runAll reports an account a live process holds as busy, naming that process, and logs it', async () => {
+    proxy = await gatedProxy(w.emu.url, (_body, path) => path.startsWith('/batch'))
+    const child = startSyncChild(built.script, childSettings(w, file.path, { account: ANN, config: { apiBaseUrl: proxy.url, backfillPageSize: PAGE_SIZE } }))
+    await vi.waitFor(() => {
+      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
+    }, 20_000)
+    const ready = child.events.find((e) => e.type === 'ready')
+    const pid = ready?.type === 'ready' ? ready.pid : -1
+
+    const log = captureLog()
+    const other = w.integration({}, { logger: log.logger })
+    await expect(other.sync.run({ account: ANN })).rejects.toThrow(new RegExp(`held by pid ${pid} on ${hostname()} since `))
+    await expect(other.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
+    const reports: SyncReport[] = await other.sync.runAll()
+    const lease = await leaseOf(ANN)
+    const busy = reports.find((r) => r.account === ANN)
+    expect(busy).toMatchObject({
+      status: 'busy',
+      kind: 'backfill',
+      listed: 0,
+      heldBy: { pid, host: hostname(), since: lease.lease_acquired_at, description: expect.stringContaining(`pid ${pid} on ${hostname()} since ${lease.lease_acquired_at ?? ''}, lease until `) as unknown },
+    })
+    expect(reports.filter((r) => r.status !== 'busy').map((r) => r.account)).toEqual(TEAM.filter((a) => a !== ANN))
+    expect(log.lines.some((line) => line.startsWith('email account busy') && line.includes(ANN) && line.includes(`pid ${pid}`))).toBe(true)
+    // Ann's lease and work stay the live process's.
+    expect(lease.lease_pid).toBe(pid)
+    proxy.open()
+    const [own] = await reportsOf(child)
+    expect(own).toMatchObject({ account: ANN, status: 'ok' })
+    ledger.synced()
+    await expectExactly(db, ledger)
+  })
+
+  it('keeps the lease through a page slower than the lease TTL', async () => {
+    let holding = false
+    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
+    const slow = w.integration({ apiBaseUrl: proxy.url }, { sync: { leaseTtlMs: SHORT_TTL_MS } })
+    const other = w.integration({}, { sync: { leaseTtlMs: SHORT_TTL_MS } })
+    const pending = slow.sync.run({
+      account: ANN,
+      onProgress: () => {
+        holding = true
+      },
+    })
+    await vi.waitFor(() => {
+      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
+    }, 20_000)
+    // The second page's fetch is held for five TTLs; meanwhile the lease is renewed, and no one may take it.
+    const before = await leaseOf(ANN)
+    for (let i = 0; i < 5; i++) {
+      await sleep(SHORT_TTL_MS)
+      await expect(other.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
+    }
+    const during = await leaseOf(ANN)
+    expect(during.lease_owner).toBe(before.lease_owner)
+    expect(Date.parse(during.lease_expires_at ?? '')).toBeGreaterThan(Date.parse(before.lease_expires_at ?? '') + 2 * SHORT_TTL_MS)
+    proxy.open()
+    expect(await pending).toMatchObject({ status: 'ok', kind: 'backfill', captured: 120 })
+    expect(await leaseOf(ANN)).toMatchObject({ lease_owner: null })
+    const runs = await db.selectFrom('email_sync_runs').select('id').execute()
+    expect(runs).toHaveLength(1)
+  })
+
+  it('stops a run at once, in the middle of its page, when its lease is taken, and commits nothing of that page', async () => {
+    let holding = false
+    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
+    const victim = w.integration({ apiBaseUrl: proxy.url }, { sync: { leaseTtlMs: SHORT_TTL_MS } })
+    let settled = false
+    const pending = victim.sync
+      .run({
+        account: ANN,
+        onProgress: () => {
+          holding = true
+        },
+      })
+      .finally(() => {
+        settled = true
+      })
+    await vi.waitFor(() => {
+      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
+    }, 20_000)
+    const stored = (await db.selectFrom('email_copies').select('id').execute()).length
+    expect(stored).toBe(PAGE_SIZE)
+    const until = new Date(Date.now() + 60_000).toISOString()
+    await db.updateTable('email_accounts').set({ lease_owner: 'other-host:9:live', lease_expires_at: until }).where('address', '=', ANN).execute()
+
+    // The run ends while its page's fetch is still held: it did not wait for the page.
+    await vi.waitFor(() => {
+      expect(settled).toBe(true)
+    }, 10_000)
+    const report = await pending
+    expect(report).toMatchObject({ status: 'error', kind: 'backfill', listed: PAGE_SIZE, captured: PAGE_SIZE })
+    expect(report.error).toMatch(/lost the sync lease/)
+    proxy.open()
+    await sleep(200)
+    expect(await db.selectFrom('email_copies').select('id').execute()).toHaveLength(PAGE_SIZE)
+    expect(await leaseOf(ANN)).toMatchObject({ lease_owner: 'other-host:9:live', lease_expires_at: until })
+    expect(await integrityProblems(db)).toEqual([])
+  })
+})
