@@ -108,3 +108,39 @@ describe('Secret', () => {
     }
   })
 })
+
+describe('Secret across copies of the class', () => {
+  /**
+   * A second, separately evaluated copy of the module, as the package's ESM and CommonJS builds
+   * each carry one: the query string makes the module loader evaluate the file again.
+   */
+  const otherCopy = async () => {
+    const specifier = '../src/secret.ts?other-copy'
+    return ((await import(specifier)) as { Secret: typeof Secret }).Secret
+  }
+
+  it("accepts the other copy's Secrets as Secrets, both ways, and they still reveal", async () => {
+    const Other = await otherCopy()
+    expect(Other).not.toBe(Secret)
+    const theirs = new Other(VALUE)
+    expect(theirs instanceof Secret).toBe(true)
+    expect(new Secret(VALUE) instanceof Other).toBe(true)
+    expect(theirs.reveal()).toBe(VALUE)
+    expect(JSON.stringify({ theirs })).toBe('{"theirs":"[redacted]"}')
+  })
+
+  it('refuses copies and look-alikes that are not Secrets', () => {
+    const secret = new Secret(VALUE)
+    expect(Object.assign({}, secret) instanceof Secret).toBe(false)
+    expect(JSON.parse(JSON.stringify({ secret })) instanceof Secret).toBe(false)
+    expect({ reveal: () => VALUE } instanceof Secret).toBe(false)
+    for (const value of [null, undefined, VALUE, 42] as unknown[]) expect(value instanceof Secret).toBe(false)
+  })
+
+  it('keeps the ordinary check for subclasses', () => {
+    class Token extends Secret {}
+    expect(new Token(VALUE) instanceof Token).toBe(true)
+    expect(new Token(VALUE) instanceof Secret).toBe(true)
+    expect(new Secret(VALUE) instanceof Token).toBe(false)
+  })
+})
