@@ -16,7 +16,8 @@ const CLI_FILES = ['cli.js', 'cli.js.map']
  * `--no-experimental-require-module`) cannot `require()` them, and where it can, `require()`
  * hands back the module namespace, which esbuild's interop then calls as if it were the default
  * export. So the CommonJS build carries its own copy of them (and of what they import); the ESM
- * build imports them as they are.
+ * build imports them as they are. The package test loads every CommonJS entry point with
+ * require(esm) switched off, so an ESM-only dependency missing from this list fails it.
  */
 const ESM_ONLY_DEPENDENCIES = ['jose', 'p-limit', 'p-retry']
 const ESM_ONLY = new RegExp(`^(?:${ESM_ONLY_DEPENDENCIES.join('|')})(?:/|$)`)
