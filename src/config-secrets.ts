@@ -18,7 +18,7 @@ const KEY_EXPECTED = `expected base64 (standard or URL-safe) of exactly ${SECRET
  * The issue tells how the value is wrong but never echoes it.
  */
 export const parseSecretKey: Parser<Secret<Buffer>> = (value) => {
-  const inner: unknown = value instanceof Secret ? (value as Secret<unknown>).reveal() : value
+  const inner: unknown = value instanceof Secret ? value.reveal() : value
   if (inner instanceof Uint8Array) {
     if (inner.length !== SECRET_KEY_BYTES) return fail(`${KEY_EXPECTED}; the value has ${inner.length} bytes`, false)
     return ok(new Secret(Buffer.from(inner)))
@@ -72,7 +72,7 @@ function readKey(source: Record<string, unknown>, fields: KeyFields): { key: Ser
     problems.push(`${fields.email} is missing or not an email address`)
   }
   const raw = source[fields.key]
-  const pem: unknown = raw instanceof Secret ? (raw as Secret<unknown>).reveal() : raw
+  const pem: unknown = raw instanceof Secret ? raw.reveal() : raw
   if (typeof pem !== 'string') {
     problems.push(`${fields.key} is missing or not a string`)
   } else {

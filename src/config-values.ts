@@ -130,7 +130,7 @@ export const parsePath: Parser<string> = (value) => {
 
 /** A secret string, as text or already wrapped in a {@link Secret}; never echoed. */
 export const parseSecretText: Parser<Secret> = (value) => {
-  const inner: unknown = value instanceof Secret ? (value as Secret<unknown>).reveal() : value
+  const inner: unknown = value instanceof Secret ? value.reveal() : value
   if (typeof inner === 'string' && inner.trim() !== '' && inner.length <= MAX_TEXT_LENGTH) {
     return ok(value instanceof Secret ? (value as Secret) : new Secret(inner))
   }
