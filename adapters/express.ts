@@ -54,13 +54,13 @@ function readOptions(req: ExpressLikeRequest): ToWebRequestOptions {
 }
 
 /**
- * The library's routes as Express middleware (Express 4 or 5): mount it with `app.use(...)` at
- * the root, before or after `express.json()`. Requests outside `/api/email/*` and
- * `/api/admin/digest/*` go straight to `next()` with their body unread. On its own routes it
- * reads the body from the stream, or, when a parser already consumed it, from `req.body`. A
- * body `express.json()` could not parse reaches the library, which answers its usual 400 (the array's second member
- * is the error middleware that catches it); the host parser's other refusals (size limit,
- * charset) stay the host's. Only unexpected failures go to `next(err)`.
+ * The library's routes as Express middleware (Express 4 or 5): mount it with `app.use(...)` at the
+ * root, before or after `express.json()`. Requests outside `/api/email/*` and
+ * `/api/admin/digest/*` go straight to `next()` with their body unread. On its own routes it reads
+ * the body from the stream, or, when a parser already consumed it, from `req.body`. A body
+ * `express.json()` could not parse reaches the library, which answers its usual 400 (the array's
+ * second member is the error middleware that catches it); the host parser's other refusals (size
+ * limit, charset) stay the host's. Only unexpected failures go to `next(err)`.
  *
  * Under a mount path (`app.use('/crm', ...)`) it still answers only `/api/...` from the root of
  * the URL, as the client sent it.
