@@ -110,6 +110,12 @@ describe('a secret pasted into any variable is never printed', () => {
     }
   })
 
+  it('an unknown property named by a secret', () => {
+    for (const secret of SECRETS) {
+      expectNoSecret(printed(() => resolveConfig({ [secret.value]: true } as never)), secret, 'unknown top-level property')
+    }
+  })
+
   it.each(Object.entries(SETTINGS).map(([key, s]) => [s.path.join('.'), key] as const))('plain-object property %s', (_label, key) => {
     const [first, second] = SETTINGS[key as keyof typeof SETTINGS].path
     for (const secret of SECRETS) {
