@@ -1,8 +1,10 @@
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import pg from 'pg'
 import { ConflictError, type EmailDatabase, type SyncReport } from '../src/index.js'
+import { PG_URL, openPostgres, type TestDatabase } from './helpers/databases.js'
 import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from './helpers/sync-expect.js'
 import {
   buildSyncChild,
@@ -202,5 +204,84 @@ describe('sync leases held by processes that die, stall or are slow', () => {
     expect(await db.selectFrom('email_copies').select('id').execute()).toHaveLength(PAGE_SIZE)
     expect(await leaseOf(ANN)).toMatchObject({ lease_owner: 'other-host:9:live', lease_expires_at: until })
     expect(await integrityProblems(db)).toEqual([])
+  })
+})
+
+describe.skipIf(PG_URL === '')('sync leases on PostgreSQL: the holder\'s session tells whether it lives', () => {
+  let t: TestDatabase
+  let w: SyncWorld
+  let db: Kysely<EmailDatabase>
+  let proxy: GatedProxy | null
+
+  beforeEach(async () => {
+    t = await openPostgres()
+    w = await syncWorld(t, { emulator: { seed: 'lease-pg', costs: CHEAP_COSTS }, config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: 5 } })
+    db = t.db as unknown as Kysely<EmailDatabase>
+    proxy = null
+    const ledger = new MailLedger(w.emu)
+    for (let i = 0; i < 15; i++) ledger.deliver(mail({ from: FUND, to: [ANN], subject: `Deal ${i}` }), { mailboxes: [ANN], crm: true })
+  })
+  afterEach(async () => {
+    proxy?.open()
+    await proxy?.close()
+    await w.close()
+    await t.close()
+  })
+
+  /** Whether anyone holds the session advisory lock `key` (tried and given back on one connection). */
+  async function sessionHeld(key: string): Promise<boolean> {
+    const { rows } = await sql<{ free: boolean }>`
+      select case when pg_try_advisory_lock(cast(${key} as bigint)) then pg_advisory_unlock(cast(${key} as bigint)) else false end as free`.execute(t.db)
+    return rows[0]?.free !== true
+  }
+
+  it('takes over at once the lease of a holder on another host whose session is gone, and leaves a live one alone', async () => {
+    const key = '4611686018427387000'
+    const remote = new pg.Client({ connectionString: PG_URL })
+    await remote.connect()
+    await remote.query('select pg_advisory_lock($1::bigint)', [key])
+    const until = new Date(Date.now() + 60_000).toISOString()
+    await db
+      .updateTable('email_accounts')
+      .set({ lease_owner: 'crm-2:77:ab12', lease_expires_at: until, lease_host: 'crm-2', lease_pid: 77, lease_boot_id: 'linux:elsewhere', lease_session: key, lease_acquired_at: new Date().toISOString() })
+      .where('address', '=', ANN)
+      .execute()
+    try {
+      // Alive on another host: busy, whatever this host's process table says.
+      await expect(w.email.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
+      const reports = await w.email.sync.runAll()
+      expect(reports.find((r) => r.account === ANN)).toMatchObject({ status: 'busy', heldBy: { host: 'crm-2', pid: 77, expiresAt: until } })
+    } finally {
+      await remote.end()
+    }
+    // Its connection gone (the process died, or its host), the lease is taken well before it lapses.
+    expect(await w.email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', kind: 'backfill', captured: 15 })
+    expect(await sessionHeld(key)).toBe(false)
+  })
+
+  it('keeps one pooled connection holding a session lock while it syncs, and gives it back after', async () => {
+    let holding = false
+    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
+    const syncing = w.integration({ apiBaseUrl: proxy.url })
+    const pending = syncing.sync.run({
+      account: ANN,
+      onProgress: () => {
+        holding = true
+      },
+    })
+    await vi.waitFor(() => {
+      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
+    }, 20_000)
+    const lease = await db.selectFrom('email_accounts').select(['lease_session', 'lease_pid']).where('address', '=', ANN).executeTakeFirstOrThrow()
+    expect(lease.lease_pid).toBe(process.pid)
+    const key = lease.lease_session ?? ''
+    expect(key).toMatch(/^\d+$/)
+    expect(await sessionHeld(key)).toBe(true)
+    // Seen from another host (no process table to ask), the session alone proves the holder alive.
+    await db.updateTable('email_accounts').set({ lease_host: 'crm-2', lease_expires_at: new Date(Date.now() + 60_000).toISOString() }).where('address', '=', ANN).execute()
+    await expect(w.email.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
+    proxy.open()
+    expect(await pending).toMatchObject({ status: 'ok', captured: 15 })
+    expect(await sessionHeld(key)).toBe(false)
   })
 })

@@ -53,6 +53,6 @@ export async function underLease<T>(
       await releaseLease(context.db, account.id, owner)
     }
   } finally {
-    sessions.leave()
+    await sessions.leave()
   }
 }

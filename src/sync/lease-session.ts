@@ -29,15 +29,18 @@ export interface LeaseSession {
    * session lock. Every `enter()` is paired with one `leave()`.
    */
   enter(): Promise<string | null>
-  /** Marks the end of a lease's life; the last one gives the session lock and its connection back. */
-  leave(): void
+  /**
+   * Marks the end of a lease's life; the last one gives the session lock and its connection
+   * back, and resolves once they are.
+   */
+  leave(): Promise<void>
   /** Whether the holder of session key `key` is gone (its lock is free). Always `false` on SQLite. */
   isGone(key: string): Promise<boolean>
 }
 
 const noSession: LeaseSession = {
   enter: () => Promise.resolve(null),
-  leave: () => undefined,
+  leave: () => Promise.resolve(),
   isGone: () => Promise.resolve(false),
 }
 
@@ -52,6 +55,8 @@ interface Pin {
   readonly ready: Promise<void>
   /** Gives the lock and the connection back. */
   readonly unpin: () => void
+  /** Resolves once the connection is back in the pool (or was never had). */
+  readonly done: Promise<void>
 }
 
 function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
@@ -64,7 +69,8 @@ function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
     held = resolve
     refused = reject
   })
-  db.connection()
+  const done = db
+    .connection()
     .execute(async (conn) => {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(cast(${key} as bigint)) as locked`.execute(conn)
       if (rows[0]?.locked !== true) throw new Error('the session lock key is taken (a random key collided); the next sync picks another')
@@ -76,7 +82,7 @@ function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
       refused(error)
       logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'email sync lease session lock failed')
     })
-  return { key, ready, unpin }
+  return { key, ready, unpin, done }
 }
 
 function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSession {
@@ -100,9 +106,11 @@ function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSe
     },
     leave() {
       leases -= 1
-      if (leases > 0 || pin === null) return
-      pin.unpin()
+      if (leases > 0 || pin === null) return Promise.resolve()
+      const leaving = pin
       pin = null
+      leaving.unpin()
+      return leaving.done
     },
     async isGone(key) {
       // Try and give back in one statement: a session lock must be unlocked by the session that took it.
@@ -120,7 +128,7 @@ function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSe
  * ```ts
  * const session = createLeaseSession(db, logger)
  * const key = await session.enter()
- * try { ... } finally { session.leave() }
+ * try { ... } finally { await session.leave() }
  * ```
  */
 export function createLeaseSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSession {
