@@ -24,6 +24,8 @@ const PEM_HEADER = /-----BEGIN [A-Z0-9 ]+-----/
 /** The fields that make JSON a Google key file (or a fragment of one). */
 const KEY_JSON_FIELD = /"(?:private_key|private_key_id|client_email)"\s*:|"type"\s*:\s*"service_account"/
 const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}/g
+/** 20 random bytes or more written in hex (`openssl rand -hex 32`); a SHA-1 is 40. */
+const HEX_RUN = /(?<![A-Za-z0-9])[0-9a-fA-F]{40,}(?![A-Za-z0-9])/g
 /** A URL with a scheme, up to the first character that cannot be in one. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi
 /** Query (or fragment) parameter names whose values are credentials, matched on the lowercase name without `-`/`_`. */
@@ -34,6 +36,11 @@ function charClass(c: string): number {
   if (c >= 'a' && c <= 'z') return 1
   if (c >= '0' && c <= '9') return 2
   return 3
+}
+
+/** Whether a run of hex digits mixes digits and letters, as random bytes do. */
+function isHexKey(run: string): boolean {
+  return /[0-9]/.test(run) && /[a-fA-F]/.test(run)
 }
 
 /** Whether a run of base64 characters is random enough to be key material rather than words or a path. */
@@ -55,7 +62,7 @@ function isRandomRun(run: string): boolean {
 
 /**
  * Whether `text` holds key material: a PEM block, a service-account key file's JSON, or a
- * long random base64 run (an encryption key, a token). A value like that is never quoted.
+ * long random base64 or hex run (an encryption key, a token). A value like that is never quoted.
  *
  * @example
  * ```ts
@@ -65,7 +72,7 @@ function isRandomRun(run: string): boolean {
  */
 export function looksLikeKeyText(text: string): boolean {
   if (PEM_HEADER.test(text) || KEY_JSON_FIELD.test(text)) return true
-  return (text.match(BASE64_RUN) ?? []).some(isRandomRun)
+  return (text.match(BASE64_RUN) ?? []).some(isRandomRun) || (text.match(HEX_RUN) ?? []).some(isHexKey)
 }
 
 function redactParams(part: string): string {
@@ -135,6 +142,7 @@ export function redactText(text: string): string {
   return redactUrls(text)
     .replace(PEM_BLOCK, REDACTED)
     .replace(BASE64_RUN, (run) => (isRandomRun(run) ? REDACTED : run))
+    .replace(HEX_RUN, (run) => (isHexKey(run) ? REDACTED : run))
 }
 
 /**

@@ -28,6 +28,7 @@ const bytes = (seed: string, length: number): Buffer => {
 }
 const secretKey = bytes('secret-key', 32).toString('base64')
 const urlSafeToken = bytes('token', 48).toString('base64url')
+const hexKey = bytes('hex-key', 32).toString('hex')
 
 /** The edges of a long secret: a printed value must show neither. */
 const edges = (text: string): string[] => [text.slice(0, 16), text.slice(-16)]
@@ -46,6 +47,7 @@ const SECRETS: readonly PastedSecret[] = [
   { name: 'a PEM body without its header', value: pemLines.join(''), needles: pemLines.flatMap(edges) },
   { name: 'a base64 encryption key', value: secretKey, needles: edges(secretKey) },
   { name: 'a URL-safe token', value: urlSafeToken, needles: edges(urlSafeToken) },
+  { name: 'a hex key', value: hexKey, needles: edges(hexKey) },
   { name: 'a URL with a password', value: 'https://crm-bot:S3cr3t-Pa55word@llm.internal.example/v1', needles: ['S3cr3t-Pa55word', 'crm-bot'] },
   { name: 'a URL with an api_key', value: 'https://qdrant.internal.example:6333/?api_key=qd-4f9T7xKq2LmZ', needles: ['qd-4f9T7xKq2LmZ'] },
   { name: 'a URL with an access_token', value: 'http://127.0.0.1:8080/v1?access_token=at.8Hq2Kz9Rw&model=x', needles: ['at.8Hq2Kz9Rw'] },
@@ -201,7 +203,7 @@ describe('key text in a variable that is not a secret', () => {
   it('recognises fixed random keys of every common encoding', () => {
     for (let i = 0; i < 200; i++) {
       const key = bytes(`k${i}`, 32)
-      for (const text of [key.toString('base64'), key.toString('base64url'), bytes(`t${i}`, 64).toString('base64')]) {
+      for (const text of [key.toString('base64'), key.toString('base64url'), key.toString('hex'), bytes(`t${i}`, 64).toString('base64')]) {
         expect(looksLikeKeyText(text), text).toBe(true)
         expect(redactText(`key ${text} here`)).not.toContain(text.slice(0, 16))
       }
