@@ -3,6 +3,8 @@ import type { EmailDatabase } from '../db/database.js'
 import type { EmailAccount } from '../db/accounts.js'
 import { NO_FAILURES, failureCounts, type FailureCounts } from '../sync/failure-counts.js'
 import { lastRuns, type LastRun } from '../sync/last-runs.js'
+import { heldLeases } from '../sync/leases.js'
+import type { LeaseHolder } from '../sync/sync-types.js'
 import { expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { withIntegration } from './commands.js'
@@ -37,14 +39,25 @@ function failureNotes(address: string, failures: FailureCounts): string[] {
   return notes
 }
 
-/** `status [--json]`: every account with its last run and failed messages; JSON for machines. */
+/** Who is syncing an account now, if anyone: `busy (held by …)`, or a dead holder the next sync replaces. */
+function leaseNote(address: string, holder: (LeaseHolder & { readonly dead: boolean }) | null): string[] {
+  if (holder === null) return []
+  if (holder.dead) return [`${address}: held by ${holder.description}, whose process is gone: the next sync takes it over`]
+  return [`${address}: busy (held by ${holder.description})`]
+}
+
+/**
+ * `status [--json]`: every account with its last run, failed messages and, while a process
+ * syncs it, who holds its lease (`busy`); JSON for machines.
+ */
 export async function statusCommand(args: ParsedArgs, context: CliContext): Promise<number> {
   expectOperands(args, { min: 0, max: 0 }, 'no arguments')
   return withIntegration(context, { directory: 'none' }, async ({ email, config, database }) => {
     const db = database.db as unknown as Kysely<EmailDatabase>
     const runs = await lastRuns(db)
     const failures = await failureCounts(db)
-    const accounts = (await email.accounts.list()).map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES }))
+    const leases = await heldLeases(db, new Date())
+    const accounts = (await email.accounts.list()).map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null }))
     const { stdout } = context.streams
     if (args.options.json === true) {
       writeLines(stdout, JSON.stringify({ enabled: config.enabled, accounts }, null, 2))
@@ -58,6 +71,7 @@ export async function statusCommand(args: ParsedArgs, context: CliContext): Prom
       ...(a.statusReason === null ? [] : [`${a.address}: ${a.status}: ${a.statusReason}`]),
       ...((a.lastRun?.error ?? null) === null ? [] : [`${a.address}: last run: ${a.lastRun?.error ?? ''}`]),
       ...failureNotes(a.address, a.failures),
+      ...leaseNote(a.address, a.busy),
     ])
     if (notes.length > 0) writeLines(stdout, '', ...notes)
     return ExitCodes.ok
