@@ -205,3 +205,20 @@ describe('Gmail client: failures', () => {
     expect(server.requests).toHaveLength(1)
   })
 })
+
+describe('Gmail client: credentials in a configured base URL', () => {
+  it('never quotes them in the error of a request that cannot be sent', async () => {
+    const server = await scriptedServer(() => ({ status: 200, body: {} }))
+    const base = new URL(server.url)
+    base.username = 'operator'
+    base.password = 'S3cretBasePassw0rd'
+    const gmail = clientFor(server, { baseUrl: base.toString().replace(/\/$/, ''), retryMax: 0 })
+    const error: unknown = await gmail.getProfile().then(
+      () => null,
+      (failure: unknown) => failure,
+    )
+    expect(error).toBeInstanceOf(UpstreamError)
+    expect((error as Error).message).not.toContain('S3cretBasePassw0rd')
+    expect((error as Error).message).not.toContain('operator:')
+  })
+})

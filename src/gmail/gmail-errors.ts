@@ -4,6 +4,7 @@
  * messages are built from the answer's body and the operation's name only.
  */
 import { UpstreamError } from '../errors.js'
+import { redactUrls } from '../redact.js'
 import type { GoogleErrorBody } from './types.js'
 import { classifyGmailFailure, isRetryableNetworkFailure } from './retry-classify.js'
 
@@ -202,7 +203,7 @@ export function gmailNetworkError(operation: string, cause: unknown, timeoutMs: 
 
 /**
  * The innermost error with a system `code`, and a message without the URL's query string
- * (node-fetch quotes the whole URL, which is harmless but noisy).
+ * (fetch quotes the whole URL) and without credentials a configured base URL may carry.
  */
 function systemErrorOf(error: unknown): { code: string | undefined; message: string } {
   let current: unknown = error
@@ -211,11 +212,11 @@ function systemErrorOf(error: unknown): { code: string | undefined; message: str
     const { code, cause } = current as { code?: unknown; cause?: unknown }
     if (typeof code === 'string') {
       if (current instanceof Error) message = current.message
-      return { code, message: message.replace(/\?[^\s,]*/, '') }
+      return { code, message: redactUrls(message).replace(/\?[^\s,]*/, '') }
     }
     current = cause
   }
-  return { code: undefined, message: message.replace(/\?[^\s,]*/, '') }
+  return { code: undefined, message: redactUrls(message).replace(/\?[^\s,]*/, '') }
 }
 
 /**
