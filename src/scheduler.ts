@@ -271,6 +271,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         captured: sum('captured'),
         failed: sum('failed'),
         errors: outcome.reports.filter((r) => r.status === 'error').length,
+        busy: outcome.reports.filter((r) => r.status === 'busy').length,
       }, 'email sync run finished')
     } else {
       lastError = messageOf(outcome.error)

@@ -645,7 +645,7 @@ describeEachDialect('the HTTP router (tryHandle without a server)', (open) => {
   it('reports status to any signed-in user: enabled, the scheduler, and each account with its last run', async () => {
     const answer = await get('/api/email/status', 'user')
     expect(answer.status).toBe(200)
-    const status = answer.body as { enabled: boolean; scheduler: SchedulerState; accounts: (EmailAccount & { lastRun: Record<string, unknown> | null })[] }
+    const status = answer.body as { enabled: boolean; scheduler: SchedulerState; accounts: (EmailAccount & { lastRun: Record<string, unknown> | null; busy: Record<string, unknown> | null })[] }
     expect(status.enabled).toBe(true)
     expect(status.scheduler).toMatchObject({ enabled: true, scheduled: false, running: false, intervalMin: 180, lastRunAt: null, lastError: null })
     expect(status.accounts.map((a) => a.address)).toEqual([...TEAM].sort())
@@ -656,6 +656,13 @@ describeEachDialect('the HTTP router (tryHandle without a server)', (open) => {
       expect(typeof account.lastRun?.finishedAt).toBe('string')
     }
     expect(status.accounts.find((a) => a.address === ANN)?.lastRun?.captured).toBe(5)
+    expect(status.accounts.map((a) => a.busy)).toEqual(TEAM.map(() => null))
+    // While a process syncs an account, the status names it.
+    const until = new Date(Date.now() + 60_000).toISOString()
+    await db().updateTable('email_accounts').set({ lease_owner: 'crm-2:77:ab12', lease_expires_at: until, lease_host: 'crm-2', lease_pid: 77 }).where('address', '=', ANN).execute()
+    const busy = (await get('/api/email/status', 'user')).body as typeof status
+    expect(busy.accounts.find((a) => a.address === ANN)?.busy).toEqual({ owner: 'crm-2:77:ab12', host: 'crm-2', pid: 77, since: null, expiresAt: until, description: `pid 77 on crm-2, lease until ${until}`, dead: false })
+    await db().updateTable('email_accounts').set({ lease_owner: null, lease_expires_at: null, lease_host: null, lease_pid: null }).where('address', '=', ANN).execute()
     // A freshly enrolled account has not run yet.
     expect((await post('/api/email/accounts/enroll', { address: 'fay@fund.example' })).status).toBe(200)
     const after = (await get('/api/email/status', 'user')).body as typeof status

@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../e
 import type { Scheduler } from '../../scheduler.js'
 import { NO_FAILURES, failureCounts } from '../../sync/failure-counts.js'
 import { lastRuns } from '../../sync/last-runs.js'
+import { heldLeases } from '../../sync/leases.js'
 import { json } from '../respond.js'
 import type { Route } from '../router.js'
 
@@ -40,11 +41,13 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
         const list = await accounts.list()
         const lastRun = await lastRuns(context.db)
         const failures = await failureCounts(context.db)
+        // Who is syncing an account right now (`null` when nobody is): `busy` in the UI.
+        const leases = await heldLeases(context.db, context.clock.now())
         return json(200, {
           enabled: context.config.enabled,
           scheduler: scheduler.state(),
           accounts: list.map((a) => {
-            return { ...a, lastRun: lastRun.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES }
+            return { ...a, lastRun: lastRun.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null }
           }),
         })
       },
