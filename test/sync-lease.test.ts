@@ -1,10 +1,10 @@
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { sql, type Kysely } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { ConflictError, type EmailDatabase, type SyncReport } from '../src/index.js'
-import { PG_URL, openPostgres, type TestDatabase } from './helpers/databases.js'
+import { PG_URL, openPostgres, type HostDatabase, type TestDatabase } from './helpers/databases.js'
 import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from './helpers/sync-expect.js'
 import {
   buildSyncChild,
@@ -283,5 +283,32 @@ describe.skipIf(PG_URL === '')('sync leases on PostgreSQL: the holder\'s session
     proxy.open()
     expect(await pending).toMatchObject({ status: 'ok', captured: 15 })
     expect(await sessionHeld(key)).toBe(false)
+  })
+})
+
+describe.skipIf(PG_URL === '')('sync leases on PostgreSQL with a pool of one connection', () => {
+  it('syncs without the session lock rather than waiting forever for a second connection, and logs why', async () => {
+    const t = await openPostgres()
+    const pool = new pg.Pool({ connectionString: PG_URL, options: `-c search_path=${t.schema}`, max: 1 })
+    const one: TestDatabase = { ...t, db: new Kysely<HostDatabase>({ dialect: new PostgresDialect({ pool }) }) }
+    const w = await syncWorld(one, { emulator: { seed: 'lease-pool-of-one', costs: CHEAP_COSTS }, config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: 5 } })
+    try {
+      const ledger = new MailLedger(w.emu)
+      for (let i = 0; i < 7; i++) ledger.deliver(mail({ from: FUND, to: [ANN], subject: `Deal ${i}` }), { mailboxes: [ANN], crm: true })
+      const log = captureLog()
+      const email = w.integration({}, { logger: log.logger })
+      const reports = await email.sync.runAll()
+      expect(reports.find((r) => r.account === ANN)).toMatchObject({ status: 'ok', kind: 'backfill', captured: 7 })
+      expect(log.lines.some((line) => line.startsWith('email sync lease session lock given up') && line.includes('no second connection'))).toBe(true)
+      // Refused once, the pool is not asked again by the next runs.
+      const before = log.lines.length
+      expect((await email.sync.runAll()).every((r) => r.status === 'ok')).toBe(true)
+      expect(log.lines.slice(before).some((line) => line.startsWith('email sync lease session lock given up'))).toBe(false)
+      await email.close()
+    } finally {
+      await w.close()
+      await one.db.destroy()
+      await t.close()
+    }
   })
 })

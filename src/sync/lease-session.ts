@@ -15,7 +15,8 @@ import type { Logger } from '../hooks.js'
  *   work, close it as idle or unlock it from another session, which is what makes this right
  *   under a connection pool; a recorded `pg_backend_pid()` is not, since the pool closes idle
  *   connections of a live process and gives its later queries other backends. The pool needs a
- *   connection to spare while the process syncs. Behind a pooler in transaction mode (where a
+ *   connection to spare while the process syncs; a pool without one (a pool of one) gets no
+ *   session, and its leases lapse by expiry as a remote holder's do. Behind a pooler in transaction mode (where a
  *   session lock does not stay with one client), or should the server drop the connection, the
  *   key can look free while the holder lives: another process then takes the lease, and the
  *   holder stops at its next renewal or commit, which check the lease row; no page is written
@@ -38,6 +39,16 @@ export interface LeaseSession {
   isGone(key: string): Promise<boolean>
 }
 
+/**
+ * How long a new session lock waits for the pool to lend a second connection. A pool with no
+ * connection to spare (a pool of one) would otherwise leave every sync query waiting behind the
+ * connection that holds the lock; the sync then goes on without a session, as before it had one.
+ */
+export const SPARE_CONNECTION_WAIT_MS = 3_000
+
+/** After the pool had no connection to spare, how long leases go without a session before trying again. */
+export const SESSION_RETRY_AFTER_MS = 10 * 60_000
+
 const noSession: LeaseSession = {
   enter: () => Promise.resolve(null),
   leave: () => Promise.resolve(),
@@ -59,16 +70,45 @@ interface Pin {
   readonly done: Promise<void>
 }
 
+/**
+ * Resolves once the pool lends a connection besides the pinned one; rejects after `waitMs`.
+ * The query left waiting on a full pool runs harmlessly once the pinned connection is back.
+ */
+async function spareConnection(db: Kysely<unknown>, waitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the connection pool lent no second connection within ${String(waitMs)} ms; give it one connection more than the host needs`))
+    }, waitMs)
+  })
+  try {
+    await Promise.race([sql`select 1`.execute(db).then(() => undefined, () => undefined), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
   const key = randomKey()
   let unpin: () => void = () => undefined
   const released = new Promise<void>((resolve) => (unpin = resolve))
   let held: () => void = () => undefined
   let refused: (error: unknown) => void = () => undefined
-  const ready = new Promise<void>((resolve, reject) => {
+  const locked = new Promise<void>((resolve, reject) => {
     held = resolve
     refused = reject
   })
+  // Ready once the lock is held AND the pool still has a connection for the sync's own queries.
+  const ready = locked.then(
+    () =>
+      spareConnection(db, SPARE_CONNECTION_WAIT_MS).catch((error: unknown) => {
+        unpin()
+        logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'email sync lease session lock given up')
+        throw error
+      }),
+  )
+  // Awaited by `enter()`; an unawaited copy must not report an unhandled rejection.
+  ready.catch(() => undefined)
   const done = db
     .connection()
     .execute(async (conn) => {
@@ -88,9 +128,12 @@ function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
 function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSession {
   let leases = 0
   let pin: Pin | null = null
+  /** Until when leases go without a session, since the pool had no connection to spare. */
+  let withoutSessionUntil = 0
   return {
     async enter() {
       leases += 1
+      if (pin === null && Date.now() < withoutSessionUntil) return null
       // A new pin takes a new key: the previous one may still be unlocking on its connection.
       pin ??= pinSession(db, logger)
       const entered = pin
@@ -99,8 +142,12 @@ function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSe
         return entered.key
       } catch {
         // Logged by the pin. The lease is then recorded without a session and, held by a
-        // process on another host, lapses by expiry; the next lease tries again.
-        if (pin === entered) pin = null
+        // process on another host, lapses by expiry. A pool with no connection to spare is
+        // not asked again for a while, so each run does not wait for it anew.
+        if (pin === entered) {
+          pin = null
+          withoutSessionUntil = Date.now() + SESSION_RETRY_AFTER_MS
+        }
         return null
       }
     },
