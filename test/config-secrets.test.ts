@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { inspect } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadConfig, resolveConfig, type EmailConfig } from '../src/config.js'
 import { SETTINGS } from '../src/config-settings.js'
 import { ConfigurationError } from '../src/errors.js'
 import { looksLikeKeyText, redactText, redactUrl } from '../src/redact.js'
+import { Secret } from '../src/secret.js'
+import { configError, OAUTH_BASE, P, useKeyFiles, variables } from './helpers/config-fixtures.js'
 import { generateServiceAccount } from './helpers/token-server.js'
 
 const account = generateServiceAccount()
@@ -56,12 +55,8 @@ const SECRETS: readonly PastedSecret[] = [
   { name: 'text quoting a credentialed URL', value: 'see https://ops:0ps-Passw0rd@proxy.example/ for keys', needles: ['0ps-Passw0rd'] },
 ]
 
-const dir = mkdtempSync(join(tmpdir(), 'crm-email-config-secrets-'))
-const keyPath = join(dir, 'sa.json')
-writeFileSync(keyPath, keyFileJson)
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+const keys = useKeyFiles()
+const keyPath = keys.write(keyFileJson)
 
 /** Environments the pasted value is tried in: integration off, and on in dwd mode with a real key file. */
 const BASES: readonly Readonly<Record<string, string>>[] = [
@@ -102,6 +97,63 @@ function expectNoSecret(text: string, secret: PastedSecret, where: string): void
 }
 
 const ENV_SETTINGS = Object.entries(SETTINGS).filter(([, s]) => !s.inputOnly)
+
+/** Every place a secret could leak from an error. */
+function printedError(err: Error): string {
+  return [JSON.stringify(err), inspect(err, { depth: 10 }), String(err), err.message, err.stack ?? ''].join('\n')
+}
+
+describe('secrets are never printed', () => {
+  const CLIENT_SECRET = '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'
+  const SECRET_KEY = Buffer.from('RECOGNISABLE-SECRET-KEY-32-BYTES').toString('base64')
+  const PREVIOUS_KEY = Buffer.from('PREVIOUS-SECRET-KEY-OF-32-BYTES!').toString('base64')
+
+  function expectClean(text: string, secrets: readonly string[]): void {
+    for (const secret of secrets) expect(text).not.toContain(secret)
+  }
+
+  it('not in a valid config', () => {
+    const path = keys.write(keys.googleKey())
+    const config = loadConfig({
+      [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example',
+      ...OAUTH_BASE, [`${P}OAUTH_CLIENT_SECRET`]: CLIENT_SECRET, [`${P}SECRET_KEY`]: SECRET_KEY,
+      [`${P}SECRET_KEY_PREVIOUS`]: PREVIOUS_KEY,
+    })
+    expect(config.oauth?.clientSecret.reveal()).toBe(CLIENT_SECRET)
+    const pemBody = keys.rsaPem.split('\n')[5] ?? 'unreachable'
+    const text = [JSON.stringify(config), inspect(config, { depth: 10 }), String(config.secretKey)].join('\n')
+    expectClean(text, [CLIENT_SECRET, SECRET_KEY, PREVIOUS_KEY, 'RECOGNISABLE', pemBody, 'BEGIN PRIVATE KEY'])
+  })
+
+  it('not in errors, including when the secret itself is invalid', () => {
+    const badKey = 'TOPSECRET-not-a-valid-key-value'
+    const shortKey = Buffer.from('SHORT-SECRET-16B').toString('base64')
+    const longSecret = `LEAKME${'x'.repeat(1000)}`
+    const badPem = '-----BEGIN PRIVATE KEY-----\nSECRETGARBAGE\n-----END PRIVATE KEY-----\n'
+    const path = keys.write(keys.googleKey({ private_key: badPem }))
+    for (const env of [
+      { [`${P}SECRET_KEY`]: badKey, [`${P}SECRET_KEY_PREVIOUS`]: shortKey, [`${P}OAUTH_CLIENT_SECRET`]: longSecret },
+      { [`${P}SECRET_KEY`]: shortKey, [`${P}OAUTH_CLIENT_SECRET`]: CLIENT_SECRET },
+      { [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example' },
+      { [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: keys.write(`{"private_key":"${badPem}`), [`${P}WORKSPACE_DOMAIN`]: 'fund.example' },
+    ]) {
+      const err = configError(() => loadConfig(env))
+      expectClean(printedError(err), [badKey, shortKey, 'LEAKME', CLIENT_SECRET, 'SECRETGARBAGE'])
+      expectClean(JSON.stringify(err.issues), [badKey, shortKey, 'LEAKME', 'SECRETGARBAGE'])
+    }
+  })
+
+  it('not in errors about plain objects, nor credentials inside an invalid URL', () => {
+    const err = configError(() => resolveConfig({
+      secretKey: new Secret('WRAPPED-SECRET-VALUE'),
+      serviceAccountKey: { client_email: 'nope', private_key: 'INLINE-SECRET-PEM' },
+      oauth: { clientSecret: CLIENT_SECRET },
+      qdrantUrl: 'http://admin:hunter2@qdrant host',
+    }))
+    expect(variables(err)).toContain('serviceAccountKey (CRM_GMAIL_SA_KEY_PATH)')
+    expectClean(printedError(err), ['WRAPPED-SECRET-VALUE', 'INLINE-SECRET-PEM', CLIENT_SECRET, 'hunter2'])
+  })
+})
 
 describe('a secret pasted into any variable is never printed', () => {
   it.each(ENV_SETTINGS.map(([key, s]) => [s.env, key] as const))('%s', (env) => {

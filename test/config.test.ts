@@ -1,82 +1,15 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { inspect } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
 import {
-  type EmailConfig, type EmailConfigInput, isResolvedConfig, loadConfig, QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY,
-  resolveConfig,
+  type EmailConfig, type EmailConfigInput, isResolvedConfig, loadConfig, QUOTA_COSTS_2026, resolveConfig,
 } from '../src/config.js'
-import { type ConfigurationIssue, ConfigurationError } from '../src/errors.js'
 import { Secret } from '../src/secret.js'
+import {
+  configError, type Env, HYBRID_BASE, issue, KEY, KEY_URLSAFE_NOPAD, OAUTH_BASE, P, useKeyFiles, variables,
+} from './helpers/config-fixtures.js'
 
-type Env = Record<string, string>
-
-/** Runs `fn`, expects a ConfigurationError, and returns it. */
-function configError(fn: () => unknown): ConfigurationError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError)
-    return err as ConfigurationError
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown')
-}
-
-function variables(err: ConfigurationError): string[] {
-  return err.issues.map((i: ConfigurationIssue) => i.variable)
-}
-
-function issue(err: ConfigurationError, variable: string): ConfigurationIssue {
-  const found = err.issues.find((i) => i.variable === variable)
-  if (found === undefined) throw new Error(`no issue for ${variable}; issues: ${variables(err).join(', ')}`)
-  return found
-}
-
-/** Every place a secret could leak from a config or an error. */
-function printed(value: unknown): string {
-  const parts = [JSON.stringify(value), inspect(value, { depth: 10 }), String(value)]
-  if (value instanceof Error) parts.push(value.message, value.stack ?? '')
-  return parts.join('\n')
-}
-
-const KEY = randomBytes(32).toString('base64')
-const KEY_URLSAFE_NOPAD = randomBytes(32).toString('base64url')
-const DIR = mkdtempSync(join(tmpdir(), 'crm-email-config-'))
-afterAll(() => {
-  rmSync(DIR, { recursive: true, force: true })
-})
-
-let rsaPem = ''
-let ecPem = ''
-beforeAll(() => {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  ecPem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-})
-
-let files = 0
-function writeKeyFile(content: unknown): string {
-  files += 1
-  const path = join(DIR, `key-${files}.json`)
-  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
-  return path
-}
-
-function googleKey(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: 'service_account',
-    project_id: 'crm-test',
-    private_key_id: 'kid-123',
-    private_key: rsaPem,
-    client_email: 'crm-sync@crm-test.iam.gserviceaccount.com',
-    client_id: '1234567890',
-    token_uri: 'https://oauth2.googleapis.com/token',
-    ...overrides,
-  }
-}
+const keys = useKeyFiles()
 
 /**
  * One row per SPEC §4 variable: the property path in a plain object, how to read it from the
@@ -94,19 +27,9 @@ interface Row {
   base?: Env
 }
 
-const P = 'CRM_GMAIL_'
-const OAUTH_BASE: Env = {
-  [`${P}OAUTH_CLIENT_ID`]: 'client-1.apps.googleusercontent.com',
-  [`${P}OAUTH_CLIENT_SECRET`]: 'client-secret-value',
-  [`${P}OAUTH_REDIRECT_URI`]: 'https://crm.example/api/email/oauth/callback',
-}
+/** `env` without the variable `name`. */
 function without(env: Env, name: string): Env {
   return Object.fromEntries(Object.entries(env).filter(([k]) => k !== name))
-}
-const HYBRID_BASE: Env = {
-  [`${P}EMBEDDINGS_URL`]: 'http://127.0.0.1:11434/v1',
-  [`${P}EMBEDDINGS_MODEL`]: 'nomic-embed-text',
-  [`${P}QDRANT_URL`]: 'http://127.0.0.1:6333',
 }
 
 const ROWS: Row[] = [
@@ -347,123 +270,6 @@ describe('requirements that depend on being enabled', () => {
   })
 })
 
-describe('the service-account key file', () => {
-  const dwd = (path: string): Env => ({ [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example' })
-  const saIssue = (path: string): string => {
-    const err = configError(() => loadConfig(dwd(path)))
-    expect(variables(err)).toEqual([`${P}SA_KEY_PATH`])
-    const message = issue(err, `${P}SA_KEY_PATH`).message
-    expect(message).toContain(path)
-    return message
-  }
-
-  it('loads a valid key file', () => {
-    const path = writeKeyFile(googleKey())
-    const config = loadConfig(dwd(path))
-    expect(config.serviceAccountKeyPath).toBe(path)
-    expect(config.serviceAccount?.clientEmail).toBe('crm-sync@crm-test.iam.gserviceaccount.com')
-    expect(config.serviceAccount?.privateKey.reveal()).toBe(rsaPem)
-    expect(config.serviceAccount?.privateKeyId).toBe('kid-123')
-    expect(config.serviceAccount?.clientId).toBe('1234567890')
-    const minimal = loadConfig(dwd(writeKeyFile({ client_email: 'a@b.example', private_key: rsaPem })))
-    expect(minimal.serviceAccount?.privateKeyId).toBeNull()
-    expect(minimal.serviceAccount?.clientId).toBeNull()
-  })
-
-  it('is not read unless enabled in dwd mode', () => {
-    expect(loadConfig({ [`${P}SA_KEY_PATH`]: join(DIR, 'missing.json') }).serviceAccount).toBeNull()
-  })
-
-  it('reports a missing file', () => {
-    expect(saIssue(join(DIR, 'missing.json'))).toContain('file not found')
-  })
-
-  it('reports a directory', () => {
-    expect(saIssue(DIR)).toMatch(/directory|cannot read/)
-  })
-
-  it('reports bad JSON without quoting the file', () => {
-    const message = saIssue(writeKeyFile(`{"private_key": "${rsaPem.slice(0, 200)}`))
-    expect(message).toContain('not valid JSON')
-    expect(message).not.toContain('MII')
-  })
-
-  it('reports JSON that is not an object', () => {
-    expect(saIssue(writeKeyFile('[1, 2]'))).toContain('JSON object')
-  })
-
-  it('reports a missing client_email', () => {
-    expect(saIssue(writeKeyFile(googleKey({ client_email: undefined })))).toContain('client_email')
-  })
-
-  it('reports a missing private_key', () => {
-    expect(saIssue(writeKeyFile(googleKey({ private_key: undefined })))).toContain('private_key')
-  })
-
-  it('reports a private key that is not PKCS#8 PEM, unparsable, or not RSA', () => {
-    expect(saIssue(writeKeyFile(googleKey({ private_key: 'abc' })))).toContain('BEGIN PRIVATE KEY')
-    expect(saIssue(writeKeyFile(googleKey({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' })))).toContain('cannot be parsed')
-    expect(saIssue(writeKeyFile(googleKey({ private_key: ecPem })))).toContain('RSA')
-  })
-
-  it('reports a file that is not a service-account key', () => {
-    expect(saIssue(writeKeyFile({ web: { client_id: 'x', client_secret: 'y' } }))).toContain('client_email')
-    expect(saIssue(writeKeyFile(googleKey({ type: 'authorized_user' })))).toContain('service_account')
-  })
-})
-
-describe('secrets are never printed', () => {
-  const CLIENT_SECRET = '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'
-  const SECRET_KEY = Buffer.from('RECOGNISABLE-SECRET-KEY-32-BYTES').toString('base64')
-  const PREVIOUS_KEY = Buffer.from('PREVIOUS-SECRET-KEY-OF-32-BYTES!').toString('base64')
-
-  function expectClean(text: string, secrets: readonly string[]): void {
-    for (const secret of secrets) expect(text).not.toContain(secret)
-  }
-
-  it('not in a valid config', () => {
-    const path = writeKeyFile(googleKey())
-    const config = loadConfig({
-      [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example',
-      ...OAUTH_BASE, [`${P}OAUTH_CLIENT_SECRET`]: CLIENT_SECRET, [`${P}SECRET_KEY`]: SECRET_KEY,
-      [`${P}SECRET_KEY_PREVIOUS`]: PREVIOUS_KEY,
-    })
-    expect(config.oauth?.clientSecret.reveal()).toBe(CLIENT_SECRET)
-    const pemBody = rsaPem.split('\n')[5] ?? 'unreachable'
-    const text = [JSON.stringify(config), inspect(config, { depth: 10 }), String(config.secretKey)].join('\n')
-    expectClean(text, [CLIENT_SECRET, SECRET_KEY, PREVIOUS_KEY, 'RECOGNISABLE', pemBody, 'BEGIN PRIVATE KEY'])
-  })
-
-  it('not in errors, including when the secret itself is invalid', () => {
-    const badKey = 'TOPSECRET-not-a-valid-key-value'
-    const shortKey = Buffer.from('SHORT-SECRET-16B').toString('base64')
-    const longSecret = `LEAKME${'x'.repeat(1000)}`
-    const badPem = '-----BEGIN PRIVATE KEY-----\nSECRETGARBAGE\n-----END PRIVATE KEY-----\n'
-    const path = writeKeyFile(googleKey({ private_key: badPem }))
-    for (const env of [
-      { [`${P}SECRET_KEY`]: badKey, [`${P}SECRET_KEY_PREVIOUS`]: shortKey, [`${P}OAUTH_CLIENT_SECRET`]: longSecret },
-      { [`${P}SECRET_KEY`]: shortKey, [`${P}OAUTH_CLIENT_SECRET`]: CLIENT_SECRET },
-      { [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example' },
-      { [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: writeKeyFile(`{"private_key":"${badPem}`), [`${P}WORKSPACE_DOMAIN`]: 'fund.example' },
-    ]) {
-      const err = configError(() => loadConfig(env))
-      expectClean(printed(err), [badKey, shortKey, 'LEAKME', CLIENT_SECRET, 'SECRETGARBAGE'])
-      expectClean(JSON.stringify(err.issues), [badKey, shortKey, 'LEAKME', 'SECRETGARBAGE'])
-    }
-  })
-
-  it('not in errors about plain objects, nor credentials inside an invalid URL', () => {
-    const err = configError(() => resolveConfig({
-      secretKey: new Secret('WRAPPED-SECRET-VALUE'),
-      serviceAccountKey: { client_email: 'nope', private_key: 'INLINE-SECRET-PEM' },
-      oauth: { clientSecret: CLIENT_SECRET },
-      qdrantUrl: 'http://admin:hunter2@qdrant host',
-    }))
-    expect(variables(err)).toContain('serviceAccountKey (CRM_GMAIL_SA_KEY_PATH)')
-    expectClean(printed(err), ['WRAPPED-SECRET-VALUE', 'INLINE-SECRET-PEM', CLIENT_SECRET, 'hunter2'])
-  })
-})
-
 describe('resolveConfig with a plain object', () => {
   it('accepts typed values: numbers, booleans, arrays, Secrets, Buffers', () => {
     const key = randomBytes(32)
@@ -531,12 +337,12 @@ describe('resolveConfig with a plain object', () => {
 
   it('takes an inline service-account key in either spelling', () => {
     const base = { enabled: true, workspaceDomains: 'fund.example' } as const
-    const fromGoogle = resolveConfig({ ...base, serviceAccountKey: { client_email: 'sa@x.example', private_key: rsaPem } })
+    const fromGoogle = resolveConfig({ ...base, serviceAccountKey: { client_email: 'sa@x.example', private_key: keys.rsaPem } })
     expect(fromGoogle.serviceAccount?.clientEmail).toBe('sa@x.example')
     expect(fromGoogle.serviceAccountKeyPath).toBeNull()
-    const resolved = resolveConfig({ ...base, serviceAccount: { clientEmail: 'sa@x.example', privateKey: new Secret(rsaPem) } })
-    expect(resolved.serviceAccount?.privateKey.reveal()).toBe(rsaPem)
-    const both = configError(() => resolveConfig({ ...base, serviceAccountKey: { client_email: 'a@x.example', private_key: rsaPem }, serviceAccount: { clientEmail: 'a@x.example', privateKey: rsaPem } }))
+    const resolved = resolveConfig({ ...base, serviceAccount: { clientEmail: 'sa@x.example', privateKey: new Secret(keys.rsaPem) } })
+    expect(resolved.serviceAccount?.privateKey.reveal()).toBe(keys.rsaPem)
+    const both = configError(() => resolveConfig({ ...base, serviceAccountKey: { client_email: 'a@x.example', private_key: keys.rsaPem }, serviceAccount: { clientEmail: 'a@x.example', privateKey: keys.rsaPem } }))
     expect(variables(both)).toEqual(['serviceAccount (CRM_GMAIL_SA_KEY_PATH)'])
     const missing = configError(() => resolveConfig({ ...base, serviceAccountKey: { client_email: 'a@x.example' } as never }))
     expect(issue(missing, 'serviceAccountKey (CRM_GMAIL_SA_KEY_PATH)').message).toContain('private_key')
@@ -552,7 +358,7 @@ describe('resolveConfig with a plain object', () => {
   })
 
   it('accepts a spread of a resolved config as input', () => {
-    const path = writeKeyFile(googleKey())
+    const path = keys.write(keys.googleKey())
     const original = loadConfig({
       [`${P}INTEGRATION_ENABLED`]: 'true', [`${P}SA_KEY_PATH`]: path, [`${P}WORKSPACE_DOMAIN`]: 'fund.example',
       ...OAUTH_BASE, [`${P}SECRET_KEY`]: KEY, [`${P}BLOCKLIST`]: 'a@b.example, c.example', ...HYBRID_BASE,
@@ -562,91 +368,7 @@ describe('resolveConfig with a plain object', () => {
     expect(copy).not.toBe(original)
     expect(copy.capture).toBe('all')
     expect(JSON.stringify({ ...copy, capture: 'matched' })).toBe(JSON.stringify(original))
-    expect(copy.serviceAccount?.privateKey.reveal()).toBe(rsaPem)
+    expect(copy.serviceAccount?.privateKey.reveal()).toBe(keys.rsaPem)
     expect(copy.secretKey?.reveal().toString('base64')).toBe(KEY)
-  })
-})
-
-describe('CRM_GMAIL_QUOTA_COSTS', () => {
-  const costs = (value: string): unknown => loadConfig({ [`${P}QUOTA_COSTS`]: value }).quotaCosts
-  const problem = (value: string): string => {
-    const err = configError(() => loadConfig({ [`${P}QUOTA_COSTS`]: value }))
-    expect(variables(err)).toEqual([`${P}QUOTA_COSTS`])
-    return err.issues[0]?.message ?? ''
-  }
-
-  it('knows the 2026 and legacy tables', () => {
-    expect(costs('2026')).toEqual(QUOTA_COSTS_2026)
-    expect(costs('Legacy')).toEqual(QUOTA_COSTS_LEGACY)
-    expect(QUOTA_COSTS_LEGACY).toEqual({ get: 5, list: 5, history: 2, profile: 1, attachment: 5 })
-  })
-
-  it('merges a JSON object over the 2026 table', () => {
-    expect(costs('{"get": 10, "attachment": 12}')).toEqual({ get: 10, list: 5, history: 2, profile: 1, attachment: 12 })
-    expect(costs('{}')).toEqual(QUOTA_COSTS_2026)
-  })
-
-  it('reports bad JSON, unknown methods and bad costs', () => {
-    expect(problem('{"get": 10')).toContain('not valid JSON')
-    expect(problem('{"fetch": 3}')).toContain('unknown method "fetch"')
-    expect(problem('{"get": 0}')).toContain('cost of get')
-    expect(problem('{"get": 1.5}')).toContain('cost of get')
-    expect(problem('{"get": "5"}')).toContain('cost of get')
-    expect(problem('{"get": 251}')).toContain('cost of get')
-    expect(problem('[5]')).toContain('expected')
-  })
-})
-
-describe('CRM_GMAIL_BLOCKLIST', () => {
-  const blocklist = (value: string): unknown => loadConfig({ [`${P}BLOCKLIST`]: value }).blocklist
-
-  it('tells addresses from domains, lowercases, strips a leading @, and deduplicates', () => {
-    expect(blocklist(' News@Vendor.Example ,@Spam.Example., bulk.example,,bulk.example, news@vendor.example')).toEqual({
-      addresses: ['news@vendor.example'],
-      domains: ['spam.example', 'bulk.example'],
-    })
-  })
-
-  it('quotes every invalid entry', () => {
-    const err = configError(() => loadConfig({ [`${P}BLOCKLIST`]: 'ok.example, a@, @@x.example, no-tld, 10.0.0.1, x@-bad-.example' }))
-    const message = err.issues[0]?.message ?? ''
-    for (const bad of ['"a@"', '"@@x.example"', '"no-tld"', '"10.0.0.1"', '"x@-bad-.example"']) expect(message).toContain(bad)
-    expect(message).not.toContain('"ok.example"')
-  })
-
-  it('accepts the resolved shape in a plain object', () => {
-    expect(resolveConfig({ blocklist: { addresses: ['A@B.example'], domains: ['@C.example'] } }).blocklist)
-      .toEqual({ addresses: ['a@b.example'], domains: ['c.example'] })
-    expect(variables(configError(() => resolveConfig({ blocklist: { addresses: ['c.example'] } })))).toEqual(['blocklist (CRM_GMAIL_BLOCKLIST)'])
-  })
-})
-
-describe('CRM_GMAIL_DIGEST_TZ', () => {
-  it('accepts IANA zones in their canonical spelling', () => {
-    expect(loadConfig({ [`${P}DIGEST_TZ`]: 'America/Los_Angeles' }).digest.timeZone).toBe('America/Los_Angeles')
-    expect(loadConfig({ [`${P}DIGEST_TZ`]: 'utc' }).digest.timeZone).toBe('UTC')
-  })
-
-  it.each(['Europe/Atlantis', 'GMT+25', '+02:00', 'Berlin'])('rejects %s', (zone) => {
-    expect(variables(configError(() => loadConfig({ [`${P}DIGEST_TZ`]: zone })))).toEqual([`${P}DIGEST_TZ`])
-  })
-})
-
-describe('secret keys', () => {
-  it('accept standard and URL-safe base64, with or without padding', () => {
-    const bytes = randomBytes(32)
-    for (const text of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) {
-      expect(loadConfig({ [`${P}SECRET_KEY`]: text }).secretKey?.reveal().equals(bytes)).toBe(true)
-    }
-  })
-
-  it('reject the wrong length or alphabet, saying why without the value', () => {
-    const short = configError(() => loadConfig({ [`${P}SECRET_KEY`]: randomBytes(31).toString('base64') }))
-    expect(short.issues[0]?.message).toContain('decodes to 31 bytes')
-    const long = configError(() => loadConfig({ [`${P}SECRET_KEY`]: randomBytes(33).toString('base64') }))
-    expect(long.issues[0]?.message).toContain('decodes to 33 bytes')
-    const hex = configError(() => loadConfig({ [`${P}SECRET_KEY`]: randomBytes(32).toString('hex') }))
-    expect(hex.issues[0]?.message).toContain('decodes to')
-    expect(configError(() => loadConfig({ [`${P}SECRET_KEY`]: 'a+b_c' })).issues[0]?.message).toContain('not base64')
   })
 })
