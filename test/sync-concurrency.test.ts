@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Kysely } from 'kysely'
 import { ConflictError, type EmailDatabase, type SyncReport } from '../src/index.js'
 import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from './helpers/sync-expect.js'
-import { buildSyncChild, childSettings, gatedProxy, openSqliteFile, reportsOf, startSyncChild } from './helpers/sync-process.js'
+import { childSettings, gatedProxy, openSqliteFile, reportsOf, startSyncChild } from './helpers/sync-process.js'
+import { useSyncProcessWorld } from './helpers/sync-process-world.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 const [ANN, BOB, CY, DEE, EVE] = TEAM as [string, string, string, string, string]
@@ -46,37 +47,18 @@ function overlaps(runs: readonly { account_id: number; owner: string; started_at
 }
 
 describe('two processes syncing one SQLite file', () => {
-  let built: Awaited<ReturnType<typeof buildSyncChild>>
-  let file: ReturnType<typeof openSqliteFile>
-  let w: SyncWorld
-  let db: Kysely<EmailDatabase>
-  let ledger: MailLedger
-
-  beforeAll(async () => {
-    built = await buildSyncChild()
-  })
-  afterAll(() => {
-    built.remove()
-  })
-  beforeEach(async () => {
-    file = openSqliteFile()
-    w = await syncWorld(file, { emulator: { seed: 'two', costs: CHEAP_COSTS }, config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: 10 } })
-    db = file.db as unknown as Kysely<EmailDatabase>
-    ledger = new MailLedger(w.emu)
-  })
-  afterEach(async () => {
-    await w.close()
-    await file.close()
-  })
+  const world = useSyncProcessWorld({ emulator: { seed: 'two', costs: CHEAP_COSTS }, config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: 10 } })
 
   async function runBoth(): Promise<SyncReport[]> {
+    const { script, w, file } = world()
     const settings = childSettings(w, file.path, { config: { backfillPageSize: 10 } })
-    const children = [startSyncChild(built.script, settings), startSyncChild(built.script, settings)]
+    const children = [startSyncChild(script, settings), startSyncChild(script, settings)]
     const reports = await Promise.all(children.map(reportsOf))
     return reports.flat()
   }
 
   it('syncs every account in one process at a time and stores nothing twice', async () => {
+    const { db, ledger } = world()
     seedTeam(ledger, 24)
     const reported = await runBoth()
     const first = reported.filter((r) => r.status !== 'busy')

@@ -1,19 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Kysely } from 'kysely'
-import type { EmailDatabase, SyncKind } from '../src/index.js'
-import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems, readMailState } from './helpers/sync-expect.js'
-import {
-  buildSyncChild,
-  childSettings,
-  openSqliteFile,
-  progressCount,
-  reportsOf,
-  seededRandom,
-  startSyncChild,
-  type ChildSettings,
-} from './helpers/sync-process.js'
-import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
+import { describe, expect, it } from 'vitest'
+import type { SyncKind } from '../src/index.js'
+import { CHEAP_COSTS, expectExactly, integrityProblems, readMailState, type MailLedger } from './helpers/sync-expect.js'
+import { childSettings, progressCount, reportsOf, seededRandom, startSyncChild, type ChildSettings } from './helpers/sync-process.js'
+import { useSyncProcessWorld } from './helpers/sync-process-world.js'
+import { mail, TEAM } from './helpers/sync-setup.js'
 
 const [ANN, BOB] = TEAM as [string, string, ...string[]]
 const FUND = 'dana@acme.vc'
@@ -47,43 +38,17 @@ function seedMailbox(ledger: MailLedger, count: number, date?: Date): void {
 }
 
 describe('a sync process killed with SIGKILL', () => {
-  let built: Awaited<ReturnType<typeof buildSyncChild>>
-  let file: ReturnType<typeof openSqliteFile>
-  let w: SyncWorld
-  let db: Kysely<EmailDatabase>
-  let ledger: MailLedger
-  let settings: ChildSettings
-
-  beforeAll(async () => {
-    built = await buildSyncChild()
+  // A slow-ish Gmail: a fifth of the calls (batch parts included) take 25 ms, so a kill lands inside a page.
+  const world = useSyncProcessWorld({
+    emulator: { seed: 'crash', costs: CHEAP_COSTS, faults: { slow: 0.2, slowMs: 25 } },
+    config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250 },
   })
-  afterAll(() => {
-    built.remove()
-  })
-  beforeEach(async () => {
-    file = openSqliteFile()
-    // A slow-ish Gmail: a fifth of the calls (batch parts included) take 25 ms, so a kill lands inside a page.
-    w = await syncWorld(file, {
-      emulator: { seed: 'crash', costs: CHEAP_COSTS, faults: { slow: 0.2, slowMs: 25 } },
-      config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250 },
-    })
-    db = file.db as unknown as Kysely<EmailDatabase>
-    ledger = new MailLedger(w.emu)
-    settings = childSettings(w, file.path, { account: ANN, config: { backfillPageSize: PAGE_SIZE } })
-  })
-  afterEach(async () => {
-    await w.close()
-    await file.close()
-  })
-
-  /** What a second process finds after the crash: the lease of the dead one lapses after LEASE_TTL_MS; here at once. */
-  async function letLeaseLapse(): Promise<void> {
-    await db.updateTable('email_accounts').set({ lease_expires_at: new Date(Date.now() - 1000).toISOString() }).where('lease_owner', 'is not', null).execute()
-  }
+  const settings = (): ChildSettings => childSettings(world().w, world().file.path, { account: ANN, config: { backfillPageSize: PAGE_SIZE } })
 
   /** Starts a child and kills it at `point`; `false` when it finished first. */
   async function killAt(point: KillPoint): Promise<boolean> {
-    const child = startSyncChild(built.script, settings)
+    const { script, db, ledger } = world()
+    const child = startSyncChild(script, settings())
     const reached = await child.until((events) => events.some((e) => e.type === 'ready') && progressCount(events) >= point.afterProgress)
     if (reached && point.delayMs > 0) await sleep(point.delayMs)
     const finished = child.events.some((e) => e.type === 'done' || e.type === 'failed')
@@ -99,21 +64,21 @@ describe('a sync process killed with SIGKILL', () => {
     const stored = new Set((await readMailState(db)).copies.map((c) => c.split(' ').slice(0, 2).join(' ')))
     const known = new Set(ledger.copies.filter((c) => c.crm).map((c) => `${c.mailbox} ${c.gmailId}`))
     for (const copy of stored) expect(known).toContain(copy)
-    await letLeaseLapse()
     return true
   }
 
   async function finish(kind: SyncKind): Promise<void> {
-    const child = startSyncChild(built.script, settings)
+    const child = startSyncChild(world().script, settings())
     const [report] = await reportsOf(child)
     expect(report).toMatchObject({ account: ANN, kind, status: 'ok', failed: 0 })
   }
 
   async function runsOf(kind: SyncKind) {
-    return db.selectFrom('email_sync_runs').selectAll().where('kind', '=', kind).orderBy('id').execute()
+    return world().db.selectFrom('email_sync_runs').selectAll().where('kind', '=', kind).orderBy('id').execute()
   }
 
   it('resumes a backfill and an incremental run after every kill, ending with exactly the expected rows', async () => {
+    const { w, db, ledger } = world()
     const random = seededRandom(20_260_601)
     seedMailbox(ledger, 300)
     const inGmail = ledger.copies.filter((c) => c.mailbox === ANN).length

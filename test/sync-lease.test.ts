@@ -1,21 +1,13 @@
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { ConflictError, type EmailDatabase, type SyncReport } from '../src/index.js'
 import { PG_URL, openPostgres, type HostDatabase, type TestDatabase } from './helpers/databases.js'
 import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from './helpers/sync-expect.js'
-import {
-  buildSyncChild,
-  childSettings,
-  gatedProxy,
-  openSqliteFile,
-  progressCount,
-  reportsOf,
-  startSyncChild,
-  type GatedProxy,
-} from './helpers/sync-process.js'
+import { childSettings, gatedProxy, progressCount, reportsOf, startSyncChild, type GatedProxy } from './helpers/sync-process.js'
+import { useSyncProcessWorld } from './helpers/sync-process-world.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 const [ANN, BOB] = TEAM as [string, string, ...string[]]
@@ -33,29 +25,40 @@ function captureLog(): { readonly lines: string[]; readonly logger: { info: (fie
   return { lines, logger: { info: write, warn: write } }
 }
 
+/**
+ * Starts a run of Ann's account on `w` whose Gmail batches, from its second page on, a proxy
+ * holds; resolves once one is held. `keep` receives the proxy at once, for the test to close.
+ */
+async function runHeldAtSecondPage(
+  w: SyncWorld,
+  extra: Parameters<SyncWorld['integration']>[1],
+  keep: (proxy: GatedProxy) => void,
+): Promise<{ readonly proxy: GatedProxy; readonly pending: Promise<SyncReport> }> {
+  let holding = false
+  const proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
+  keep(proxy)
+  const pending = w.integration({ apiBaseUrl: proxy.url }, extra).sync.run({
+    account: ANN,
+    onProgress: () => {
+      holding = true
+    },
+  })
+  await vi.waitFor(() => {
+    expect(proxy.held()).toBeGreaterThanOrEqual(1)
+  }, 20_000)
+  return { proxy, pending }
+}
+
 describe('sync leases held by processes that die, stall or are slow', () => {
-  let built: Awaited<ReturnType<typeof buildSyncChild>>
-  let file: ReturnType<typeof openSqliteFile>
-  let w: SyncWorld
-  let db: Kysely<EmailDatabase>
-  let ledger: MailLedger
+  // A slow-ish Gmail, so that a kill lands inside a run.
+  const world = useSyncProcessWorld({
+    emulator: { seed: 'lease', costs: CHEAP_COSTS, faults: { slow: 0.2, slowMs: 25 } },
+    config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: PAGE_SIZE },
+  })
   let proxy: GatedProxy | null
 
-  beforeAll(async () => {
-    built = await buildSyncChild()
-  })
-  afterAll(() => {
-    built.remove()
-  })
-  beforeEach(async () => {
-    file = openSqliteFile()
-    // A slow-ish Gmail, so that a kill lands inside a run.
-    w = await syncWorld(file, {
-      emulator: { seed: 'lease', costs: CHEAP_COSTS, faults: { slow: 0.2, slowMs: 25 } },
-      config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250, backfillPageSize: PAGE_SIZE },
-    })
-    db = file.db as unknown as Kysely<EmailDatabase>
-    ledger = new MailLedger(w.emu)
+  beforeEach(() => {
+    const { ledger } = world()
     proxy = null
     for (let i = 0; i < 120; i++) ledger.deliver(mail({ from: FUND, to: [ANN], subject: `Deal ${i}` }), { mailboxes: [ANN], crm: true })
     for (let i = 0; i < 4; i++) ledger.deliver(mail({ from: FUND, to: [BOB], subject: `Bob ${i}` }), { mailboxes: [BOB], crm: true })
@@ -63,20 +66,19 @@ describe('sync leases held by processes that die, stall or are slow', () => {
   afterEach(async () => {
     proxy?.open()
     await proxy?.close()
-    await w.close()
-    await file.close()
   })
 
   const leaseOf = (address: string) =>
-    db
-      .selectFrom('email_accounts')
+    world()
+      .db.selectFrom('email_accounts')
       .select(['lease_owner', 'lease_expires_at', 'lease_pid', 'lease_host', 'lease_acquired_at'])
       .where('address', '=', address)
       .executeTakeFirstOrThrow()
 
   it('after a kill -9 mid-sync, the next process takes the dead owner\'s lease at once and resumes', async () => {
+    const { script, w, file, db, ledger } = world()
     const settings = childSettings(w, file.path, { account: ANN, config: { backfillPageSize: PAGE_SIZE } })
-    const child = startSyncChild(built.script, settings)
+    const child = startSyncChild(script, settings)
     expect(await child.until((events) => progressCount(events) >= 1)).toBe(true)
     const ready = child.events.find((e) => e.type === 'ready')
     await child.kill()
@@ -107,8 +109,9 @@ describe('sync leases held by processes that die, stall or are slow', () => {
   })
 
   it('runAll reports an account a live process holds as busy, naming that process, and logs it', async () => {
+    const { script, w, file, db, ledger } = world()
     proxy = await gatedProxy(w.emu.url, (_body, path) => path.startsWith('/batch'))
-    const child = startSyncChild(built.script, childSettings(w, file.path, { account: ANN, config: { apiBaseUrl: proxy.url, backfillPageSize: PAGE_SIZE } }))
+    const child = startSyncChild(script, childSettings(w, file.path, { account: ANN, config: { apiBaseUrl: proxy.url, backfillPageSize: PAGE_SIZE } }))
     await vi.waitFor(() => {
       expect(proxy?.held()).toBeGreaterThanOrEqual(1)
     }, 20_000)
@@ -140,19 +143,9 @@ describe('sync leases held by processes that die, stall or are slow', () => {
   })
 
   it('keeps the lease through a page slower than the lease TTL', async () => {
-    let holding = false
-    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
-    const slow = w.integration({ apiBaseUrl: proxy.url }, { sync: { leaseTtlMs: SHORT_TTL_MS } })
+    const { w, db } = world()
     const other = w.integration({}, { sync: { leaseTtlMs: SHORT_TTL_MS } })
-    const pending = slow.sync.run({
-      account: ANN,
-      onProgress: () => {
-        holding = true
-      },
-    })
-    await vi.waitFor(() => {
-      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
-    }, 20_000)
+    const slow = await runHeldAtSecondPage(w, { sync: { leaseTtlMs: SHORT_TTL_MS } }, (p) => (proxy = p))
     // The second page's fetch is held for five TTLs; meanwhile the lease is renewed, and no one may take it.
     const before = await leaseOf(ANN)
     for (let i = 0; i < 5; i++) {
@@ -162,31 +155,20 @@ describe('sync leases held by processes that die, stall or are slow', () => {
     const during = await leaseOf(ANN)
     expect(during.lease_owner).toBe(before.lease_owner)
     expect(Date.parse(during.lease_expires_at ?? '')).toBeGreaterThan(Date.parse(before.lease_expires_at ?? '') + 2 * SHORT_TTL_MS)
-    proxy.open()
-    expect(await pending).toMatchObject({ status: 'ok', kind: 'backfill', captured: 120 })
+    slow.proxy.open()
+    expect(await slow.pending).toMatchObject({ status: 'ok', kind: 'backfill', captured: 120 })
     expect(await leaseOf(ANN)).toMatchObject({ lease_owner: null })
     const runs = await db.selectFrom('email_sync_runs').select('id').execute()
     expect(runs).toHaveLength(1)
   })
 
   it('stops a run at once, in the middle of its page, when its lease is taken, and commits nothing of that page', async () => {
-    let holding = false
-    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
-    const victim = w.integration({ apiBaseUrl: proxy.url }, { sync: { leaseTtlMs: SHORT_TTL_MS } })
+    const { w, db } = world()
     let settled = false
-    const pending = victim.sync
-      .run({
-        account: ANN,
-        onProgress: () => {
-          holding = true
-        },
-      })
-      .finally(() => {
-        settled = true
-      })
-    await vi.waitFor(() => {
-      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
-    }, 20_000)
+    const victim = await runHeldAtSecondPage(w, { sync: { leaseTtlMs: SHORT_TTL_MS } }, (p) => (proxy = p))
+    const pending = victim.pending.finally(() => {
+      settled = true
+    })
     const stored = (await db.selectFrom('email_copies').select('id').execute()).length
     expect(stored).toBe(PAGE_SIZE)
     const until = new Date(Date.now() + 60_000).toISOString()
@@ -199,7 +181,7 @@ describe('sync leases held by processes that die, stall or are slow', () => {
     const report = await pending
     expect(report).toMatchObject({ status: 'error', kind: 'backfill', listed: PAGE_SIZE, captured: PAGE_SIZE })
     expect(report.error).toMatch(/lost the sync lease/)
-    proxy.open()
+    victim.proxy.open()
     await sleep(200)
     expect(await db.selectFrom('email_copies').select('id').execute()).toHaveLength(PAGE_SIZE)
     expect(await leaseOf(ANN)).toMatchObject({ lease_owner: 'other-host:9:live', lease_expires_at: until })
@@ -260,18 +242,7 @@ describe.skipIf(PG_URL === '')('sync leases on PostgreSQL: the holder\'s session
   })
 
   it('keeps one pooled connection holding a session lock while it syncs, and gives it back after', async () => {
-    let holding = false
-    proxy = await gatedProxy(w.emu.url, (_body, path) => holding && path.startsWith('/batch'))
-    const syncing = w.integration({ apiBaseUrl: proxy.url })
-    const pending = syncing.sync.run({
-      account: ANN,
-      onProgress: () => {
-        holding = true
-      },
-    })
-    await vi.waitFor(() => {
-      expect(proxy?.held()).toBeGreaterThanOrEqual(1)
-    }, 20_000)
+    const syncing = await runHeldAtSecondPage(w, {}, (p) => (proxy = p))
     const lease = await db.selectFrom('email_accounts').select(['lease_session', 'lease_pid']).where('address', '=', ANN).executeTakeFirstOrThrow()
     expect(lease.lease_pid).toBe(process.pid)
     const key = lease.lease_session ?? ''
@@ -280,8 +251,8 @@ describe.skipIf(PG_URL === '')('sync leases on PostgreSQL: the holder\'s session
     // Seen from another host (no process table to ask), the session alone proves the holder alive.
     await db.updateTable('email_accounts').set({ lease_host: 'crm-2', lease_expires_at: new Date(Date.now() + 60_000).toISOString() }).where('address', '=', ANN).execute()
     await expect(w.email.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
-    proxy.open()
-    expect(await pending).toMatchObject({ status: 'ok', captured: 15 })
+    syncing.proxy.open()
+    expect(await syncing.pending).toMatchObject({ status: 'ok', captured: 15 })
     expect(await sessionHeld(key)).toBe(false)
   })
 })
