@@ -1,35 +1,19 @@
-import { DisabledError, EmailIntegrationError, ValidationError } from './errors.js'
+import { DisabledError, EmailIntegrationError } from './errors.js'
 import type { Clock, Logger } from './hooks.js'
 import { toLogSink } from './logger.js'
+import {
+  createRunTimer,
+  FIRST_RUN_DELAY_MS,
+  intervalMsOf,
+  JITTER_RATIO,
+  jitter,
+  systemTimers,
+  type SchedulerTimers,
+} from './scheduler-timing.js'
 import type { SyncReport } from './sync/sync-types.js'
 
-/**
- * Each wait is the interval give or take this fraction (±10%): several processes or hosts on
- * one database, started together, drift apart instead of syncing in lockstep, where they would
- * contend for the same account leases and spend Gmail quota in the same seconds.
- */
-export const JITTER_RATIO = 0.1
-
-/**
- * The wait before the first run after `start()` (jittered like the interval): the host finishes
- * booting (listening, warming its caches) before a sync loads the database and Gmail, and
- * `start()` itself never does I/O.
- */
-export const FIRST_RUN_DELAY_MS = 10_000
-
-/** The longest wait Node's timers honour; a longer one would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647
-
-const MINUTE_MS = 60_000
-
-/**
- * Timer functions, injectable so tests drive time themselves. Handles are opaque: whatever
- * `setTimeout` returns is given back to `clearTimeout`.
- */
-export interface SchedulerTimers {
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
+/** Re-exported: the timing a scheduler is built with belongs to its API. */
+export { FIRST_RUN_DELAY_MS, JITTER_RATIO, jitter, type SchedulerTimers }
 
 /** What {@link createScheduler} drives; `createEmailIntegration` passes its own sync and attachment worker. */
 export interface SchedulerOptions {
@@ -156,25 +140,12 @@ type Outcome = { readonly ok: true; readonly reports: SyncReport[] } | { readonl
 
 const systemClock: Clock = { now: () => new Date() }
 
-const systemTimers: SchedulerTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => {
-    clearTimeout(handle as Parameters<typeof clearTimeout>[0])
-  },
-}
-
 function noop(): void {
   // a rejection already recorded in the state and the log
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
-}
-
-/** `ms` give or take {@link JITTER_RATIO}; a random source outside [0, 1) is clamped. */
-export function jitter(ms: number, random: () => number): number {
-  const r = Math.min(Math.max(random(), 0), 1)
-  return Math.round(ms * (1 + JITTER_RATIO * (2 * r - 1)))
 }
 
 /**
@@ -200,12 +171,7 @@ export function jitter(ms: number, random: () => number): number {
  * ```
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
-  const intervalMs = options.intervalMin * MINUTE_MS
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs * (1 + JITTER_RATIO) > MAX_TIMER_MS) {
-    throw new ValidationError(
-      `intervalMin: expected a positive number of minutes up to ${Math.floor(MAX_TIMER_MS / (1 + JITTER_RATIO) / MINUTE_MS)}, got ${String(options.intervalMin)}`,
-    )
-  }
+  const intervalMs = intervalMsOf(options.intervalMin)
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const timers = options.timers ?? systemTimers
@@ -215,29 +181,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let scheduled = false
   let closed = false
   let toldDisabled = false
-  let timer: unknown = null
-  let nextRunAt: string | null = null
   let active: ActiveRun | null = null
   let lastRunAt: string | null = null
   let lastFinishedAt: string | null = null
   let lastReports: readonly SyncReport[] = []
   let lastError: string | null = null
 
-  const cancelTimer = (): void => {
-    if (timer !== null) timers.clearTimeout(timer)
-    timer = null
-    nextRunAt = null
-  }
-
-  const scheduleIn = (ms: number): void => {
-    cancelTimer()
-    timer = timers.setTimeout(tick, ms)
-    nextRunAt = new Date(clock.now().getTime() + ms).toISOString()
-  }
+  const timer = createRunTimer(timers, clock, tick)
 
   function tick(): void {
-    timer = null
-    nextRunAt = null
     if (!scheduled) return
     if (active !== null) {
       log.debug({ account: active.account }, 'email sync skipped: a run is in progress')
@@ -277,7 +229,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       lastError = messageOf(outcome.error)
       log.error({ account: run.account, error: lastError }, 'email sync run failed')
     }
-    if (scheduled) scheduleIn(jitter(intervalMs, random))
+    if (scheduled) timer.schedule(jitter(intervalMs, random))
   }
 
   const execute = async (run: { startedAt: string; account: string | null }, signal: AbortSignal): Promise<SyncReport[]> => {
@@ -312,7 +264,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   const stop = (): Promise<void> => {
     scheduled = false
-    cancelTimer()
+    timer.cancel()
     if (active === null) return Promise.resolve()
     if (!active.controller.signal.aborted) {
       log.info({}, 'email scheduler stopping; waiting for the current page')
@@ -333,7 +285,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       scheduled = true
       log.info({ intervalMin: options.intervalMin }, 'email scheduler started')
       // With a run in progress, its end schedules the next one.
-      if (active === null) scheduleIn(jitter(FIRST_RUN_DELAY_MS, random))
+      if (active === null) timer.schedule(jitter(FIRST_RUN_DELAY_MS, random))
     },
     runNow(account?: string): RunNowResult {
       refuseClosed()
@@ -351,7 +303,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         startedAt: active?.startedAt ?? null,
         lastRunAt,
         lastFinishedAt,
-        nextRunAt,
+        nextRunAt: timer.nextRunAt(),
         lastReports,
         lastError,
       })

@@ -2,11 +2,11 @@ import { sql, type Kysely } from 'kysely'
 import type { IntegrationContext } from '../context.js'
 import type { EmailDatabase } from '../db/database.js'
 import { detectDialect } from '../db/dialect.js'
-import type { UpstreamError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
 import type { BlobStore } from './attachments-store.js'
 import { MIB, prepareAttachments } from './capture-attachments.js'
+import { gmailFailure, type CaptureFailure } from './failure.js'
 import type { MatchIndex, MessageMatch } from './match-index.js'
 import { decideCapture, type CaptureSkipReason } from './match-policy.js'
 import { internalDateToIso } from './parse-date.js'
@@ -38,6 +38,9 @@ const WRITE_ATTEMPTS = 2
  */
 export const CAPTURE_COMMIT_LOCK = 7_426_315_001
 
+/** Re-exported: the sync records these failures and takes their type with the pipeline's. */
+export type { CaptureFailure } from './failure.js'
+
 /** The mailbox a page belongs to. */
 export interface CaptureAccount {
   readonly id: number
@@ -46,32 +49,6 @@ export interface CaptureAccount {
 
 /** Why a listed message was not captured. */
 export type SkipReason = CaptureSkipReason | 'known' | 'gone'
-
-/** A message that could not be captured this time. */
-export interface CaptureFailure {
-  readonly gmailId: string
-  readonly reason: string
-  /**
-   * Whether a later attempt may succeed: Gmail, the network, the disk or the database was
-   * unavailable. `false` when the message itself is at fault (too deep, too large, unparseable,
-   * refused by Gmail as a bad request): a scheduled sync never fetches it again.
-   */
-  readonly retryable: boolean
-}
-
-/**
- * Gmail statuses that refuse the message for good: 400 is the request's own fault (an id Gmail
- * cannot serve) and fails the same way every time. Not 401 or 403, which speak of the account's
- * access and come right once an administrator fixes it; 404 is not a failure (the message is
- * gone, and skipped).
- */
-const PERMANENT_GMAIL_STATUSES: ReadonlySet<number> = new Set([400])
-
-/** A message Gmail would not serve, classified: only a refusal of the message itself is permanent. */
-function gmailFailure(gmailId: string, error: UpstreamError): CaptureFailure {
-  const permanent = !error.retryable && error.upstreamStatus !== null && PERMANENT_GMAIL_STATUSES.has(error.upstreamStatus)
-  return { gmailId, reason: error.message, retryable: !permanent }
-}
 
 /** A page of listed messages after the network work: ready to commit in one transaction. */
 export interface PreparedPage {
