@@ -1,38 +1,23 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEmailIntegration, loadConfig, type RetryReport } from '../src/index.js'
+import { createEmailIntegration, loadConfig, type DirectoryEntry, type RetryReport } from '../src/index.js'
 import { startGmailEmulator, type GmailEmulator } from '../src/testing/index.js'
+import { cliEnvironment, runProcess, type Outcome } from './helpers/cli-process.js'
 import { mail } from './helpers/sync-setup.js'
 
 const root = resolve(import.meta.dirname, '..')
 const tsx = resolve(root, 'node_modules/.bin/tsx')
 const ANN = 'ann@fund.example'
 const FUND = 'dana@acme.vc'
-
-interface Outcome {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+const DIRECTORY: DirectoryEntry[] = [{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]
 
 /** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
 function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, ['src/cli/main.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', fail)
-    child.on('close', (code) => {
-      done({ code, stdout, stderr })
-    })
-  })
+  return runProcess(tsx, ['src/cli/main.ts', ...args], env, root)
 }
 
 /** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
@@ -53,27 +38,14 @@ describe('crm-email-integration retry-failures', () => {
     dir = mkdtempSync(join(tmpdir(), 'email-cli-retry-'))
     emu = await startGmailEmulator({ seed: 9 })
     emu.addMailbox(ANN)
-    const keyPath = join(dir, 'sa-key.json')
-    writeFileSync(keyPath, JSON.stringify(emu.serviceAccountKey))
-    const directoryFile = join(dir, 'directory.json')
-    writeFileSync(directoryFile, JSON.stringify([{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]))
-    env = {
-      CRM_GMAIL_INTEGRATION_ENABLED: 'true',
-      CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example',
-      CRM_GMAIL_SA_KEY_PATH: keyPath,
-      CRM_GMAIL_API_BASE_URL: emu.url,
-      CRM_GMAIL_TOKEN_URL: emu.tokenUrl,
-      CRM_GMAIL_ATTACHMENTS_DIR: join(dir, 'attachments'),
-      CRM_GMAIL_BACKFILL_DAYS: '0',
-      CRM_GMAIL_DB: join(dir, 'crm.sqlite'),
-      CRM_GMAIL_DIRECTORY_FILE: directoryFile,
-    }
+    const cliEnv = cliEnvironment(emu, dir, DIRECTORY)
+    env = { ...cliEnv.env, CRM_GMAIL_DB: join(dir, 'crm.sqlite'), CRM_GMAIL_DIRECTORY_FILE: cliEnv.directoryFile }
     emu.addMessage(ANN, mail({ from: FUND, to: [ANN], subject: 'Term sheet' }).raw)
     poisonId = emu.addMessage(ANN, poison()).id
 
     // The host syncs in its own process (twice); the operator then uses the command line.
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(env.CRM_GMAIL_DB) }) })
-    const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve([{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]) })
+    const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve(DIRECTORY) })
     await email.migrate()
     await email.accounts.enroll(ANN)
     expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'partial', captured: 1, failed: 1 })

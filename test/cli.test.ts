@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Digest, SyncReport } from '../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../src/testing/index.js'
 import { PG_URL } from './helpers/databases.js'
+import { cliEnvironment, runProcess, type Outcome } from './helpers/cli-process.js'
 import { mail } from './helpers/sync-setup.js'
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
@@ -18,29 +19,14 @@ const ACME = 'partner@acme.vc'
 const SECRET_KEY = randomBytes(32).toString('base64')
 const DIRECTORY = [{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]
 
-interface Outcome {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 /** Everything any child printed, to prove that no secret ever shows. */
 const printed: string[] = []
 
 /** Runs the built CLI as a real process with only the given environment (plus PATH). */
-function run(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      printed.push(stdout, stderr)
-      resolve({ code, stdout, stderr })
-    })
-  })
+async function run(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
+  const outcome = await runProcess(process.execPath, [CLI, ...args], env)
+  printed.push(outcome.stdout, outcome.stderr)
+  return outcome
 }
 
 /** A temp dir, an emulator with a small team mailbox, and the environment a host would set. */
@@ -49,21 +35,8 @@ async function world(emulator: GmailEmulatorOptions = {}) {
   const emu = await startGmailEmulator({ seed: 5, ...emulator })
   emu.addMailbox(ANN)
   emu.addMailbox(BOB)
-  const keyPath = join(dir, 'sa-key.json')
-  writeFileSync(keyPath, JSON.stringify(emu.serviceAccountKey))
-  const env: Record<string, string> = {
-    CRM_GMAIL_INTEGRATION_ENABLED: 'true',
-    CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example',
-    CRM_GMAIL_SA_KEY_PATH: keyPath,
-    CRM_GMAIL_API_BASE_URL: emu.url,
-    CRM_GMAIL_TOKEN_URL: emu.tokenUrl,
-    CRM_GMAIL_ATTACHMENTS_DIR: join(dir, 'attachments'),
-    CRM_GMAIL_BACKFILL_DAYS: '0',
-    CRM_GMAIL_SECRET_KEY: SECRET_KEY,
-  }
-  const directoryFile = join(dir, 'directory.json')
-  writeFileSync(directoryFile, JSON.stringify(DIRECTORY))
-  return { dir, emu, env, directoryFile }
+  const { env, directoryFile } = cliEnvironment(emu, dir, DIRECTORY)
+  return { dir, emu, env: { ...env, CRM_GMAIL_SECRET_KEY: SECRET_KEY }, directoryFile }
 }
 
 function hoursAgo(hours: number): Date {
