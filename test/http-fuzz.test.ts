@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EmailDatabase, RouteInfo } from '../src/index.js'
 import { ErrorCodes } from '../src/errors.js'
 import { nodeHost, type MountedHost } from './helpers/adapter-hosts.js'
+import { mailWithAttachments } from './helpers/attachment-mail.js'
 import { openSqlite, type TestDatabase } from './helpers/databases.js'
 import { leaksIn, routerIntegration, schedulerIdle, type RouterIntegration } from './helpers/http.js'
 import { pick, seededRandom, type Rng } from './helpers/mail-mutations.js'
@@ -48,35 +49,6 @@ interface Shot {
   readonly path: string
   readonly headers: Record<string, string>
   readonly body?: Buffer
-}
-
-/** A message with files whose names are given in RFC 2231 form, so any name survives transport. */
-function mailWithNames(messageId: string, date: Date, names: readonly string[]): string {
-  const parts = names.flatMap((name, i) => [
-    '--b',
-    'Content-Type: application/octet-stream',
-    `Content-Disposition: attachment; filename*=UTF-8''${[...Buffer.from(name, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`,
-    'Content-Transfer-Encoding: base64',
-    '',
-    Buffer.from(`file ${i}: ${name}`).toString('base64'),
-  ])
-  return [
-    'From: Dana <dana@acme.vc>',
-    `To: ${ANN}`,
-    'Subject: Files with odd names',
-    `Date: ${date.toUTCString()}`,
-    `Message-ID: <${messageId}>`,
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'The files, as promised.',
-    ...parts,
-    '--b--',
-    '',
-  ].join('\r\n')
 }
 
 /** Percent-encodes the UTF-8 bytes of a text, leaving unreserved characters as they are. */
@@ -245,7 +217,10 @@ describe('hostile HTTP input on a real server, over mail captured into SQLite', 
   beforeAll(async () => {
     t = await openSqlite()
     w = await syncWorld(t)
-    w.emu.addMessage(ANN, mailWithNames('files-1@acme.vc', new Date(Date.UTC(2026, 5, 3, 9)), HOSTILE_NAMES))
+    const files = HOSTILE_NAMES.map((name, i) => ({ name, bytes: Buffer.from(`file ${i}: ${name}`) }))
+    const date = new Date(Date.UTC(2026, 5, 3, 9))
+    const raw = mailWithAttachments({ to: ANN, messageId: 'files-1@acme.vc', date, subject: 'Files with odd names', text: 'The files, as promised.', names: 'rfc2231', files })
+    w.emu.addMessage(ANN, raw)
     w.emu.addMessage(ANN, mail({ from: 'partner@acme.vc', to: [ANN], subject: 'Term sheet', date: new Date(Date.UTC(2026, 5, 1, 9)), body: 'The zebra clause.' }).raw)
     w.emu.addMessage(BOB, mail({ from: 'ceo@globex.example', to: [BOB], subject: 'Globex intro', date: new Date(Date.UTC(2026, 5, 2, 9)), body: 'Hello.' }).raw)
     w.emu.addMessage(BOB, mail({ from: 'dana@gmail.com', to: [BOB], subject: 'Coffee', date: new Date(Date.UTC(2026, 5, 4, 9)) }).raw)

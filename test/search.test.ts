@@ -16,6 +16,7 @@ import { fts5Match, highlightText, pgTsQuery, queryWords } from '../src/search/s
 import { testContext } from './helpers/context.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { expectError, read, request } from './helpers/http.js'
+import { deliverNamed } from './helpers/named-mail.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 const [ANN, BOB] = TEAM as [string, string, ...string[]]
@@ -86,10 +87,7 @@ describeEachDialect('content search', (open) => {
   beforeEach(async () => {
     t = await open()
     w = await syncWorld(t)
-    const add = (name: string, m: { raw: string; messageId: string }, box: string) => {
-      w.emu.addMessage(box, m.raw)
-      ids[name] = m.messageId
-    }
+    const add = deliverNamed(w.emu, ids)
     add('fund', mail({ from: 'partner@acme.vc', to: [ANN], subject: 'Fund update', date: day(1), body: 'Quarterly numbers attached. The zebra crossing is closed.' }), ANN)
     add('call', mail({ from: 'ops@acme.vc', to: [BOB], subject: 'Capital call', date: day(6), body: 'Please wire the capital call by Friday.' }), BOB)
     add('globex', mail({ from: 'ceo@globex.example', to: [ANN], subject: 'Globex intro', date: day(3), body: 'Happy to introduce our team; the wire details follow.' }), ANN)

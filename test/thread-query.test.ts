@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { EmailDatabase, SearchResult, ThreadPage } from '../src/index.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { call, expectError, messageOf, routerIntegration, type RouterIntegration } from './helpers/http.js'
+import { deliverNamed } from './helpers/named-mail.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 // `q` on the thread list: the threads whose visible mail the search route finds, combined with
@@ -56,10 +57,7 @@ describeEachDialect('q on the thread list', (open) => {
   beforeEach(async () => {
     t = await open()
     w = await syncWorld(t)
-    const add = (name: string, m: { raw: string; messageId: string }, box: string) => {
-      w.emu.addMessage(box, m.raw)
-      ids[name] = m.messageId
-    }
+    const add = deliverNamed(w.emu, ids)
     // Threads that hold the word, in a subject, a body or only in a reply.
     const term = mail({ from: 'partner@acme.vc', to: [ANN], subject: 'Term sheet', date: day(1), body: 'The zebra clause is in section 4.' })
     add('term', term, ANN)
