@@ -261,6 +261,8 @@ function assemble(source: ConfigSource, collected: Collected, report: (issue: Or
     retryMax: v.retryMax,
     historyStaleDays: v.historyStaleDays,
     capture: v.capture,
+    captureStrategy: v.captureStrategy,
+    recallSample: v.recallSample,
     apiBaseUrl: v.apiBaseUrl,
     tokenUrl: v.tokenUrl,
     oauthAuthUrl: v.oauthAuthUrl,

@@ -24,6 +24,7 @@ export const RATE_UNITS_SEC_RANGE: IntRange = { min: 1, max: 250, why: "no Gmail
 export const RETRY_MAX_RANGE: IntRange = { min: 0, max: 20, why: 'retries per request' }
 /** Gmail keeps history for about a week at least; past 30 days a cursor is certainly gone. */
 export const HISTORY_STALE_DAYS_RANGE: IntRange = { min: 1, max: 30, why: 'days; Gmail history expires within weeks' }
+export const RECALL_SAMPLE_RANGE: IntRange = { min: 0, max: 50, why: 'messages whose headers each scan reads to check Gmail\'s search; 0 turns the recall guard off' }
 /** An hour of the day. */
 export const DIGEST_HOUR_RANGE: IntRange = { min: 0, max: 23, why: 'hour of the day' }
 
@@ -86,6 +87,8 @@ export const SETTINGS = {
   retryMax: withDefault(`${P}RETRY_MAX`, ['retryMax'], int(RETRY_MAX_RANGE), '5'),
   historyStaleDays: withDefault(`${P}HISTORY_STALE_DAYS`, ['historyStaleDays'], int(HISTORY_STALE_DAYS_RANGE), '5'),
   capture: withDefault(`${P}CAPTURE`, ['capture'], parseChoice(['matched', 'all']), 'matched'),
+  captureStrategy: withDefault(`${P}CAPTURE_STRATEGY`, ['captureStrategy'], parseChoice(['search', 'headers']), 'search'),
+  recallSample: withDefault(`${P}RECALL_SAMPLE`, ['recallSample'], int(RECALL_SAMPLE_RANGE), '3'),
   apiBaseUrl: withDefault(`${P}API_BASE_URL`, ['apiBaseUrl'], parseUrl, 'https://gmail.googleapis.com'),
   tokenUrl: withDefault(`${P}TOKEN_URL`, ['tokenUrl'], parseUrl, 'https://oauth2.googleapis.com/token'),
   oauthAuthUrl: withDefault(`${P}OAUTH_AUTH_URL`, ['oauthAuthUrl'], parseUrl, 'https://accounts.google.com/o/oauth2/v2/auth'),

@@ -96,6 +96,19 @@ export interface EmailConfig {
   readonly historyStaleDays: number
   /** `matched`: only mail with a CRM participant is captured; `all`: every message. */
   readonly capture: 'matched' | 'all'
+  /**
+   * How `matched` mode finds CRM mail. `search`: the directory's addresses and domains compile
+   * into Gmail search queries and only the messages they list are read (one get each);
+   * `headers`: every message's headers are read and matched here (a get per message, plus one
+   * per CRM message). An account whose recall guard found a message Gmail's search missed uses
+   * `headers` until an operator clears it. `all` mode always lists everything.
+   */
+  readonly captureStrategy: 'search' | 'headers'
+  /**
+   * Listed non-candidates whose headers each search scan reads to check that Gmail's search and
+   * the local matcher agree (the recall guard); 0 turns the guard off.
+   */
+  readonly recallSample: number
   /** Gmail API base URL, without a trailing slash (an emulator's in tests). */
   readonly apiBaseUrl: string
   /** Google's OAuth token endpoint, without a trailing slash. */
@@ -208,6 +221,10 @@ export interface EmailConfigInput {
   readonly historyStaleDays?: number | string | Unset
   /** `CRM_GMAIL_CAPTURE`. Default `matched`. */
   readonly capture?: 'matched' | 'all' | Unset
+  /** `CRM_GMAIL_CAPTURE_STRATEGY`: `search` or `headers`. Default `search`. */
+  readonly captureStrategy?: 'search' | 'headers' | Unset
+  /** `CRM_GMAIL_RECALL_SAMPLE`: 0 to 50. Default 3. */
+  readonly recallSample?: number | string | Unset
   /** `CRM_GMAIL_API_BASE_URL`. Default `https://gmail.googleapis.com`. */
   readonly apiBaseUrl?: string | Unset
   /** `CRM_GMAIL_TOKEN_URL`. Default `https://oauth2.googleapis.com/token`. */
