@@ -27,6 +27,7 @@ export interface EmailDatabase {
   email_sync_runs: EmailSyncRunsTable
   email_sync_failures: EmailSyncFailuresTable
   email_digest_runs: EmailDigestRunsTable
+  email_account_terms: EmailAccountTermsTable
 }
 
 /** Where an account stands: whether the scheduler syncs it, and why not. */
@@ -36,7 +37,13 @@ export type AccountStatus = 'active' | 'needs_consent' | 'needs_attention' | 'pa
 export type AuthMethod = 'dwd' | 'oauth'
 
 /** A kind of sync run, and of the list scan an account may be in the middle of. */
-export type SyncKind = 'backfill' | 'incremental' | 'catchup'
+export type SyncKind = 'backfill' | 'incremental' | 'catchup' | 'targeted'
+
+/**
+ * How a scan or run finds CRM mail: `search` lists the candidates Gmail's search finds for the
+ * directory's identities; `headers` lists everything and reads each message's headers.
+ */
+export type CaptureStrategy = 'search' | 'headers'
 
 /** One enrolled teammate's mailbox and where its sync stands. */
 export interface EmailAccountsTable {
@@ -60,6 +67,17 @@ export interface EmailAccountsTable {
   /** The historyId read before the scan started; it becomes the cursor when the scan ends. */
   scan_history_id: string | null
   scan_started_at: string | null
+  /** The strategy of the scan in progress (migration 0006; `null` for a scan started before it: `headers`). */
+  scan_strategy: CaptureStrategy | null
+  /** The scan's queries as a JSON array, one per chunk of terms; `null`: the single `scan_query`. */
+  scan_queries: string | null
+  /** The index in `scan_queries` of the query being listed. */
+  scan_chunk: number | null
+  /** The term keys the scan captures for, as a JSON array: marked captured when it ends. */
+  scan_terms: string | null
+  /** Set when the recall guard found CRM mail Gmail's search missed: the account reads headers until cleared. */
+  search_fallback_at: string | null
+  search_fallback_reason: string | null
   backfill_completed_at: string | null
   last_sync_at: string | null
   last_success_at: string | null
@@ -263,6 +281,13 @@ export interface EmailSyncRunsTable {
   skipped: Generated<number>
   failed: Generated<number>
   units_spent: Generated<number>
+  /** Contents downloaded for nothing: search candidates the local matcher did not call CRM mail (part of `skipped`). */
+  discarded: Generated<number>
+  /** Non-candidates whose headers the recall guard read, and those of them that were CRM mail. */
+  recall_sampled: Generated<number>
+  recall_missed: Generated<number>
+  /** The strategy the run captured with; `null` for runs before migration 0006. */
+  strategy: CaptureStrategy | null
   error: string | null
   started_at: string
   finished_at: string | null
@@ -307,4 +332,21 @@ export interface EmailDigestRunsTable {
   claimed_at: string
   sent_at: string | null
   error: string | null
+}
+
+/** Whether an account has captured the mail of one identity term over the window. */
+export type AccountTermState = 'pending' | 'captured'
+
+/** One identity term of one account (migration 0006): see `src/sync/account-terms.ts`. */
+export interface EmailAccountTermsTable {
+  account_id: number
+  /** `addr:<match key>` or `domain:<domain>`. */
+  term: string
+  state: AccountTermState
+  /** The start of the window its mail is (to be) captured over; `null` = all mail. */
+  window_after: string | null
+  added_at: string
+  captured_at: string | null
+  /** When the term left the directory; it keeps its row so that adding it back scans only the gap. */
+  removed_at: string | null
 }

@@ -5,6 +5,7 @@ import * as m0002 from '../../migrations/0002-oauth-states.js'
 import * as m0003 from '../../migrations/0003-search.js'
 import * as m0004 from '../../migrations/0004-lease-owner.js'
 import * as m0005 from '../../migrations/0005-failure-backoff.js'
+import * as m0006 from '../../migrations/0006-search-capture.js'
 import { EmailIntegrationError } from '../errors.js'
 
 /**
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-search': m0003,
   '0004-lease-owner': m0004,
   '0005-failure-backoff': m0005,
+  '0006-search-capture': m0006,
 }
 
 /**
