@@ -35,7 +35,7 @@ export interface SyncWorld {
 /** Builds a sync world: the integration enabled in dwd mode against the emulator (on `clock`, when given). */
 export async function syncWorld(
   t: TestDatabase,
-  options: { emulator?: GmailEmulatorOptions; config?: EmailConfigInput; clock?: Clock } = {},
+  options: { emulator?: GmailEmulatorOptions; config?: EmailConfigInput; clock?: Clock; directory?: () => Promise<DirectoryEntry[]> } = {},
 ): Promise<SyncWorld> {
   const emu = await startGmailEmulator({ seed: 11, ...options.emulator })
   for (const address of TEAM) emu.addMailbox(address)
@@ -55,7 +55,7 @@ export async function syncWorld(
         ...options.config,
         ...config,
       },
-      directory: () => Promise.resolve(DIRECTORY),
+      directory: options.directory ?? (() => Promise.resolve(DIRECTORY)),
       gmail: { backoff: { minDelayMs: 2, maxDelayMs: 20 } },
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     })
@@ -77,10 +77,13 @@ export async function syncWorld(
 
 let counter = 0
 
-/** An RFC 822 message; `from`/`to` decide whether it is CRM mail. */
+/** An RFC 822 message; `from`/`to` (and `cc`/`bcc`) decide whether it is CRM mail. */
 export function mail(options: {
   from: string
   to: string[]
+  cc?: string[]
+  bcc?: string[]
+  replyTo?: string
   subject?: string
   id?: string
   date?: Date
@@ -93,6 +96,9 @@ export function mail(options: {
   const lines = [
     `From: ${options.from}`,
     `To: ${options.to.join(', ')}`,
+    ...(options.cc === undefined ? [] : [`Cc: ${options.cc.join(', ')}`]),
+    ...(options.bcc === undefined ? [] : [`Bcc: ${options.bcc.join(', ')}`]),
+    ...(options.replyTo === undefined ? [] : [`Reply-To: ${options.replyTo}`]),
     `Subject: ${options.subject ?? `Subject ${counter}`}`,
     `Date: ${date.toUTCString()}`,
     `Message-ID: <${messageId}>`,
