@@ -181,13 +181,39 @@ describe('matchHeaders', () => {
       'contact:c-2 ann@personal.example',
       'org:o-1 x@globex.example',
     ])
-    expect(match).toMatchObject({ internalOnly: false, blocked: false })
+    expect(match).toMatchObject({ internalOnly: false, blocked: false, visibleToSearch: true })
+  })
+
+  it('counts as CRM mail only a link Gmail search sees: From, To, Cc or Bcc, never Sender or Reply-To alone', () => {
+    const replyToOnly = index.matchHeaders(headers({ from: 'me@ourfund.example', replyTo: ['bob@acme.vc'], to: ['stranger@elsewhere.example'] }))
+    expect(replyToOnly.links.map((l) => l.identityKey)).toEqual(['fund:7'])
+    expect(replyToOnly.visibleToSearch).toBe(false)
+    const senderOnly = index.matchHeaders(headers({ from: 'list@elsewhere.example', sender: 'info@globex.example', to: ['me@ourfund.example'] }))
+    expect(senderOnly.links.map((l) => l.identityKey)).toEqual(['org:o-1'])
+    expect(senderOnly.visibleToSearch).toBe(false)
+    for (const field of ['to', 'cc', 'bcc'] as const) {
+      const match = index.matchHeaders(headers({ from: 'me@ourfund.example', [field]: ['bob@eu.acme.vc'] }))
+      expect(match.visibleToSearch, field).toBe(true)
+    }
+    expect(index.matchHeaders(headers({ from: 'Dana.Lee@gmail.com' })).visibleToSearch).toBe(true)
+  })
+
+  it('keeps the Reply-To link of a message linked by its From', () => {
+    const match = index.matchHeaders(headers({ from: 'bob@acme.vc', replyTo: ['ann@personal.example'], to: ['me@ourfund.example'] }))
+    expect(match.links.map((l) => `${l.identityKey} ${l.address}`)).toEqual(['fund:7 bob@acme.vc', 'contact:c-2 ann@personal.example'])
+    expect(match.visibleToSearch).toBe(true)
+  })
+
+  it('sees an address in Reply-To and in Cc as visible (it is read once, at Reply-To)', () => {
+    const match = index.matchHeaders(headers({ from: 'me@ourfund.example', replyTo: ['bob@acme.vc'], cc: ['BOB@acme.vc'] }))
+    expect(match.links.map((l) => l.address)).toEqual(['bob@acme.vc'])
+    expect(match.visibleToSearch).toBe(true)
   })
 
   it('never links internal participants', () => {
     const index2 = buildMatchIndex([{ type: 'contact', id: 1, name: 'Teammate', emails: ['me@ourfund.example'] }], OPTIONS)
     const match = index2.matchHeaders(headers({ from: 'me@ourfund.example', to: ['you@mail.ourfund.example'] }))
-    expect(match).toEqual({ links: [], internalOnly: true, blocked: false })
+    expect(match).toEqual({ links: [], internalOnly: true, blocked: false, visibleToSearch: false })
   })
 
   it('is internal-only when every participant is internal or there is none', () => {

@@ -6,10 +6,12 @@ import { decideCapture } from '../src/capture/match-policy.js'
 const LINK: AddressMatch = { identityKey: 'fund:7', type: 'fund', id: '7', name: 'Acme', address: 'bob@acme.vc', matchKind: 'domain' }
 
 const MATCHES = {
-  linked: { links: [LINK], internalOnly: false, blocked: false },
-  unmatched: { links: [], internalOnly: false, blocked: false },
-  internal: { links: [], internalOnly: true, blocked: false },
-  blocked: { links: [LINK], internalOnly: false, blocked: true },
+  linked: { links: [LINK], internalOnly: false, blocked: false, visibleToSearch: true },
+  unmatched: { links: [], internalOnly: false, blocked: false, visibleToSearch: false },
+  internal: { links: [], internalOnly: true, blocked: false, visibleToSearch: false },
+  blocked: { links: [LINK], internalOnly: false, blocked: true, visibleToSearch: true },
+  // Linked only through Sender or Reply-To: Gmail's search does not see it, so it is not CRM mail.
+  replyToOnly: { links: [LINK], internalOnly: false, blocked: false, visibleToSearch: false },
 } satisfies Record<string, MessageMatch>
 
 type MatchName = keyof typeof MATCHES
@@ -24,10 +26,12 @@ describe('decideCapture', () => {
     ['matched', 'unmatched', skip('unmatched')],
     ['matched', 'internal', skip('internal')],
     ['matched', 'blocked', skip('blocked')],
+    ['matched', 'replyToOnly', skip('unmatched')],
     ['all', 'linked', CAPTURE],
     ['all', 'unmatched', CAPTURE],
     ['all', 'internal', CAPTURE],
     ['all', 'blocked', skip('blocked')],
+    ['all', 'replyToOnly', CAPTURE],
   ]
 
   it.each(cases)('%s mode, %s mail in the inbox: %j', (mode, match, expected) => {

@@ -3,6 +3,7 @@
  * identities, domain -> identities), dropping what must never match and saying why.
  */
 import type { DirectoryEntry, DirectoryEntryType } from '../hooks.js'
+import { normalizeAddress } from '../address.js'
 import { isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './match-address.js'
 import { identityKeyOf } from './match-identity.js'
 
@@ -25,6 +26,11 @@ export interface CompiledDirectory {
   readonly exact: TargetTable
   /** By lower-case domain. */
   readonly domains: TargetTable
+  /**
+   * Each kept address's spellings as the directory wrote them (trimmed, lower-cased), by match
+   * key: Gmail's search matches the address as written, so search terms carry these too.
+   */
+  readonly spellings: ReadonlyMap<string, ReadonlySet<string>>
   /** How many distinct identities were kept. */
   readonly identities: number
   readonly warnings: readonly string[]
@@ -38,8 +44,17 @@ export const MAX_MATCH_WARNINGS = 100
 
 const ENTRY_TYPES: ReadonlySet<string> = new Set<DirectoryEntryType>(['fund', 'org', 'contact'])
 
-/** Collects warnings up to the cap and counts the rest. */
-class WarningList {
+/**
+ * Collects warnings up to {@link MAX_MATCH_WARNINGS} and counts the rest.
+ *
+ * @example
+ * ```ts
+ * const warnings = new WarningList()
+ * warnings.add('org:1: ignored domain "gmail.com": free-mail domain')
+ * warnings.list()  // ['org:1: ignored domain "gmail.com": free-mail domain']
+ * ```
+ */
+export class WarningList {
   readonly #kept: string[] = []
   #dropped = 0
 
@@ -60,6 +75,17 @@ function put(table: TargetTable, key: string, target: MatchTarget): void {
     table.set(key, targets)
   }
   if (!targets.has(target.identityKey)) targets.set(target.identityKey, target)
+}
+
+function addSpelling(spellings: Map<string, Set<string>>, key: string, text: string | null): void {
+  const spelling = text === null ? null : normalizeAddress(text)
+  if (spelling === null) return
+  let set = spellings.get(key)
+  if (set === undefined) {
+    set = new Set()
+    spellings.set(key, set)
+  }
+  set.add(spelling)
 }
 
 /** Hosts feed the directory from their own database at runtime; values may be null or numbers. */
@@ -102,6 +128,7 @@ function describe(value: unknown): string {
 export function compileDirectory(entries: readonly DirectoryEntry[], workspaceDomains: ReadonlySet<string>): CompiledDirectory {
   const exact: TargetTable = new Map()
   const domains: TargetTable = new Map()
+  const spellings = new Map<string, Set<string>>()
   const seen = new Map<string, MatchTarget>()
   const warnings = new WarningList()
 
@@ -126,7 +153,10 @@ export function compileDirectory(entries: readonly DirectoryEntry[], workspaceDo
       if (key === null) warnings.add(`${identityKey}: ignored email ${describe(email)}: not an address`)
       else if (isWithinDomainSet(key.slice(key.lastIndexOf('@') + 1), workspaceDomains)) {
         warnings.add(`${identityKey}: ignored email "${key}": in a workspace domain (teammates are never linked)`)
-      } else put(exact, key, target)
+      } else {
+        put(exact, key, target)
+        addSpelling(spellings, key, text)
+      }
     }
 
     for (const raw of entry.domains ?? []) {
@@ -140,5 +170,5 @@ export function compileDirectory(entries: readonly DirectoryEntry[], workspaceDo
     }
   })
 
-  return { exact, domains, identities: seen.size, warnings: warnings.list() }
+  return { exact, domains, spellings, identities: seen.size, warnings: warnings.list() }
 }

@@ -35,6 +35,12 @@ export interface MessageMatch {
   readonly internalOnly: boolean
   /** A participant is on the blocklist. */
   readonly blocked: boolean
+  /**
+   * Some link comes from a From, To, Cc or Bcc address: the headers Gmail's search reads. Only
+   * such mail is CRM mail; Sender and Reply-To add links to captured mail but never make a
+   * message CRM mail on their own, so the search and headers strategies agree.
+   */
+  readonly visibleToSearch: boolean
 }
 
 /** Sizes of the index, for a log line after a build. */
@@ -71,6 +77,14 @@ function domainSet(values: readonly string[], what: string, warnings: string[]):
     else set.add(domain)
   }
   return set
+}
+
+/** The participants Gmail's search reads (`from:`, `to:`, `cc:`, `bcc:`). */
+function* searchableParticipantsOf(headers: ParsedHeaders): Generator<ParsedAddress> {
+  if (headers.from !== null) yield headers.from
+  yield* headers.to
+  yield* headers.cc
+  yield* headers.bcc
 }
 
 function* participantsOf(headers: ParsedHeaders): Generator<ParsedAddress> {
@@ -159,7 +173,13 @@ export function buildMatchIndex(entries: readonly DirectoryEntry[], options: Mat
         if (isInternalNormal(address)) internal += 1
         else links.push(...linksOf(address))
       }
-      return { links, internalOnly: internal === seen.size, blocked }
+      const searchable = new Set<string>()
+      for (const participant of searchableParticipantsOf(headers)) {
+        const address = normalizeAddress(participant.address)
+        if (address !== null) searchable.add(address)
+      }
+      const visibleToSearch = links.some((link) => searchable.has(link.address))
+      return { links, internalOnly: internal === seen.size, blocked, visibleToSearch }
     },
 
     isInternal(input: string): boolean {

@@ -1,7 +1,8 @@
 /**
  * The capture policy (SPEC §6): from a message's Gmail labels and what the index said about
- * its headers, whether the message is captured at all. In `matched` mode this runs on the
- * metadata, before the content is fetched, so unmatched mail is never downloaded.
+ * its headers, whether the message is captured at all. In `matched` mode it runs on the
+ * metadata before the content is fetched (headers strategy), or on the content of a candidate
+ * Gmail's search listed (search strategy), whose false positives are then discarded.
  */
 import type { EmailConfig } from '../config.js'
 import type { MessageMatch } from './match-index.js'
@@ -27,7 +28,7 @@ export const NEVER_CAPTURED_LABELS: readonly (readonly [labelId: string, reason:
 export interface CaptureInput {
   /** The message's Gmail label ids; Gmail omits the field on some messages. */
   readonly labelIds: readonly string[] | null | undefined
-  readonly match: Pick<MessageMatch, 'links' | 'internalOnly' | 'blocked'>
+  readonly match: Pick<MessageMatch, 'links' | 'internalOnly' | 'blocked' | 'visibleToSearch'>
   readonly config: Pick<EmailConfig, 'capture'>
 }
 
@@ -43,7 +44,9 @@ function skip(reason: CaptureSkipReason): CaptureDecision {
  * 1. labelled SPAM, TRASH or DRAFT: never (`spam`, `trash`, `draft`);
  * 2. a participant on the blocklist: never (`blocked`);
  * 3. `matched` mode: internal-only mail is skipped (`internal`: "not CRM mail"), then mail
- *    without any link (`unmatched`);
+ *    without any link, or whose links all come from Sender or Reply-To (`unmatched`): CRM mail
+ *    is what Gmail's search can see, a link from a From, To, Cc or Bcc address, so the search
+ *    and headers strategies capture the same messages;
  * 4. otherwise captured.
  *
  * In `all` mode internal-only mail is captured. SPEC §6 says such mail "is not CRM mail", which
@@ -67,7 +70,7 @@ export function decideCapture({ labelIds, match, config }: CaptureInput): Captur
   if (match.blocked) return skip('blocked')
   if (config.capture === 'matched') {
     if (match.internalOnly) return skip('internal')
-    if (match.links.length === 0) return skip('unmatched')
+    if (match.links.length === 0 || !match.visibleToSearch) return skip('unmatched')
   }
   return CAPTURE
 }
