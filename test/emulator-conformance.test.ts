@@ -121,7 +121,7 @@ describe("Google's client against the emulator", () => {
 
   it('surfaces 404 and 400 with Google reasons', async () => {
     expect(await failure(api.users.messages.get({ userId: 'me', id: 'ffffffffffffffff' }))).toEqual({ status: 404, reason: 'notFound' })
-    expect(await failure(api.users.messages.list({ userId: 'me', q: 'has:attachment' }))).toEqual({ status: 400, reason: 'invalidArgument' })
+    expect(await failure(api.users.messages.list({ userId: 'me', q: 'has:drive' }))).toEqual({ status: 400, reason: 'invalidArgument' })
     expect(await failure(api.users.history.list({ userId: 'me' }))).toEqual({ status: 400, reason: 'required' })
     emu.expireHistory(ANN)
     expect(await failure(api.users.history.list({ userId: 'me', startHistoryId: '1' }))).toEqual({ status: 404, reason: 'notFound' })

@@ -126,7 +126,7 @@ describe('the Gmail client against the emulator', () => {
     emu.expireHistory(ANN)
     await expect(gmail.getMessage('18c0ffee00000009', { format: 'full' })).rejects.toMatchObject({ upstreamStatus: 404, reason: 'notFound' })
     await expect(gmail.listHistory({ startHistoryId: start })).rejects.toMatchObject({ upstreamStatus: 404 })
-    await expect(gmail.listMessages({ q: 'has:attachment' })).rejects.toMatchObject({ upstreamStatus: 400 })
+    await expect(gmail.listMessages({ q: 'has:drive' })).rejects.toMatchObject({ upstreamStatus: 400 })
     expect(count(emu.stats.requests, 'messages.get')).toBe(1)
   })
 

@@ -3,6 +3,8 @@ import { parseMime } from './gmail-emulator-mime.js'
 import type { MimeNode } from './gmail-emulator-mime.js'
 import { attachmentParts, snippetOf } from './gmail-emulator-payload.js'
 import type { SeededRandom } from './gmail-emulator-random.js'
+import { searchFieldsOf } from './gmail-emulator-search-fields.js'
+import type { SearchFields } from './gmail-emulator-search-fields.js'
 
 /** Where a new mailbox's history ids start; Gmail's are large decimal numbers. */
 const HISTORY_ID_MIN = 100_000
@@ -27,6 +29,13 @@ export interface StoredMessage {
   readonly subjectKey: string
   /** partId -> attachmentId, for the parts `format=full` gives as attachments. */
   readonly attachmentIds: ReadonlyMap<string, string>
+  /** What `q` reads (addresses, raw size, full text), computed once at `add`. */
+  readonly search: SearchFields
+  /**
+   * Set by `hideFromSearch`: the search index missed the message, so queries with an address
+   * operator, `rfc822msgid:` or a full-text word never return it; others still do.
+   */
+  hiddenFromSearch: boolean
 }
 
 /** What {@link EmulatorMailbox.add} needs besides the bytes. */
@@ -106,6 +115,8 @@ export class EmulatorMailbox {
       rfcMessageId,
       subjectKey: key,
       attachmentIds,
+      search: searchFieldsOf(input.raw, root),
+      hiddenFromSearch: false,
     }
     this.messages.set(id, message)
     if (rfcMessageId !== null) this.byRfcId.set(rfcMessageId, [...(this.byRfcId.get(rfcMessageId) ?? []), id])

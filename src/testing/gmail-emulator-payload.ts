@@ -43,7 +43,15 @@ export function attachmentParts(root: MimeNode, inlineLimit: number): MimeNode[]
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
 
-function htmlToText(html: string): string {
+/**
+ * The text of an HTML body: scripts, styles and tags dropped, entities decoded.
+ *
+ * @example
+ * ```ts
+ * htmlToText('<p>Fish &amp; chips</p>') // ' Fish & chips '
+ * ```
+ */
+export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<[^>]*>/g, ' ')

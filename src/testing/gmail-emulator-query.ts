@@ -1,20 +1,31 @@
 /**
- * The subset of Gmail's search syntax (`q`) the emulator understands. Gmail treats unknown
- * words as full-text search; the emulator refuses them (400) instead, so a test never passes
- * because a filter was silently ignored.
+ * The part of Gmail's search syntax (`q`) the emulator models, evaluated over the fields each
+ * message precomputed when it was added. Gmail reads unknown operators as full text; the
+ * emulator refuses them (400) instead, so a test never passes because a filter was ignored.
  */
+import type { StoredMessage } from './gmail-emulator-mailbox.js'
+import { QuerySyntaxError, parseQueryTree } from './gmail-emulator-query-parse.js'
+import type { QueryNode } from './gmail-emulator-query-parse.js'
+import { addressMatcher, parseSearchDate, parseSearchSize, phraseMatcher } from './gmail-emulator-query-values.js'
+import type { SearchAddresses } from './gmail-emulator-search-fields.js'
+
+export { midnightInLosAngeles } from './gmail-emulator-query-values.js'
 
 /** What a search needs to know about a message. */
-export interface SearchableMessage {
-  readonly labelIds: readonly string[]
-  readonly internalDate: number
-}
+export type SearchableMessage = Pick<StoredMessage, 'labelIds' | 'internalDate' | 'rfcMessageId' | 'search' | 'hiddenFromSearch'>
 
 /** A parsed `q`: a predicate, and whether it names SPAM or TRASH (which lifts their exclusion). */
 export interface SearchQuery {
   readonly matches: (message: SearchableMessage) => boolean
   readonly namesSpamOrTrash: boolean
+  /**
+   * Whether the query reads the search index (an address operator, `rfc822msgid:` or a
+   * full-text word): a message hidden from search never matches such a query.
+   */
+  readonly readsIndex: boolean
 }
+
+type Predicate = (message: SearchableMessage) => boolean
 
 /** The `in:` words and the label each means; `anywhere` means every label, spam and trash included. */
 const IN_LABELS: Readonly<Record<string, string>> = {
@@ -22,86 +33,137 @@ const IN_LABELS: Readonly<Record<string, string>> = {
   starred: 'STARRED', important: 'IMPORTANT', chats: 'CHAT',
 }
 
-const SUPPORTED = 'after:, before:, older:, newer: (YYYY/MM/DD or epoch seconds), in:, label:, each optionally negated with -'
+/** The `is:` words and the label each means (`is:read` is the absence of UNREAD). */
+const IS_LABELS: Readonly<Record<string, string>> = { unread: 'UNREAD', starred: 'STARRED', important: 'IMPORTANT' }
 
-/** Google documents that dates in `q` are midnight in America/Los_Angeles. */
-const SEARCH_TIME_ZONE = 'America/Los_Angeles'
-const zoneFormat = new Intl.DateTimeFormat('en-US', { timeZone: SEARCH_TIME_ZONE, timeZoneName: 'longOffset' })
-
-function offsetMinutes(at: number): number {
-  const name = zoneFormat.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT'
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name)
-  if (match === null) return 0
-  const minutes = Number(match[2]) * 60 + Number(match[3])
-  return match[1] === '-' ? -minutes : minutes
+/** Address operators and the header each reads; `to:` is the To header only, as in Gmail. */
+const ADDRESS_FIELDS: Readonly<Record<string, keyof SearchAddresses>> = {
+  from: 'from', to: 'to', cc: 'cc', bcc: 'bcc', deliveredto: 'deliveredTo',
 }
 
-/** Epoch ms of midnight on a calendar day in Los Angeles (DST-aware). */
-export function midnightInLosAngeles(year: number, month: number, day: number): number {
-  const utcMidnight = Date.UTC(year, month - 1, day)
-  // Two passes: the first offset may belong to the other side of a DST switch.
-  const guess = utcMidnight - offsetMinutes(utcMidnight) * 60_000
-  return utcMidnight - offsetMinutes(guess) * 60_000
-}
-
-/** A `q` date (`YYYY/MM/DD`, `YYYY-MM-DD`, `MM/DD/YYYY`) or epoch seconds, as epoch ms. */
-function parseSearchDate(text: string): number | null {
-  if (/^\d{1,12}$/.test(text)) return Number(text) * 1000
-  const ymd = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})$/.exec(text)
-  const mdy = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text)
-  const [y, m, d] = ymd !== null ? [ymd[1], ymd[2], ymd[3]] : mdy !== null ? [mdy[3], mdy[1], mdy[2]] : []
-  if (y === undefined || m === undefined || d === undefined) return null
-  const year = Number(y)
-  const month = Number(m)
-  const day = Number(d)
-  const probe = new Date(Date.UTC(year, month - 1, day))
-  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null
-  return midnightInLosAngeles(year, month, day)
-}
+const SUPPORTED = 'from:, to:, cc:, bcc:, deliveredto: (an address or a domain), rfc822msgid:, ' +
+  'after:, before:, older:, newer: (YYYY/MM/DD or epoch seconds), in:, label:, is:unread/read/starred/important, ' +
+  'has:attachment, larger:, smaller:, size: (bytes, K or M), words and "phrases", with OR, { }, ( ) and -'
 
 function labelKey(name: string): string {
   // Gmail writes label names in searches with dashes for spaces and slashes.
   return name.toLowerCase().replace(/[\s/_]+/g, '-')
 }
 
-type Predicate = (message: SearchableMessage) => boolean
-
-function termPredicate(operator: string, value: string): Predicate | null {
-  if (operator === 'after' || operator === 'newer' || operator === 'before' || operator === 'older') {
-    const at = parseSearchDate(value)
-    if (at === null) return null
-    // `after:` includes its own day, `before:` excludes it, as in Gmail.
-    return operator === 'after' || operator === 'newer' ? (m) => m.internalDate >= at : (m) => m.internalDate < at
-  }
-  if (operator === 'in') {
-    if (value === 'anywhere') return () => true
-    const label = IN_LABELS[value]
-    return label === undefined ? null : (m) => m.labelIds.includes(label)
-  }
-  if (operator === 'label') {
-    const key = labelKey(value)
-    return key === '' ? null : (m) => m.labelIds.some((l) => labelKey(l) === key)
-  }
-  return null
+function unsupported(term: string, why = ''): QuerySyntaxError {
+  return new QuerySyntaxError(`Unsupported search term in q: ${JSON.stringify(term)}${why}; the emulator supports ${SUPPORTED}`)
 }
 
-/** Parses `q`; an unsupported or malformed term gives `{ error }` naming it. */
-export function parseSearchQuery(q: string): SearchQuery | { readonly error: string } {
-  const predicates: Predicate[] = []
-  let namesSpamOrTrash = false
-  for (const term of q.trim().split(/\s+/).filter((t) => t !== '')) {
-    const negated = term.startsWith('-')
-    const match = /^([a-z]+):(.+)$/i.exec(negated ? term.slice(1) : term)
-    const operator = match?.[1]?.toLowerCase() ?? ''
-    const value = match?.[2]?.toLowerCase() ?? ''
-    const predicate = match === null || (negated && value === 'anywhere') ? null : termPredicate(operator, value)
-    if (predicate === null) {
-      return { error: `Unsupported search term in q: ${JSON.stringify(term)}; the emulator supports ${SUPPORTED}` }
-    }
-    if (!negated && (operator === 'in' || operator === 'label') && ['spam', 'trash', 'anywhere'].includes(value)) {
-      namesSpamOrTrash = true
-    }
-    predicates.push(negated ? (m) => !predicate(m) : predicate)
+interface CompileState {
+  namesSpamOrTrash: boolean
+  readsIndex: boolean
+}
+
+function datePredicate(operator: string, value: string): Predicate | null {
+  const at = parseSearchDate(value)
+  if (at === null) return null
+  // `after:` includes its own day, `before:` excludes it, as in Gmail.
+  return operator === 'after' || operator === 'newer' ? (m) => m.internalDate >= at : (m) => m.internalDate < at
+}
+
+function sizePredicate(operator: string, value: string): Predicate | null {
+  const bytes = parseSearchSize(value)
+  if (bytes === null) return null
+  // Gmail's help reads `size:` as "larger than"; both compare strictly, on the raw size.
+  return operator === 'smaller' ? (m) => m.search.size < bytes : (m) => m.search.size > bytes
+}
+
+function labelPredicate(operator: string, value: string, positive: boolean, state: CompileState): Predicate | null {
+  const v = value.toLowerCase()
+  if (operator === 'is') {
+    if (v === 'read') return (m) => !m.labelIds.includes('UNREAD')
+    const label = IS_LABELS[v]
+    return label === undefined ? null : (m) => m.labelIds.includes(label)
   }
-  return { matches: (m) => predicates.every((p) => p(m)), namesSpamOrTrash }
+  if (positive && ['spam', 'trash', 'anywhere'].includes(v)) state.namesSpamOrTrash = true
+  if (operator === 'in') {
+    if (v === 'anywhere') return positive ? () => true : null
+    const label = IN_LABELS[v]
+    return label === undefined ? null : (m) => m.labelIds.includes(label)
+  }
+  const key = labelKey(v)
+  return key === '' ? null : (m) => m.labelIds.some((l) => labelKey(l) === key)
+}
+
+function indexPredicate(operator: string | null, value: string, state: CompileState): Predicate | null {
+  if (operator === null) {
+    if (value.trim() === '') return null
+    state.readsIndex = true
+    const matches = phraseMatcher(value)
+    return (m) => matches(m.search.text)
+  }
+  if (operator === 'rfc822msgid') {
+    const id = value.replace(/^<(.*)>$/, '$1')
+    if (id === '') return null
+    state.readsIndex = true
+    return (m) => m.rfcMessageId === id
+  }
+  const field = ADDRESS_FIELDS[operator]
+  const matcher = field === undefined ? null : addressMatcher(value)
+  if (field === undefined || matcher === null) return null
+  state.readsIndex = true
+  return (m) => m.search.addresses[field].some(matcher)
+}
+
+function termPredicate(node: Extract<QueryNode, { kind: 'term' }>, positive: boolean, state: CompileState): Predicate {
+  const { operator, value } = node
+  let predicate: Predicate | null
+  if (operator === 'after' || operator === 'newer' || operator === 'before' || operator === 'older') predicate = datePredicate(operator, value)
+  else if (operator === 'larger' || operator === 'smaller' || operator === 'size') predicate = sizePredicate(operator, value)
+  else if (operator === 'in' || operator === 'label' || operator === 'is') predicate = labelPredicate(operator, value, positive, state)
+  else if (operator === 'has') predicate = value.toLowerCase() === 'attachment' ? (m) => m.search.hasAttachment : null
+  else predicate = indexPredicate(operator, value, state)
+  if (predicate !== null) return predicate
+  const why = operator !== null && operator in ADDRESS_FIELDS ? ' (only an address or a domain name is modelled)' : ''
+  throw unsupported(operator === null ? node.source : `${operator}:${value}`, why)
+}
+
+function compile(node: QueryNode, positive: boolean, state: CompileState): Predicate {
+  switch (node.kind) {
+    case 'term':
+      return termPredicate(node, positive, state)
+    case 'not': {
+      const inner = compile(node.child, !positive, state)
+      return (m) => !inner(m)
+    }
+    case 'and': {
+      const parts = node.children.map((child) => compile(child, positive, state))
+      return (m) => parts.every((p) => p(m))
+    }
+    case 'or': {
+      const parts = node.children.map((child) => compile(child, positive, state))
+      return (m) => parts.some((p) => p(m))
+    }
+  }
+}
+
+/**
+ * Parses `q` into a predicate over stored messages; an unsupported term or malformed syntax
+ * gives `{ error }` naming it (the handler answers 400). A message hidden from search
+ * (`hideFromSearch`) never matches a query that {@link SearchQuery.readsIndex}.
+ *
+ * @example
+ * ```ts
+ * const query = parseSearchQuery('{from:acme.com to:acme.com} after:1700000000 -in:drafts')
+ * if ('error' in query) throw new Error(query.error)
+ * const hits = [...mailbox.messages.values()].filter(query.matches)
+ * ```
+ */
+export function parseSearchQuery(q: string): SearchQuery | { readonly error: string } {
+  const state: CompileState = { namesSpamOrTrash: false, readsIndex: false }
+  let predicate: Predicate
+  try {
+    predicate = compile(parseQueryTree(q), true, state)
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) return { error: error.message }
+    throw error
+  }
+  const { namesSpamOrTrash, readsIndex } = state
+  const matches: Predicate = readsIndex ? (m) => !m.hiddenFromSearch && predicate(m) : predicate
+  return { matches, namesSpamOrTrash, readsIndex }
 }

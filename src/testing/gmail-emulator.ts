@@ -52,6 +52,21 @@ export interface GmailEmulator {
   deleteMessage(user: string, id: string): void
   /** Adds and removes labels, recording `labelAdded` / `labelRemoved`. Throws for an unknown id. */
   modifyLabels(user: string, id: string, add: readonly string[], remove: readonly string[]): void
+  /**
+   * Hides a message of mailbox `address` from Gmail's search index, or (`hidden = false`)
+   * shows it again: `messages.list` with a `q` holding an address operator (`from:`, `to:`,
+   * `cc:`, `bcc:`, `deliveredto:`), `rfc822msgid:` or a full-text word never returns it,
+   * whatever else the query says, while queries of dates, labels and sizes only, and lists
+   * without `q`, still do (the index missed it, not the mailbox). Throws for an unknown id.
+   *
+   * @example
+   * ```ts
+   * const { id } = emu.addMessage('ann@fund.example', 'From: bo@lp.example\r\n\r\nHi')
+   * emu.hideFromSearch('ann@fund.example', id)
+   * // q=from:bo@lp.example lists nothing; q=after:2020/01/01 still lists the message
+   * ```
+   */
+  hideFromSearch(address: string, gmailId: string, hidden?: boolean): void
   /** Forgets `user`'s history: `history.list` from any earlier `startHistoryId` now answers 404. */
   expireHistory(user: string): void
   /** `user`'s current history id, as `getProfile` gives it. */
@@ -96,8 +111,9 @@ function internalDateOf(value: number | Date | undefined): number | undefined {
  *
  * @remarks
  * Where Gmail's behaviour is undocumented the emulator picks one plausible behaviour and
- * keeps to it: `q` understands only `after:`/`before:`/`older:`/`newer:`, `in:`, `label:`
- * (optionally negated) and refuses other terms with 400 instead of searching text;
+ * keeps to it: `q` models the operators the library uses (addresses and domains, dates,
+ * labels, sizes, `has:attachment`, `rfc822msgid:`, whole-word full text, `OR`, `{ }`, `( )`,
+ * `-`) and refuses any other term with 400 instead of reading it as text;
  * `maxResults` above 500 is capped; attachment ids are stable (Gmail's change per call);
  * `message/rfc822` parts are leaves; batch parts run one after another; history older than
  * `historyTtl` is lost record by record, and a start id 404s only once records after it are
@@ -166,6 +182,9 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
     },
     modifyLabels: (user, id, add, remove) => {
       requireMailbox(ctx, user).modifyLabels(id, add, remove, ctx.now())
+    },
+    hideFromSearch: (address, gmailId, hidden = true) => {
+      requireMailbox(ctx, address).require(gmailId).hiddenFromSearch = hidden
     },
     expireHistory: (user) => {
       requireMailbox(ctx, user).history.expireAll()
