@@ -42,6 +42,11 @@ export class GrowingDirectory {
     this.entries.push(...entries)
   }
 
+  /** Replaces everything it holds. */
+  replace(entries: readonly DirectoryEntry[]): void {
+    this.entries = [...entries]
+  }
+
   remove(entry: DirectoryEntry): void {
     this.entries = this.entries.filter((e) => !(e.type === entry.type && e.id === entry.id))
   }
