@@ -28,6 +28,7 @@ import { createScheduler, type Scheduler } from './scheduler.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
 import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
 import type { SyncTuning } from './sync/sync-types.js'
+import { auditAccount, type AuditOptions, type AuditReport } from './sync/audit.js'
 
 /** What a host passes to {@link createEmailIntegration}. */
 export interface EmailIntegrationOptions<DB> {
@@ -106,6 +107,15 @@ export interface EmailIntegration {
    * ```
    */
   rematch(options?: RematchOptions): Promise<RematchResult>
+  /**
+   * Audits an account's capture against Gmail's search, read-only (see `AuditReport`); with
+   * `readHeaders` (default) it reads the headers of every unstored message no search listed.
+   * @example
+   * ```ts
+   * const { identities, missedBySearch } = await email.audit({ account: 'ann@fund.example' })
+   * ```
+   */
+  audit(options: AuditOptions): Promise<AuditReport>
   /** Threads of stored mail: a filtered, paged list and one thread's emails. */
   readonly threads: MailApi['threads']
   /** The identity facet of a filter: which CRM identities the mail involves, with counts. */
@@ -260,6 +270,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
         scheduler,
         rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
         listUsers: options.listUsers,
+        audit: (auditOptions) => auditAccount(context, access, auditOptions),
       }),
       ...mailRoutes(mail),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
@@ -291,6 +302,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
+    audit: open((auditOptions: AuditOptions) => auditAccount(context, access, auditOptions)),
     threads: Object.freeze({ list: open(mail.threads.list), get: open(mail.threads.get) }),
     identities: open(mail.identities),
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),

@@ -27,6 +27,7 @@ export type {
   ThreadSummary,
 } from './mail/mail-types.js'
 export type { LeaseHolder, RetryFailuresOptions, RetryReport, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/sync-types.js'
+export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './sync/audit-types.js'
 export type { DownloadReport } from './capture/attachments-worker.js'
 export { createTerminalProgress } from './cli/progress.js'
 export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './cli/progress.js'

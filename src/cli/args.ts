@@ -16,6 +16,7 @@ export const COMMANDS = {
   sync: ['account', 'directory', 'json'],
   'retry-failures': ['account', 'directory', 'json'],
   status: ['json'],
+  audit: ['account', 'identity', 'no-headers', 'directory', 'json'],
   digest: ['directory', 'since', 'hours', 'json', 'html'],
   help: [],
 } as const satisfies Record<string, readonly string[]>
@@ -30,6 +31,8 @@ const OPTIONS = {
   db: { type: 'string' },
   directory: { type: 'string' },
   account: { type: 'string' },
+  identity: { type: 'string' },
+  'no-headers': { type: 'boolean' },
   since: { type: 'string' },
   hours: { type: 'string' },
   json: { type: 'boolean' },
@@ -45,6 +48,8 @@ export interface CliOptions {
   readonly db?: string | undefined
   readonly directory?: string | undefined
   readonly account?: string | undefined
+  readonly identity?: string | undefined
+  readonly 'no-headers'?: boolean | undefined
   readonly since?: string | undefined
   readonly hours?: string | undefined
   readonly json?: boolean | undefined

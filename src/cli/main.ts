@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { auditCommand } from './audit-command.js'
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { digestCommand, enrollCommand, migrateCommand, rollbackCommand } from './commands.js'
@@ -22,6 +23,7 @@ const HANDLERS: Record<Exclude<CommandName, 'help'>, (args: ParsedArgs, context:
   status: statusCommand,
   'retry-failures': retryFailuresCommand,
   digest: digestCommand,
+  audit: auditCommand,
 }
 
 /** Runs one command line; resolves to the exit code. Never throws. */

@@ -10,6 +10,11 @@ Commands:
                                fetch failed messages again now, those a sync never
                                retries (too deep, too large, unparseable) included
   status [--json]              accounts and their last sync run
+  audit --account <address> [--identity <key>] [--no-headers] [--json]
+                               compare what Gmail's search lists for each identity with
+                               what is stored, and find CRM mail no search listed (reads the
+                               headers of every unstored, unlisted message: one get each;
+                               --no-headers skips that)
   digest preview [--since <YYYY-MM-DD|ISO date-time> | --hours <n>] [--json | --html]
                                print the digest of a window (default: the last 24 hours)
   help                         show this text
@@ -20,8 +25,10 @@ Options:
   --directory <file>            the CRM directory: a JSON array of { type, id, name, emails?,
                                 domains? }, or a .js/.mjs module exporting one (or a function
                                 returning one) as default (default: $CRM_GMAIL_DIRECTORY_FILE)
-  --account <address>           sync, retry-failures: only this account
-  --json                        sync, retry-failures, status, digest: print JSON on stdout
+  --account <address>           sync, retry-failures: only this account; audit: the account
+  --identity <key>              audit: only this identity (fund:7, org:o-1, contact:c-1)
+  --no-headers                  audit: do not read the headers of unlisted mail
+  --json                        sync, retry-failures, status, digest, audit: print JSON on stdout
   --html                        digest: print the HTML rendering
   --yes                         rollback: confirm
   --verbose                     print the library's log (retries, warnings) on stderr

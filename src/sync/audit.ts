@@ -11,7 +11,7 @@ import { identityKeyOf, parseIdentityKey } from '../capture/match-identity.js'
 import { searchTermsOf, type SearchTerm } from '../capture/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { findAccountRow } from '../db/accounts.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import { candidateQueries, windowQuery, type SearchWindow } from '../gmail/search-query.js'
 import type { DirectoryEntry } from '../hooks.js'
@@ -19,6 +19,8 @@ import { createHeaderReader, type HeaderReader, type HeaderReading } from './aud
 import { accountFailures, identityCopies, lastCompletedRunStart, pendingTerms, storedGmailIds, type AuditFailure } from './audit-store.js'
 import type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './audit-types.js'
 import type { GmailAccess } from './gmail-access.js'
+
+export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './audit-types.js'
 
 /** Page size of the audit's `messages.list` calls: Gmail's largest, so the fewest calls (5 units each). */
 export const AUDIT_LIST_PAGE_SIZE = 500
@@ -124,7 +126,8 @@ function classify(state: AuditState, listed: Listed, id: string, identities: rea
  * neither stored nor failed, and, with `readHeaders` (the default), the list calls of the whole
  * window plus a metadata get per message of the window that is neither stored, failed, nor
  * listed by any search: on a large mailbox that is most of its mail, so a full audit is an
- * occasional check, not a routine one. Throws `NotFoundError` for an account that is not
+ * occasional check, not a routine one. Throws `DisabledError` while the integration is
+ * disabled, `NotFoundError` for an account that is not
  * enrolled, `ValidationError` for a malformed address or an identity key not in the directory.
  *
  * @example
@@ -134,6 +137,7 @@ function classify(state: AuditState, listed: Listed, id: string, identities: rea
  * ```
  */
 export async function auditAccount(context: IntegrationContext, access: GmailAccess, options: AuditOptions): Promise<AuditReport> {
+  if (!context.config.enabled) throw new DisabledError()
   const address = typeof options.account === 'string' ? normalizeAddress(options.account) : null
   if (address === null) throw new ValidationError('account: expected the address of an enrolled mailbox')
   const wanted = options.identity === undefined ? undefined : typeof options.identity === 'string' ? parseIdentityKey(options.identity) : null

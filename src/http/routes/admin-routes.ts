@@ -4,11 +4,12 @@ import type { IntegrationContext } from '../../context.js'
 import { normalizeAddress, domainOf } from '../../address.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
 import type { Scheduler } from '../../scheduler.js'
+import type { AuditOptions, AuditReport } from '../../sync/audit-types.js'
 import { NO_FAILURES, failureCounts } from '../../sync/failure-counts.js'
 import { lastRuns } from '../../sync/last-runs.js'
 import { heldLeases } from '../../sync/leases.js'
 import { json } from '../respond.js'
-import type { Route } from '../router.js'
+import { queryParam, type Route } from '../router.js'
 
 /** Addresses one enroll-all request may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -21,6 +22,21 @@ export interface AdminRouteDeps {
   readonly rematch: (options?: RematchOptions) => Promise<RematchResult>
   /** The host's users (their addresses), for enroll-all without a body. */
   readonly listUsers: (() => Promise<readonly string[]>) | undefined
+  /** `email.audit`. */
+  readonly audit: (options: AuditOptions) => Promise<AuditReport>
+}
+
+/** The values `headers` takes on the audit route: read the rest of the window's headers, or not. */
+const HEADER_FLAGS: ReadonlyMap<string, boolean> = new Map([['true', true], ['1', true], ['false', false], ['0', false]])
+
+function auditOptionsOf(url: URL): AuditOptions {
+  const account = queryParam(url, 'account')
+  if (account === undefined) throw new ValidationError('account: required')
+  const identity = queryParam(url, 'identity')
+  const headers = queryParam(url, 'headers')
+  const readHeaders = headers === undefined ? true : HEADER_FLAGS.get(headers)
+  if (readHeaders === undefined) throw new ValidationError('headers: expected true or false')
+  return { account, readHeaders, ...(identity === undefined ? {} : { identity }) }
 }
 
 function stringList(value: unknown, name: string): string[] {
@@ -110,5 +126,13 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       },
     },
     { method: 'POST', pattern: '/api/email/rematch', access: 'admin', handle: async () => json(200, await deps.rematch()) },
+    // Reads Gmail (lists, and with headers=true a metadata get per unlisted message): admins only.
+    {
+      method: 'GET',
+      pattern: '/api/email/audit',
+      access: 'admin',
+      query: ['account', 'identity', 'headers'],
+      handle: async ({ url, request }) => json(200, await deps.audit({ ...auditOptionsOf(url), signal: request.signal })),
+    },
   ]
 }
