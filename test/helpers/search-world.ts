@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import {
   createEmailIntegration,
+  type Clock,
   type DirectoryEntry,
   type EmailConfigInput,
   type EmailDatabase,
@@ -191,11 +192,16 @@ const TEST_CONFIG: EmailConfigInput = { quotaCosts: CHEAP_COSTS, rateUnitsSec: 2
  */
 export async function searchWorld(
   t: TestDatabase,
-  options: { directory: readonly DirectoryEntry[]; config?: EmailConfigInput; emulator?: GmailEmulatorOptions },
+  options: { directory: readonly DirectoryEntry[]; config?: EmailConfigInput; emulator?: GmailEmulatorOptions; clock?: Clock },
 ): Promise<SearchWorld> {
   const directory = new GrowingDirectory(options.directory)
   const config = { ...TEST_CONFIG, ...options.config }
-  const w = await syncWorld(t, { emulator: { costs: CHEAP_COSTS, ...options.emulator }, config, directory: directory.read })
+  const w = await syncWorld(t, {
+    emulator: { costs: CHEAP_COSTS, ...options.emulator },
+    config,
+    directory: directory.read,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
   const log = await callLog(w.emu.url)
   const email = w.integration({ apiBaseUrl: log.url })
   return {
