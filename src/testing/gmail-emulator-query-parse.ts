@@ -27,7 +27,7 @@ type Token =
   | { readonly type: 'operator'; readonly name: string; readonly value: string | null; readonly source: string; readonly adjacent: boolean }
 
 const DELIMITERS = new Set(['(', ')', '{', '}', '"'])
-const OPERATOR_WORD = /^([a-z_]+):(.*)$/is
+const OPERATOR_WORD = /^([a-z][a-z0-9_]*):(.*)$/is
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n'
@@ -51,7 +51,8 @@ function tokenize(q: string): Token[] {
     }
     if (c === '(' || c === '{') tokens.push({ type: 'open', char: c, adjacent })
     else if (c === ')' || c === '}') tokens.push({ type: 'close', char: c, adjacent })
-    else if (c === '-' && startsTerm(tokens.at(-1), adjacent) && at + 1 < q.length && !isSpace(q.charAt(at + 1))) {
+    else if (c === '-' && startsTerm(tokens.at(-1), adjacent)) {
+      if (at + 1 >= q.length || isSpace(q.charAt(at + 1))) throw new QuerySyntaxError('Invalid search query in q: - without a term after it')
       tokens.push({ type: 'not', adjacent })
     }
     else if (c === '"') {
