@@ -1,8 +1,8 @@
 import { domainOf, normalizeAddress } from './address.js'
 import type { IntegrationContext } from './context.js'
 import { nowIso } from './context.js'
-import { insertAccount, listAccountRows, type EmailAccount } from './db/accounts.js'
-import { ValidationError } from './errors.js'
+import { insertAccount, listAccountRows, toAccount, type EmailAccount } from './db/accounts.js'
+import { NotFoundError, ValidationError } from './errors.js'
 
 /** Managing which teammates' mailboxes the integration captures. */
 export interface AccountsApi {
@@ -27,6 +27,19 @@ export interface AccountsApi {
    * ```
    */
   readonly list: () => Promise<EmailAccount[]>
+  /**
+   * Returns an account whose recall guard tripped to capture through Gmail's search. Check
+   * first, with `email.audit({ account })`, that search now lists the account's CRM mail; the
+   * header scan the fallback started goes on to its end. Resolves to the account; throws
+   * `NotFoundError` for an address that is not enrolled.
+   *
+   * @example
+   * ```ts
+   * const account = await email.accounts.clearSearchFallback('ann@fund.example')
+   * account.searchFallback // null
+   * ```
+   */
+  readonly clearSearchFallback: (address: string) => Promise<EmailAccount>
 }
 
 /** Builds the accounts API over one integration's context. */
@@ -55,5 +68,19 @@ export function createAccountsApi(context: IntegrationContext): AccountsApi {
       return account
     },
     list: () => listAccountRows(context),
+    async clearSearchFallback(input) {
+      const address = typeof input === 'string' ? normalizeAddress(input) : null
+      if (address === null) throw new ValidationError('address: expected the address of an enrolled mailbox')
+      const now = nowIso(context)
+      const row = await context.db
+        .updateTable('email_accounts')
+        .set({ search_fallback_at: null, search_fallback_reason: null, updated_at: now })
+        .where('address', '=', address)
+        .returningAll()
+        .executeTakeFirst()
+      if (row === undefined) throw new NotFoundError(`account ${address} is not enrolled`)
+      context.logger.info({ account: address }, 'email account search fallback cleared')
+      return toAccount(row)
+    },
   }
 }

@@ -32,7 +32,7 @@ async function flush(): Promise<void> {
 
 function report(account: string, extra: Partial<SyncReport> = {}): SyncReport {
   return {
-    account, kind: 'incremental', status: 'ok', listed: 1, fetched: 1, captured: 1, skipped: 0, failed: 0, unitsSpent: 25,
+    account, kind: 'incremental', status: 'ok', listed: 1, fetched: 1, captured: 1, skipped: 0, failed: 0, discarded: 0, recallSampled: 0, recallMissed: 0, strategy: 'search', unitsSpent: 25,
     startedAt: new Date(START).toISOString(), finishedAt: new Date(START).toISOString(), ...extra,
   }
 }

@@ -26,10 +26,12 @@ describeEachDialect('sync', (open) => {
     w.emu.addMessage(BOB, shared.raw)
     w.emu.addMessage(ANN, mail({ from: 'news@letters.example', to: [ANN] }).raw)
     const first = await w.email.sync.run({ account: ANN })
-    expect(first).toMatchObject({ account: ANN, kind: 'backfill', status: 'ok', listed: 2, captured: 1, skipped: 1, failed: 0 })
+    // Gmail's search lists only the CRM candidate: the newsletter is never listed nor read.
+    expect(first).toMatchObject({ account: ANN, kind: 'backfill', status: 'ok', strategy: 'search', listed: 1, captured: 1, skipped: 0, failed: 0 })
     expect(first.unitsSpent).toBeGreaterThan(0)
     const bobRun = await w.email.sync.run({ account: BOB })
-    expect(bobRun).toMatchObject({ kind: 'backfill', captured: 1, fetched: 0 })
+    // Content first: Bob's copy is one get, recognised as the email Ann's mailbox stored.
+    expect(bobRun).toMatchObject({ kind: 'backfill', captured: 1, fetched: 1 })
 
     const reply = mail({ from: 'dana@acme.vc', to: [ANN], subject: 'Re: Term sheet', inReplyTo: shared.messageId })
     w.emu.addMessage(ANN, reply.raw)

@@ -53,7 +53,8 @@ export interface RematchResult {
   readonly warnings: readonly string[]
 }
 
-type BatchCounts = Omit<RematchResult, 'warnings'>
+/** What relinking one batch of emails did. */
+export type BatchCounts = Omit<RematchResult, 'warnings'>
 
 /** One batch's counts, and the id to continue after (`null`: no email was left). */
 interface BatchOutcome {
@@ -140,6 +141,31 @@ async function rematchBatch(
     .execute()
   const last = emails.at(-1)
   if (last === undefined) return { counts: { emails: 0, linked: 0, unlinked: 0, changed: 0 }, lastId: null }
+  return { counts: await relinkRows(db, index, emails, now), lastId: last.id }
+}
+
+/**
+ * Relinks the given emails (at most {@link MAX_REMATCH_BATCH_SIZE}) against `index`, inside the
+ * caller's transaction: what a targeted backfill runs for mail already stored when identities
+ * new to the directory turn out to be among its participants.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute((trx) => relinkEmails(trx, buildMatchIndex(entries, config), [12, 40], now))
+ * ```
+ */
+export async function relinkEmails(db: Kysely<EmailDatabase>, index: MatchIndex, emailIds: readonly number[], now: string): Promise<BatchCounts> {
+  if (emailIds.length === 0) return { emails: 0, linked: 0, unlinked: 0, changed: 0 }
+  const emails = await db.selectFrom('emails').select(['id', 'message_id', 'subject']).where('id', 'in', [...emailIds]).orderBy('id').execute()
+  return relinkRows(db, index, emails, now)
+}
+
+async function relinkRows(
+  db: Kysely<EmailDatabase>,
+  index: MatchIndex,
+  emails: readonly { readonly id: number; readonly message_id: string; readonly subject: string }[],
+  now: string,
+): Promise<BatchCounts> {
   const ids = emails.map((e) => e.id)
 
   const participants = await db
@@ -181,7 +207,7 @@ async function rematchBatch(
   await deleteLinks(db, removals)
   await insertLinks(db, additions, now)
   await updateLinks(db, kindChanges)
-  return { counts: { emails: emails.length, linked: additions.length, unlinked: removals.length, changed }, lastId: last.id }
+  return { emails: emails.length, linked: additions.length, unlinked: removals.length, changed }
 }
 
 /**

@@ -18,6 +18,12 @@ export interface EmailAccount {
   readonly lastError: string | null
   /** When the first full scan of the mailbox finished, or `null` while it has not. */
   readonly backfillCompletedAt: string | null
+  /**
+   * Set when the recall guard found CRM mail that Gmail's search did not list: since `at`, the
+   * account reads every message's headers (the `headers` strategy) until an operator clears it
+   * with `accounts.clearSearchFallback`. `null` while the account captures through search.
+   */
+  readonly searchFallback: { readonly at: string; readonly reason: string } | null
 }
 
 type AccountRow = Selectable<EmailAccountsTable>
@@ -34,6 +40,7 @@ export function toAccount(row: AccountRow): EmailAccount {
     lastSyncAt: row.last_sync_at,
     lastSuccessAt: row.last_success_at,
     lastError: row.last_error,
+    searchFallback: row.search_fallback_at === null ? null : { at: row.search_fallback_at, reason: row.search_fallback_reason ?? '' },
     backfillCompletedAt: row.backfill_completed_at,
   }
 }

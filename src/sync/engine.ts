@@ -1,5 +1,7 @@
 import pLimit from 'p-limit'
+import type { MatchIndex } from '../capture/match-index.js'
 import type { CapturePipeline } from '../capture/pipeline.js'
+import type { SearchTerm } from '../capture/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import type { SyncKind } from '../db/database.js'
@@ -8,8 +10,10 @@ import { dueFailures } from './failures.js'
 import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
 import { underLease, type LeaseDependencies } from './account-lease.js'
-import { capturePage, type AccountRow, type RunState } from './run-state.js'
-import { backfillQuery, catchupQuery, runScan } from './scan.js'
+import { captureWindowStart, reconcileTerms, type PendingTerm } from './account-terms.js'
+import { capturePage, type AccountRow, type IncrementalDecision, type RunState } from './run-state.js'
+import { runScan } from './scan.js'
+import { catchupStart, strategyOf, targetedPlan, windowPlan } from './scan-plan.js'
 import type { LeaseHolder, SyncProgress, SyncReport } from './sync-types.js'
 
 /** Accounts synced at once by `runAll`: each has its own quota, but they share this machine and database. */
@@ -22,6 +26,11 @@ const DAY_MS = 86_400_000
 export interface RunDependencies extends LeaseDependencies {
   readonly access: GmailAccess
   readonly pipeline: CapturePipeline
+  /** The directory's match index and its search terms, built once per sync call. */
+  readonly index: MatchIndex
+  readonly terms: readonly SearchTerm[]
+  /** How incremental runs decide what new mail is CRM mail (`auto`: the cheaper way). */
+  readonly incrementalDecision: IncrementalDecision
 }
 
 /** Options of one account's run. */
@@ -40,10 +49,20 @@ export interface RunAllOptions extends Omit<RunAccountOptions, 'retry'> {
   readonly onReport?: ((report: SyncReport) => void) | undefined
 }
 
-/** The kind of run an account needs now, from where its sync stands. */
-export function plannedKind(account: AccountRow, now: Date, staleDays: number): SyncKind {
+/**
+ * The kind of run an account needs now, from where its sync stands: a scan in progress goes on;
+ * then the first backfill; then a targeted backfill when identities new to the directory are
+ * pending; then a catch-up when the cursor is stale, else an incremental sync.
+ */
+export function plannedKind(account: AccountRow, now: Date, staleDays: number, pendingTerms = false): SyncKind {
   if (account.scan_kind !== null) return account.scan_kind
   if (account.backfill_completed_at === null || account.history_id === null) return 'backfill'
+  if (pendingTerms) return 'targeted'
+  return historyKind(account, now, staleDays)
+}
+
+/** Where history stands: `catchup` when the cursor is older than `staleDays`, else `incremental`. */
+function historyKind(account: AccountRow, now: Date, staleDays: number): 'catchup' | 'incremental' {
   const checked = account.history_checked_at === null ? 0 : Date.parse(account.history_checked_at)
   return now.getTime() - checked > staleDays * DAY_MS ? 'catchup' : 'incremental'
 }
@@ -87,6 +106,10 @@ function busyReport(deps: RunDependencies, account: AccountRow, holder: LeaseHol
     captured: 0,
     skipped: 0,
     failed: 0,
+    discarded: 0,
+    recallSampled: 0,
+    recallMissed: 0,
+    strategy: strategyOf(context.config, account),
     unitsSpent: 0,
     startedAt: now,
     finishedAt: now,
@@ -98,7 +121,13 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   const { context, owner } = deps
   const startedAt = nowIso(context)
   await closeAbandonedRuns(context, account.id, startedAt)
-  const kind = plannedKind(account, context.clock.now(), context.config.historyStaleDays)
+  const { config } = context
+  // The directory's terms against the account's: new identities are pending a targeted backfill.
+  const pending =
+    config.capture === 'matched'
+      ? await reconcileTerms(context.db, account.id, deps.terms, captureWindowStart(context.clock.now(), config.backfillDays), startedAt)
+      : []
+  const kind = plannedKind(account, context.clock.now(), config.historyStaleDays, pending.length > 0)
   const run = await context.db
     .insertInto('email_sync_runs')
     .values({ account_id: account.id, kind, status: 'running', owner, started_at: startedAt })
@@ -108,10 +137,13 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
     context,
     client: deps.access.clientFor({ id: account.id, address: account.address }),
     pipeline: deps.pipeline,
+    index: deps.index,
+    terms: deps.terms,
+    incrementalDecision: deps.incrementalDecision,
     owner,
     leaseTtlMs: deps.leaseTtlMs,
     runId: run.id,
-    counts: { listed: 0, fetched: 0, captured: 0, skipped: 0, failed: 0 },
+    counts: { listed: 0, fetched: 0, captured: 0, skipped: 0, failed: 0, discarded: 0, recall_sampled: 0, recall_missed: 0 },
     startedAt: Date.now(),
     // The page in progress stops when the caller aborts or the lease is lost.
     signal: options.signal === undefined ? lost : AbortSignal.any([options.signal, lost]),
@@ -120,12 +152,15 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
     kind,
     estimate: null,
     scanHistoryId: null,
+    strategy: strategyOf(config, account),
+    hints: null,
+    discardedIds: new Set(),
   }
 
   let error: unknown = null
   let finished = false
   try {
-    finished = await sync(state, options.retry)
+    finished = await sync(state, options.retry, pending)
   } catch (caught) {
     // The caller's signal cut a page short: its work is dropped uncommitted, so this is a stop like any other, not a failure.
     if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
@@ -149,17 +184,29 @@ async function closeAbandonedRuns(context: IntegrationContext, accountId: number
     .execute()
 }
 
-async function sync(state: RunState, explicitRetry: readonly string[] | undefined): Promise<boolean> {
+async function sync(state: RunState, explicitRetry: readonly string[] | undefined, pending: readonly PendingTerm[]): Promise<boolean> {
   const { context } = state
+  const { config } = context
   // Permanent failures are only ever fetched again when asked for: poison mail is downloaded once.
   const retry = explicitRetry ?? (await dueFailures(context.db, state.account.id, context.clock.now()))
   if (retry.length > 0) await capturePage(state, retry.map((id) => ({ id, threadId: '' })), {}, { explicitRetry: explicitRetry !== undefined })
 
   const now = context.clock.now()
-  if (state.kind === 'backfill') return runScan(state, 'backfill', backfillQuery(now, context.config.backfillDays))
-  if (state.kind === 'catchup') {
-    const query = catchupQuery(state.account.last_success_at, now, context.config.backfillDays)
-    return (await runScan(state, 'catchup', query, { keepCursor: true })) && replayHistory(state)
+  const windowStart = captureWindowStart(now, config.backfillDays)
+  if (state.kind === 'backfill') return runScan(state, windowPlan('backfill', state.strategy, state.terms, windowStart))
+  let kind: SyncKind = state.kind
+  if (kind === 'targeted') {
+    if (!(await runScan(state, targetedPlan(pending), { keepCursor: true }))) return false
+    // The scan ran under `search`; history follows the account's own strategy (a recall miss may have changed it).
+    state.strategy = strategyOf(config, state.account)
+    state.kind = 'targeted'
+    kind = historyKind(state.account, now, config.historyStaleDays)
+  }
+  if (kind === 'catchup') {
+    const plan = windowPlan('catchup', state.strategy, state.terms, catchupStart(state.account.last_success_at, windowStart))
+    const scanned = await runScan(state, plan, { keepCursor: true })
+    state.strategy = strategyOf(config, state.account)
+    return scanned && replayHistory(state)
   }
   try {
     return await runIncremental(state)
@@ -168,7 +215,7 @@ async function sync(state: RunState, explicitRetry: readonly string[] | undefine
     if (!(error instanceof UpstreamError && error.upstreamStatus === 404)) throw error
     context.logger.warn({ account: state.account.address }, 'email history expired; catching up')
     state.kind = 'catchup'
-    return runScan(state, 'catchup', catchupQuery(state.account.last_success_at, now, context.config.backfillDays))
+    return runScan(state, windowPlan('catchup', state.strategy, state.terms, catchupStart(state.account.last_success_at, windowStart)))
   }
 }
 
@@ -202,6 +249,7 @@ async function finish(state: RunState, startedAt: string, finished: boolean, err
     .set({
       ...counts,
       kind: state.kind,
+      strategy: state.strategy,
       units_spent: state.client.unitsSpent,
       status: error !== null ? 'error' : finished ? status : 'aborted',
       error: message,
@@ -227,7 +275,15 @@ async function finish(state: RunState, startedAt: string, finished: boolean, err
     account: state.account.address,
     kind: state.kind,
     status,
-    ...counts,
+    listed: counts.listed,
+    fetched: counts.fetched,
+    captured: counts.captured,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    discarded: counts.discarded,
+    recallSampled: counts.recall_sampled,
+    recallMissed: counts.recall_missed,
+    strategy: state.strategy,
     unitsSpent: state.client.unitsSpent,
     startedAt,
     finishedAt,

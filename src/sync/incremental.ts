@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { nowIso } from '../context.js'
 import type { EmailDatabase } from '../db/database.js'
 import type { GmailHistoryRecord, GmailMessageRef } from '../gmail/types.js'
+import { createNewMailDecider } from './new-mail-decider.js'
 import { capturePage, historyAfter, type RunState } from './run-state.js'
 
 /** The history kinds the sync follows. */
@@ -20,18 +21,22 @@ interface HistoryChanges {
   readonly labels: Map<string, readonly string[]>
   /** The newest record id on the page: the checkpoint. */
   readonly lastId: string | null
+  /** Ids among `added` that came back from trash or spam (old mail: never decided by a search of new mail). */
+  readonly restored: Set<string>
 }
 
 function changesOf(records: readonly GmailHistoryRecord[]): HistoryChanges {
   const added = new Map<string, GmailMessageRef>()
   const deleted = new Set<string>()
   const labels = new Map<string, readonly string[]>()
+  const restored = new Set<string>()
   let lastId: string | null = null
   for (const record of records) {
     if (historyAfter(record.id, lastId)) lastId = record.id
     for (const { message } of record.messagesAdded ?? []) {
       added.set(message.id, message)
       deleted.delete(message.id)
+      restored.delete(message.id)
     }
     for (const { message } of record.messagesDeleted ?? []) {
       deleted.add(message.id)
@@ -45,10 +50,13 @@ function changesOf(records: readonly GmailHistoryRecord[]): HistoryChanges {
       if (current !== undefined) labels.set(message.id, current)
       // A message leaving trash or spam may never have been captured: let the pipeline decide.
       const left = removal && change.labelIds.some((l) => GONE_LABELS.has(l))
-      if (left && !deleted.has(message.id)) added.set(message.id, message)
+      if (left && !deleted.has(message.id) && !added.has(message.id)) {
+        added.set(message.id, message)
+        restored.add(message.id)
+      }
     }
   }
-  return { added: [...added.values()], deleted, labels, lastId }
+  return { added: [...added.values()], deleted, labels, lastId, restored }
 }
 
 /**
@@ -64,6 +72,7 @@ export async function runIncremental(state: RunState): Promise<boolean> {
   const start = state.account.history_id
   if (start === null) throw new Error('incremental sync needs a history cursor')
   let current: string | null = null
+  const decider = state.strategy === 'search' ? createNewMailDecider(state) : null
   for await (const page of client.historyPages({
     startHistoryId: start,
     historyTypes: [...HISTORY_TYPES],
@@ -73,11 +82,12 @@ export async function runIncremental(state: RunState): Promise<boolean> {
     const changes = changesOf(page.history ?? [])
     await applyCopyChanges(context.db, state.account.id, changes, nowIso(context))
     const checkpoint = changes.lastId !== null && historyAfter(changes.lastId, state.account.history_id) ? changes.lastId : null
-    await capturePage(state, changes.added, {
-      ...(checkpoint === null ? {} : { history_id: checkpoint }),
-    })
+    const cursor = checkpoint === null ? {} : { history_id: checkpoint }
+    if (decider === null) await capturePage(state, changes.added, cursor)
+    else await decider.capture(changes.added, changes.restored, cursor)
     if (state.signal?.aborted === true) return false
   }
+  await decider?.finish()
   const end = current !== null && historyAfter(current, state.account.history_id) ? { history_id: current } : {}
   await capturePage(state, [], { ...end, history_checked_at: nowIso(context) })
   return true

@@ -1,8 +1,11 @@
 import type { Selectable, Updateable } from 'kysely'
-import type { CapturePipeline, PreparedPage } from '../capture/pipeline.js'
+import type { Kysely } from 'kysely'
+import type { CapturePipeline, PreparedPage, SizeHints } from '../capture/pipeline.js'
+import type { MatchIndex } from '../capture/match-index.js'
+import type { SearchTerm } from '../capture/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
-import type { EmailAccountsTable, SyncKind } from '../db/database.js'
+import type { CaptureStrategy, EmailAccountsTable, EmailDatabase, SyncKind } from '../db/database.js'
 import { ConflictError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
@@ -19,13 +22,25 @@ export interface RunCounts {
   captured: number
   skipped: number
   failed: number
+  /** Contents downloaded for nothing (search false positives); part of `skipped`. */
+  discarded: number
+  /** Non-candidates whose headers the recall guard read, and the CRM mail among them. */
+  recall_sampled: number
+  recall_missed: number
 }
+
+/** How a run decides which new messages of history are CRM mail (see `incremental.ts`). */
+export type IncrementalDecision = 'auto' | 'headers' | 'search'
 
 /** Everything one run of one account carries from page to page. */
 export interface RunState {
   readonly context: IntegrationContext
   readonly client: GmailClient
   readonly pipeline: CapturePipeline
+  /** The directory's match index and search terms, built once per sync call. */
+  readonly index: MatchIndex
+  readonly terms: readonly SearchTerm[]
+  readonly incrementalDecision: IncrementalDecision
   readonly owner: string
   /** The lease TTL: each committed page renews the lease for this long. */
   readonly leaseTtlMs: number
@@ -40,6 +55,27 @@ export interface RunState {
   estimate: number | null
   /** The historyId a finished scan of this run started from, or `null`. */
   scanHistoryId: string | null
+  /** How the run captures: from the account and the configuration, at its start. */
+  strategy: CaptureStrategy
+  /** Size hints of the scan in progress (listed once per scan), or `null` before. */
+  hints: SizeHints | null
+  /** Gmail ids whose content this run downloaded and discarded: the recall guard does not sample them. */
+  readonly discardedIds: Set<string>
+}
+
+/** How `capturePage` reads a page's messages. */
+export interface CaptureOptions {
+  /** The page is an explicit retry of failures: permanent ones are fetched too. */
+  readonly explicitRetry?: boolean
+  /**
+   * Search candidates among the refs: their content is fetched at once (no header read) with
+   * these size hints; the other refs go through the header read.
+   */
+  readonly candidates?: { readonly ids: ReadonlySet<string>; readonly hints: SizeHints }
+  /** Listed messages decided without any read (not search candidates): counted as listed and skipped. */
+  readonly notCandidates?: number
+  /** Runs inside the page's transaction, after its messages are stored. */
+  readonly onCommit?: (trx: Kysely<EmailDatabase>) => Promise<void>
 }
 
 /**
@@ -54,15 +90,12 @@ export async function capturePage(
   state: RunState,
   refs: readonly GmailMessageRef[],
   cursor: Updateable<EmailAccountsTable>,
-  options: { readonly explicitRetry?: boolean } = {},
+  options: CaptureOptions = {},
 ): Promise<void> {
-  const { context, pipeline, account } = state
+  const { context, account } = state
   const parked = options.explicitRetry === true ? new Set<string>() : await permanentFailures(context.db, account.id, refs.map((r) => r.id))
   const toFetch = parked.size === 0 ? refs : refs.filter((r) => !parked.has(r.id))
-  const page: PreparedPage =
-    toFetch.length === 0
-      ? { account: { id: account.id, address: account.address }, records: [], copies: [], skipped: [], failed: [], fetched: 0 }
-      : await pipeline.prepare({ id: account.id, address: account.address }, state.client, toFetch, state.signal)
+  const page = await preparePage(state, toFetch, options)
   const now = nowIso(context)
 
   const updated = await context.db.transaction().execute(async (trx) => {
@@ -74,28 +107,55 @@ export async function capturePage(
       .returningAll()
       .executeTakeFirst()
     if (leased === undefined) throw new ConflictError(`lost the sync lease of ${account.address} to another process`)
-    const committed = await pipeline.commit(trx, page, now)
+    const committed = await state.pipeline.commit(trx, page, now)
     const failures = [...page.failed, ...committed.failed]
     const recorded = await recordFailures(trx, account.id, failures, now)
     const failedIds = new Set(failures.map((f) => f.gmailId))
     const settled = [...page.records, ...page.copies, ...page.skipped].map((m) => m.gmailId).filter((id) => !failedIds.has(id))
     await clearFailures(trx, account.id, settled)
 
-    state.counts.listed += refs.length
+    state.counts.listed += refs.length + (options.notCandidates ?? 0)
     state.counts.fetched += page.fetched
     state.counts.captured += committed.captured
-    state.counts.skipped += page.skipped.length + parked.size
+    state.counts.skipped += page.skipped.length + parked.size + (options.notCandidates ?? 0)
+    state.counts.discarded += page.discarded
     // A parked message failing its retry again is already accounted for in the failures table.
     state.counts.failed += failures.length - recorded.alreadyParked
     await trx
       .updateTable('email_sync_runs')
-      .set({ ...state.counts, units_spent: state.client.unitsSpent, kind: state.kind })
+      .set({ ...state.counts, units_spent: state.client.unitsSpent, kind: state.kind, strategy: state.strategy })
       .where('id', '=', state.runId)
       .execute()
+    await options.onCommit?.(trx)
     return leased
   })
   state.account = updated
   reportProgress(state)
+}
+
+/** Reads the page: candidates content first, the rest through their headers; one page to commit. */
+async function preparePage(state: RunState, refs: readonly GmailMessageRef[], options: CaptureOptions): Promise<PreparedPage> {
+  const { pipeline, account } = state
+  const owner = { id: account.id, address: account.address }
+  const candidates = options.candidates
+  const fast = candidates === undefined ? [] : refs.filter((r) => candidates.ids.has(r.id))
+  const slow = candidates === undefined ? refs : refs.filter((r) => !candidates.ids.has(r.id))
+  const parts: PreparedPage[] = []
+  if (candidates !== undefined && fast.length > 0) {
+    const page = await pipeline.prepareCandidates(owner, state.client, fast, candidates.hints, state.signal)
+    for (const s of page.skipped) if (s.reason !== 'known' && s.reason !== 'gone') state.discardedIds.add(s.gmailId)
+    parts.push(page)
+  }
+  if (slow.length > 0) parts.push(await pipeline.prepare(owner, state.client, slow, state.signal))
+  return {
+    account: owner,
+    records: parts.flatMap((p) => p.records),
+    copies: parts.flatMap((p) => p.copies),
+    skipped: parts.flatMap((p) => p.skipped),
+    failed: parts.flatMap((p) => p.failed),
+    fetched: parts.reduce((n, p) => n + p.fetched, 0),
+    discarded: parts.reduce((n, p) => n + p.discarded, 0),
+  }
 }
 
 function reportProgress(state: RunState): void {

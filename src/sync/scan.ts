@@ -1,91 +1,142 @@
+import type { SizeHints } from '../capture/pipeline.js'
 import { nowIso } from '../context.js'
+import type { GmailClient } from '../gmail/client-types.js'
+import { sizeQueries, type SearchWindow } from '../gmail/search-query.js'
+import { markTermsCaptured } from './account-terms.js'
+import { relinkForTerms } from './relink-terms.js'
+import { runRecallGuard } from './recall-guard.js'
 import { capturePage, historyAfter, type RunState } from './run-state.js'
+import { CLEARED_SCAN, planColumns, storedPlan, type ScanPlan } from './scan-plan.js'
 
-/** A day, in seconds. */
-const DAY_S = 86_400
-
-/**
- * How far before the last good sync a catch-up scan starts. Gmail's `after:` has day
- * granularity in some forms and internal dates can lag; dedup absorbs the overlap.
- */
-export const CATCHUP_OVERLAP_S = DAY_S
-
-/** The messages.list query of a first backfill over the last `days` days (0: all mail). */
-export function backfillQuery(now: Date, days: number): string {
-  return days === 0 ? '' : `after:${Math.floor(now.getTime() / 1000) - days * DAY_S}`
-}
-
-/** The messages.list query of a catch-up from the last good sync, with overlap. */
-export function catchupQuery(since: string | null, now: Date, backfillDays: number): string {
-  if (since === null) return backfillQuery(now, backfillDays)
-  return `after:${Math.floor(Date.parse(since) / 1000) - CATCHUP_OVERLAP_S}`
+/** Options of {@link runScan}. */
+export interface ScanOptions {
+  /**
+   * Keep the account's incremental cursor when the scan ends (a catch-up for a stale cursor, a
+   * targeted backfill): history still has the gap's deletions and label changes.
+   */
+  readonly keepCursor?: boolean
 }
 
 /**
- * Lists a window of the mailbox page by page and captures it (a backfill, or a catch-up after
- * history was lost). The mailbox's historyId is read first and kept: when the scan ends it
- * becomes the incremental cursor, so whatever arrives during the scan is picked up by history.
- * Each page commits with the next page token, so a scan resumes where a crash stopped it.
- * Returns `false` when stopped by the signal before the end.
+ * Lists every id of a query, page by page (ids only: no message is read).
+ *
+ * @example
+ * ```ts
+ * const big = await listAllIds(client, 'after:1700000000 -in:drafts larger:1M')
+ * ```
  */
-export async function runScan(
-  state: RunState,
-  kind: 'backfill' | 'catchup',
-  query: string,
-  options: { readonly keepCursor?: boolean } = {},
-): Promise<boolean> {
+export async function listAllIds(client: GmailClient, q: string, signal?: AbortSignal): Promise<Set<string>> {
+  const ids = new Set<string>()
+  let pageToken: string | undefined
+  do {
+    const page = await client.listMessages({ q, maxResults: MAX_LIST_PAGE, ...(pageToken === undefined ? {} : { pageToken }), ...(signal ? { signal } : {}) })
+    for (const m of page.messages ?? []) ids.add(m.id)
+    pageToken = page.nextPageToken ?? undefined
+  } while (pageToken !== undefined)
+  return ids
+}
+
+/** Gmail's largest `messages.list` page. */
+const MAX_LIST_PAGE = 500
+
+/**
+ * The window's big messages, listed once per scan (ids only), so that search candidates are
+ * fetched with a format and batch size their size allows.
+ *
+ * @example
+ * ```ts
+ * const hints = await sizeHints(client, { after: 1700000000 })
+ * hints.large.has(id) // fetched as a part tree
+ * ```
+ */
+export async function sizeHints(client: GmailClient, window: SearchWindow, signal?: AbortSignal): Promise<SizeHints> {
+  const queries = sizeQueries(window)
+  const medium = await listAllIds(client, queries.medium, signal)
+  const large = medium.size === 0 ? new Set<string>() : await listAllIds(client, queries.large, signal)
+  return { medium, large }
+}
+
+/**
+ * Lists a window of the mailbox page by page and captures it (a backfill, a catch-up after
+ * history was lost, or a targeted backfill of identities new to the directory). Under the
+ * `search` strategy the plan's queries list only the candidates Gmail's search finds for the
+ * directory's identities, and each is read once, content first; under `headers` everything is
+ * listed and each message's headers decide. The mailbox's historyId is read first and kept:
+ * when the scan ends it becomes the incremental cursor, so whatever arrives during the scan is
+ * picked up by history. Each page commits with the next query and page token, so a scan
+ * resumes where a crash stopped it; the last page also marks the plan's terms captured. A
+ * search scan ends with the recall guard. Returns `false` when stopped by the signal before
+ * the end.
+ */
+export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOptions = {}): Promise<boolean> {
   const { context, client } = state
   if (state.account.scan_kind === null) {
     const profile = await client.getProfile(state.signal ? { signal: state.signal } : {})
     const now = nowIso(context)
     state.account = await context.db
       .updateTable('email_accounts')
-      .set({
-        scan_kind: kind,
-        scan_query: query,
-        scan_page_token: null,
-        scan_history_id: profile.historyId,
-        scan_started_at: now,
-        updated_at: now,
-      })
+      .set({ ...planColumns(fresh), scan_history_id: profile.historyId, scan_started_at: now, updated_at: now })
       .where('id', '=', state.account.id)
       .where('lease_owner', '=', state.owner)
       .returningAll()
       .executeTakeFirstOrThrow()
   }
-  state.kind = state.account.scan_kind ?? kind
+  const { plan } = storedPlan(state.account)
+  state.kind = plan.kind
+  state.strategy = plan.strategy
+  state.hints = null
 
   for (;;) {
     if (state.signal?.aborted === true) return false
+    const { chunk } = storedPlan(state.account)
+    const q = plan.queries[chunk]
     const pageToken = state.account.scan_page_token
-    const page = await client.listMessages({
-      q: state.account.scan_query ?? '',
-      maxResults: context.config.backfillPageSize,
-      ...(pageToken === null ? {} : { pageToken }),
-      ...(state.signal ? { signal: state.signal } : {}),
-    })
-    if (state.estimate === null && page.resultSizeEstimate !== undefined) state.estimate = page.resultSizeEstimate
+    const page =
+      q === undefined
+        ? { messages: [], nextPageToken: undefined, resultSizeEstimate: 0 }
+        : await client.listMessages({
+            q,
+            maxResults: context.config.backfillPageSize,
+            ...(pageToken === null ? {} : { pageToken }),
+            ...(state.signal ? { signal: state.signal } : {}),
+          })
+    if (chunk === 0 && state.estimate === null && page.resultSizeEstimate !== undefined) state.estimate = page.resultSizeEstimate
     const next = page.nextPageToken ?? null
+    const nextQuery = plan.queries[chunk + 1]
+    const last = next === null && nextQuery === undefined
     const scanHistoryId = state.account.scan_history_id
-    // A catch-up for a stale (not expired) cursor keeps it, so that history can still bring the
-    // gap's deletions and label changes, which a scan cannot see; see the engine.
+    const scanStartedAt = state.account.scan_started_at
     const keep = options.keepCursor === true && state.account.history_id !== null
     const cursor =
       next !== null
         ? { scan_page_token: next }
-        : {
-            scan_kind: null,
-            scan_query: null,
-            scan_page_token: null,
-            scan_history_id: null,
-            scan_started_at: null,
-            history_checked_at: nowIso(context),
-            ...(!keep && scanHistoryId !== null && historyAfter(scanHistoryId, state.account.history_id) ? { history_id: scanHistoryId } : {}),
-            ...(state.kind === 'backfill' ? { backfill_completed_at: nowIso(context) } : {}),
+        : nextQuery !== undefined
+          ? { scan_chunk: chunk + 1, scan_query: nextQuery, scan_page_token: null }
+          : {
+              ...CLEARED_SCAN,
+              history_checked_at: nowIso(context),
+              ...(!keep && scanHistoryId !== null && historyAfter(scanHistoryId, state.account.history_id) ? { history_id: scanHistoryId } : {}),
+              ...(plan.kind === 'backfill' ? { backfill_completed_at: nowIso(context) } : {}),
+            }
+    const refs = page.messages ?? []
+    const search = plan.strategy === 'search' && refs.length > 0
+    if (search) state.hints ??= await sizeHints(client, plan.window, state.signal)
+    const now = nowIso(context)
+    await capturePage(state, refs, cursor, {
+      ...(search && state.hints !== null ? { candidates: { ids: new Set(refs.map((r) => r.id)), hints: state.hints } } : {}),
+      ...(last
+        ? {
+            onCommit: async (trx) => {
+              await markTermsCaptured(trx, state.account.id, plan.terms, now)
+              // Mail already stored under another identity gains the links of the new ones.
+              if (plan.kind === 'targeted') await relinkForTerms(trx, state, plan.terms, now)
+            },
           }
-    await capturePage(state, page.messages ?? [], cursor)
-    if (next === null) {
+        : {}),
+    })
+    if (last) {
       state.scanHistoryId = scanHistoryId
+      if (plan.strategy === 'search') await runRecallGuard(state, plan.window, scanStartedAt)
       return true
     }
   }

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { createBlobStore } from '../capture/attachments-store.js'
 import { buildMatchIndex } from '../capture/match-index.js'
 import { createCapturePipeline } from '../capture/pipeline.js'
+import { compileSearchTerms } from '../capture/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { findAccountRow } from '../db/accounts.js'
 import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
@@ -92,9 +93,22 @@ export function createSyncApi(context: IntegrationContext, access: GmailAccess, 
 
   const dependencies = async (): Promise<RunDependencies> => {
     if (!context.config.enabled) throw new DisabledError()
-    const index = buildMatchIndex(await context.directory(), context.config)
+    const entries = await context.directory()
+    const index = buildMatchIndex(entries, context.config)
     for (const warning of index.warnings) context.logger.warn({ warning }, 'email directory entry ignored')
-    return { context, access, owner, leaseTtlMs, sessions, pipeline: createCapturePipeline(context, index, blobs) }
+    const { terms, warnings } = compileSearchTerms(entries, context.config)
+    for (const warning of warnings) context.logger.warn({ warning }, 'email directory value left out of Gmail search')
+    return {
+      context,
+      access,
+      owner,
+      leaseTtlMs,
+      sessions,
+      pipeline: createCapturePipeline(context, index, blobs),
+      index,
+      terms,
+      incrementalDecision: tuning.incrementalDecision ?? 'auto',
+    }
   }
 
   return {

@@ -1,4 +1,4 @@
-import type { SyncKind } from '../db/database.js'
+import type { CaptureStrategy, SyncKind } from '../db/database.js'
 
 /** What one sync run of one account did (the shape of SPEC §8). */
 export interface SyncReport {
@@ -27,6 +27,20 @@ export interface SyncReport {
    * not counted.
    */
   readonly failed: number
+  /**
+   * Contents downloaded for nothing (part of `skipped`): messages Gmail's search listed for a
+   * CRM identity that the local matcher, which has the last word, did not call CRM mail.
+   */
+  readonly discarded: number
+  /**
+   * The recall guard: messages Gmail's search did not list whose headers the run read to check
+   * that search and the local matcher agree, and the CRM mail among them (a miss: captured
+   * anyway, and the account falls back to the `headers` strategy until cleared).
+   */
+  readonly recallSampled: number
+  readonly recallMissed: number
+  /** How the run found CRM mail: `search` (Gmail's search for the directory's identities) or `headers`. */
+  readonly strategy: CaptureStrategy
   /** Gmail quota units this run spent. */
   readonly unitsSpent: number
   readonly startedAt: string
@@ -61,6 +75,13 @@ export interface SyncTuning {
    * without a trace (on the same host, or on PostgreSQL, a dead holder is seen at once).
    */
   readonly leaseTtlMs?: number
+  /**
+   * How incremental runs under the `search` strategy decide which new messages are CRM mail:
+   * `auto` (default) takes the cheaper of `headers` (read each new message's headers) and
+   * `search` (search the directory's identities over the time since the previous run and
+   * intersect with history); the other two force one, for measurements.
+   */
+  readonly incrementalDecision?: 'auto' | 'headers' | 'search'
 }
 
 /** A progress event, sent after every committed page. */

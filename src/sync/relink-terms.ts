@@ -1,0 +1,57 @@
+/**
+ * After a targeted backfill: mail already stored (captured for another identity, or from
+ * another mailbox) whose participants include a new identity's address or domain gains the
+ * new links, so that an entity added today shows its whole history, not only the mail that
+ * was not yet stored. The rest of the store is left alone (`rematch()` relinks everything).
+ */
+import type { Kysely } from 'kysely'
+import { relinkEmails } from '../capture/rematch.js'
+import type { EmailDatabase } from '../db/database.js'
+import type { RunState } from './run-state.js'
+
+/** Emails relinked per statement batch: the ids are bound as an `IN` list. */
+const RELINK_BATCH = 500
+
+/**
+ * Relinks the stored emails that have a participant matching one of `termKeys` (an exact
+ * address spelling, or an address in the domain or a subdomain of it), in the caller's
+ * transaction.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute((trx) => relinkForTerms(trx, state, ['domain:acme.example'], now))
+ * ```
+ */
+export async function relinkForTerms(trx: Kysely<EmailDatabase>, state: RunState, termKeys: readonly string[], now: string): Promise<number> {
+  const wanted = new Set(termKeys)
+  const terms = state.terms.filter((t) => wanted.has(t.key))
+  const addresses = terms.filter((t) => t.kind === 'address').flatMap((t) => t.values)
+  const domains = terms.filter((t) => t.kind === 'domain').flatMap((t) => t.values)
+  const ids = new Set<number>()
+  for (let i = 0; i < addresses.length; i += RELINK_BATCH) {
+    const rows = await trx
+      .selectFrom('email_participants')
+      .select('email_id')
+      .distinct()
+      .where('address', 'in', addresses.slice(i, i + RELINK_BATCH))
+      .execute()
+    for (const r of rows) ids.add(r.email_id)
+  }
+  for (const domain of domains) {
+    const rows = await trx
+      .selectFrom('email_participants')
+      .select('email_id')
+      .distinct()
+      .where((eb) => eb.or([eb('address', 'like', `%@${escapeLike(domain)}`), eb('address', 'like', `%.${escapeLike(domain)}`)]))
+      .execute()
+    for (const r of rows) ids.add(r.email_id)
+  }
+  const all = [...ids]
+  for (let i = 0; i < all.length; i += RELINK_BATCH) await relinkEmails(trx, state.index, all.slice(i, i + RELINK_BATCH), now)
+  return all.length
+}
+
+/** Domains hold letters, digits, dots and hyphens only; `_` and `%` would be LIKE wildcards. */
+function escapeLike(domain: string): string {
+  return domain.replace(/[%_]/g, '')
+}
