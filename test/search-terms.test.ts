@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildMatchIndex, type MatchIndexOptions } from '../src/capture/match-index.js'
 import { MAX_MATCH_WARNINGS } from '../src/capture/match-directory.js'
 import { compileSearchTerms, searchTermsOf, type SearchTerm } from '../src/capture/search-terms.js'
+import { MAX_QUERY_CHARS, candidateQueries } from '../src/gmail/search-query.js'
 import type { DirectoryEntry } from '../src/hooks.js'
 
 const OPTIONS: MatchIndexOptions = { workspaceDomains: ['ourfund.example'] }
@@ -133,6 +134,21 @@ describe('compileSearchTerms: values left out', () => {
       'addr:sales@ads.example: not searched: blocklisted, its mail is never captured',
       'domain:track.ads.example: not searched: blocklisted, its mail is never captured',
     ])
+  })
+
+  it('keeps each term within one query: spellings past the length limit are left out, the match key never', () => {
+    const local = 'a'.repeat(38)
+    // Twelve dotted spellings of one Gmail mailbox: more than one query of 1,500 characters can carry.
+    const emails = Array.from({ length: 12 }, (_, i) => `${local.slice(0, i + 1)}.${local.slice(i + 1)}@gmail.com`)
+    const { terms, warnings } = compileSearchTerms([{ type: 'contact', id: 1, name: 'Many spellings', emails }], OPTIONS)
+    expect(terms).toHaveLength(1)
+    const [term] = terms
+    expect(term!.values[0]).toBe(`${local}@gmail.com`)
+    expect(term!.values.length).toBeGreaterThan(1)
+    expect(term!.values.length + warnings.length).toBe(13)
+    expect(warnings[0]).toMatch(/^addr:a{38}@gmail\.com: spelling "a+\.a+@gmail\.com" not searched: the term's query would pass the query length limit$/)
+    const [query] = candidateQueries(terms, { after: 9_999_999_999, before: 9_999_999_999 })
+    expect(query!.q.length).toBeLessThanOrEqual(MAX_QUERY_CHARS)
   })
 
   it('caps its warnings like the matcher does', () => {

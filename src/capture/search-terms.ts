@@ -4,6 +4,7 @@
  * `compileDirectory`, so a term exists for exactly what the local matcher can link and nothing
  * it drops (free-mail and workspace domains, workspace addresses).
  */
+import { fitsOneQuery } from '../gmail/search-query.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './match-address.js'
 import { compileDirectory, WarningList, type TargetTable } from './match-directory.js'
@@ -49,7 +50,7 @@ const ADDRESS_KEY_PREFIX = 'addr:'
 const DOMAIN_KEY_PREFIX = 'domain:'
 
 function isPlainDomain(domain: string): boolean {
-  return PLAIN_DOMAIN.test(domain) && domain.includes('.')
+  return PLAIN_DOMAIN.test(domain)
 }
 
 function isPlainAddress(address: string): boolean {
@@ -80,7 +81,8 @@ function domainsOf(values: readonly string[]): Set<string> {
  * term is kept even when a domain term covers its domain: the address's identity needs its own
  * term for targeted backfills and the audit. Left out, each with a warning: values Gmail's
  * syntax cannot carry plainly (a local part outside `[a-z0-9._%+'-]`, a malformed domain; a
- * term with no value left is dropped), and terms whose every message is blocklisted (an
+ * term with no value left is dropped), spellings past what one query can carry (so
+ * `candidateQueries` never refuses a compiled term), and terms whose every message is blocklisted (an
  * address on the blocklist, an address or domain within a blocked domain): such mail is never
  * captured, so searching for it would only download what is then discarded. Unblocked later,
  * the term appears as new and its mail is fetched then.
@@ -118,13 +120,18 @@ export function compileSearchTerms(entries: readonly DirectoryEntry[], options: 
       continue
     }
     const candidates = [...new Set([key, ...[...(directory.spellings.get(key) ?? [])].sort(compareText)])]
-    const values = candidates.filter(isPlainAddress)
+    const values: string[] = []
+    for (const value of candidates.filter(isPlainAddress)) {
+      // The match key comes first and always fits; a spelling past the query limit is dropped.
+      if (fitsOneQuery({ key: termKey, values: [...values, value] })) values.push(value)
+      else warnings.add(`${termKey}: spelling "${value}" not searched: the term's query would pass the query length limit`)
+    }
     if (values.length === 0) {
       warnings.add(`${termKey}: not searched: Gmail's search cannot carry the address plainly; only the headers strategy finds its mail`)
       continue
     }
     for (const value of candidates) {
-      if (!values.includes(value)) warnings.add(`${termKey}: spelling "${value}" not searched: Gmail's search cannot carry it plainly`)
+      if (!isPlainAddress(value)) warnings.add(`${termKey}: spelling "${value}" not searched: Gmail's search cannot carry it plainly`)
     }
     terms.push({ key: termKey, kind: 'address', values, identities: identitiesOf(directory.exact, key) })
   }

@@ -118,6 +118,22 @@ function termText(term: SearchQueryTerm): string {
   return term.values.flatMap((value) => ADDRESS_OPERATORS.map((operator) => `${operator}:${value}`)).join(' ')
 }
 
+/** The longest window a query carries: both bounds, each of ten digits (epoch seconds until 2286). */
+const LONGEST_WINDOW: SearchWindow = { after: 9_999_999_999, before: 9_999_999_999 }
+
+/**
+ * Whether a term's query alone fits within `maxChars` whatever the window, so that
+ * {@link candidateQueries} never refuses it. Term compilation keeps each term within this.
+ *
+ * @example
+ * ```ts
+ * fitsOneQuery({ key: 'domain:acme.vc', values: ['acme.vc'] })  // true
+ * ```
+ */
+export function fitsOneQuery(term: SearchQueryTerm, maxChars: number = MAX_QUERY_CHARS): boolean {
+  return 1 + termText(term).length + 2 + windowQuery(LONGEST_WINDOW).length <= maxChars
+}
+
 function maxCharsOf(options: { maxChars?: number } | undefined): number {
   const maxChars = options?.maxChars ?? MAX_QUERY_CHARS
   if (!Number.isSafeInteger(maxChars) || maxChars < 1) {
