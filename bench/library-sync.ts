@@ -1,7 +1,8 @@
 /**
  * The library's sync of the workload, as a host runs it: `createEmailIntegration` on a SQLite
  * file (better-sqlite3 + Kysely) and `email.sync.runAll()`, against an emulator that enforces
- * the scenario's quota, with the library configured for the same cost table and rate.
+ * the scenario's quota, with the library configured for the same cost table and rate, the
+ * capture strategy under test, and the workload's blocklist.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,59 +10,117 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { createEmailIntegration } from 'crm-email-integration'
-import type { EmailDatabase, SyncReport } from 'crm-email-integration'
+import type { EmailDatabase, EmailIntegration, SyncReport } from 'crm-email-integration'
 import type { Workload } from './mailbox.js'
 import { progress, secondsSince, startWorld, trafficOf } from './measure.js'
-import type { GmailTraffic } from './measure.js'
+import type { BenchWorld, GmailTraffic } from './measure.js'
 import type { Scenario } from './options.js'
+import { storedFacts } from './stored.js'
+import type { Expected, StoredFacts } from './stored.js'
 
-/** What the library did, and what it stored. */
-export interface LibraryResult extends GmailTraffic {
-  /** Units by the library's own count (the runs' `unitsSpent`). */
-  readonly unitsReported: number
-  /** The runs' counters, summed over the accounts. */
+/** How the library decides what mail is CRM mail (`config.captureStrategy`). */
+export type CaptureStrategy = 'search' | 'headers'
+
+/** The run reports' counters, summed over the accounts. */
+export interface RunCounters {
   readonly listed: number
   readonly fetched: number
   /** Copies stored (a message stored for three mailboxes counts three). */
   readonly captured: number
   readonly skipped: number
   readonly failed: number
-  /** Runs by status (`ok`, `partial`, `error`). */
+  /** Candidates downloaded then not stored (search false positives); `null` when the reports do not carry it. */
+  readonly discarded: number | null
+  /** Messages the recall guard read the headers of, and the CRM mail it found the search missed. */
+  readonly recallSampled: number | null
+  readonly recallMissed: number | null
+  /** Units by the library's own count. */
+  readonly unitsReported: number
+  /** Runs by status (`ok`, `partial`, `error`), by kind, and by strategy when reported. */
   readonly runs: Readonly<Record<string, number>>
-  /** Distinct emails stored, and how many of them are CRM mail, and the CRM mail missing. */
-  readonly storedMessages: number
-  readonly crmCaptured: number
-  readonly crmMissing: number
-  readonly nonCrmCaptured: number
-  readonly attachmentsStored: number
-  /** Content downloads beyond one per CRM message: the same message fetched for two mailboxes synced at once. */
-  readonly redundantDownloads: number
+  readonly kinds: Readonly<Record<string, number>>
+  readonly strategies: Readonly<Record<string, number>>
 }
 
-async function stored(db: Kysely<EmailDatabase>, crm: ReadonlySet<string>) {
-  const rows = await db.selectFrom('emails').select('message_id').execute()
-  const attachments = await db
-    .selectFrom('email_attachments')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('status', '=', 'stored')
-    .executeTakeFirstOrThrow()
-  const ids = new Set(rows.map((r) => r.message_id))
-  const crmCaptured = [...crm].filter((id) => ids.has(id)).length
+/** One `runAll` measured: Gmail traffic, the reports' counters, and what is stored after it. */
+export interface LibraryResult extends GmailTraffic, RunCounters, StoredFacts {
+  readonly strategy: CaptureStrategy
+  /** The download worker's run after it (attachments of messages over 10 MB), measured apart. */
+  readonly downloads: DownloadTraffic
+}
+
+/** The download worker's run after a sync. */
+export interface DownloadTraffic {
+  readonly units: number
+  readonly seconds: number
+  readonly attachmentCalls: number
+}
+
+/** A sync's measures, as one {@link LibrarySession.runAll} returns them. */
+export interface RunMeasures {
+  readonly traffic: GmailTraffic
+  readonly counters: RunCounters
+  readonly downloads: DownloadTraffic
+  readonly stored: StoredFacts
+}
+
+/** The counters the lead adds to `SyncReport` with capture on search; read when present. */
+type SearchCounters = Partial<Record<'discarded' | 'recallSampled' | 'recallMissed', number>> & { readonly strategy?: string }
+
+function sumOf(reports: readonly SyncReport[], pick: (r: SyncReport) => number): number {
+  return reports.reduce((sum, r) => sum + pick(r), 0)
+}
+
+function optionalSum(reports: readonly (SyncReport & SearchCounters)[], key: 'discarded' | 'recallSampled' | 'recallMissed'): number | null {
+  return reports.some((r) => typeof r[key] === 'number') ? sumOf(reports, (r) => (r as SearchCounters)[key] ?? 0) : null
+}
+
+function countBy(values: readonly (string | undefined)[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const value of values) if (value !== undefined) counts[value] = (counts[value] ?? 0) + 1
+  return counts
+}
+
+/** Sums the reports of one `runAll`. */
+export function countersOf(reports: readonly SyncReport[]): RunCounters {
+  const withSearch = reports as readonly (SyncReport & SearchCounters)[]
   return {
-    storedMessages: rows.length,
-    crmCaptured,
-    crmMissing: crm.size - crmCaptured,
-    nonCrmCaptured: rows.filter((r) => !crm.has(r.message_id)).length,
-    attachmentsStored: Number(attachments.n),
+    listed: sumOf(reports, (r) => r.listed),
+    fetched: sumOf(reports, (r) => r.fetched),
+    captured: sumOf(reports, (r) => r.captured),
+    skipped: sumOf(reports, (r) => r.skipped),
+    failed: sumOf(reports, (r) => r.failed),
+    discarded: optionalSum(withSearch, 'discarded'),
+    recallSampled: optionalSum(withSearch, 'recallSampled'),
+    recallMissed: optionalSum(withSearch, 'recallMissed'),
+    unitsReported: sumOf(reports, (r) => r.unitsSpent),
+    runs: countBy(reports.map((r) => r.status)),
+    kinds: countBy(reports.map((r) => r.kind)),
+    strategies: countBy(withSearch.map((r) => r.strategy)),
   }
 }
 
-function summed(reports: readonly SyncReport[], key: 'listed' | 'fetched' | 'captured' | 'skipped' | 'failed' | 'unitsSpent'): number {
-  return reports.reduce((sum, r) => sum + r[key], 0)
+/** A library on its own emulator and SQLite file, ready for one `runAll` after another. */
+export interface LibrarySession {
+  readonly world: BenchWorld
+  readonly email: EmailIntegration
+  /** Resets the emulator's counters, runs `runAll` and measures it; the store is checked against `expected` (default: the workload). */
+  runAll(label: string, expected?: Expected): Promise<RunMeasures>
+  close(): Promise<void>
 }
 
-/** Runs the library's first sync of every mailbox and measures it. */
-export async function runLibrarySync(scenario: Scenario, seed: number, workload: Workload): Promise<LibraryResult> {
+/**
+ * Starts a fresh emulator with the workload and a library on a fresh SQLite file with every
+ * mailbox enrolled.
+ *
+ * @example
+ * ```ts
+ * const session = await openLibrary(scenario, seed, workload, 'search')
+ * const { traffic, counters } = await session.runAll('search backfill')
+ * await session.close()
+ * ```
+ */
+export async function openLibrary(scenario: Scenario, seed: number, workload: Workload, strategy: CaptureStrategy): Promise<LibrarySession> {
   const world = await startWorld(scenario, seed, workload)
   const dir = mkdtempSync(join(tmpdir(), 'email-bench-'))
   const sqlite = new Database(join(dir, 'crm.sqlite'))
@@ -74,16 +133,18 @@ export async function runLibrarySync(scenario: Scenario, seed: number, workload:
       enabled: true,
       authMethod: 'dwd',
       serviceAccountKey: world.emu.serviceAccountKey,
-      workspaceDomains: [workload.mailbox.domain],
+      workspaceDomains: [workload.mail.domain],
       apiBaseUrl: world.proxy.url,
       tokenUrl: world.emu.tokenUrl,
       attachmentsDir: join(dir, 'attachments'),
       backfillDays: 0,
       capture: 'matched',
+      captureStrategy: strategy,
+      blocklist: [...workload.mail.blocklist],
       rateUnitsSec: scenario.rateUnitsSec,
       quotaCosts: scenario.costs,
     },
-    directory: () => Promise.resolve(workload.mailbox.directory),
+    directory: () => Promise.resolve(workload.mail.directory),
     logger: {
       warn: (_fields, message) => warnings.push(message),
       error: (fields, message) => {
@@ -91,37 +152,52 @@ export async function runLibrarySync(scenario: Scenario, seed: number, workload:
       },
     },
   })
-  try {
-    await email.migrate()
-    for (const address of workload.team) await email.accounts.enroll(address)
-    world.emu.stats.reset()
-    const start = process.hrtime.bigint()
-    const reports = await email.sync.runAll({
-      onReport: (r) => {
-        progress(`  library: ${r.account} ${r.status}, ${r.listed} listed, ${r.captured} captured, ${r.unitsSpent} units`)
-      },
-    })
-    const seconds = secondsSince(start)
-    const traffic = trafficOf(world, seconds)
-    if (warnings.length > 0) progress(`  library: ${warnings.length} warnings, first: ${warnings[0] ?? ''}`)
-    const runs: Record<string, number> = {}
-    for (const r of reports) runs[r.status] = (runs[r.status] ?? 0) + 1
-    return {
-      ...traffic,
-      unitsReported: summed(reports, 'unitsSpent'),
-      listed: summed(reports, 'listed'),
-      fetched: summed(reports, 'fetched'),
-      captured: summed(reports, 'captured'),
-      skipped: summed(reports, 'skipped'),
-      failed: summed(reports, 'failed'),
-      runs,
-      ...(await stored(db, workload.crm)),
-      redundantDownloads: traffic.contentDownloads - workload.crm.size,
-    }
-  } finally {
+  const close = async (): Promise<void> => {
     await email.close()
     await db.destroy()
     await world.close()
     rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    await email.migrate()
+    for (const address of workload.team) await email.accounts.enroll(address)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return {
+    world,
+    email,
+    async runAll(label, expected = workload) {
+      world.emu.stats.reset()
+      const start = process.hrtime.bigint()
+      const reports = await email.sync.runAll({
+        onReport: (r) => {
+          progress(`  ${label}: ${r.account} ${r.kind} ${r.status}, ${r.listed} listed, ${r.captured} captured, ${r.unitsSpent} units`)
+        },
+      })
+      const traffic = trafficOf(world, secondsSince(start))
+      if (warnings.length > 0) progress(`  ${label}: ${warnings.length} warnings, first: ${warnings[0] ?? ''}`)
+      warnings.length = 0
+      // What the sync left to the download worker (attachments of messages over 10 MB), apart from the sync.
+      world.emu.stats.reset()
+      const downloadStart = process.hrtime.bigint()
+      await email.attachments.downloadPending()
+      const after = trafficOf(world, secondsSince(downloadStart))
+      const downloads = { units: after.units, seconds: after.seconds, attachmentCalls: after.calls['messages.attachments.get'] ?? 0 }
+      return { traffic, counters: countersOf(reports), downloads, stored: await storedFacts(db, expected) }
+    },
+    close,
+  }
+}
+
+/** Runs the library's first sync of every mailbox with one strategy, measures it, and closes it. */
+export async function runLibraryBackfill(scenario: Scenario, seed: number, workload: Workload, strategy: CaptureStrategy): Promise<LibraryResult> {
+  const session = await openLibrary(scenario, seed, workload, strategy)
+  try {
+    const { traffic, counters, downloads, stored } = await session.runAll(`library ${strategy}`)
+    return { strategy, ...traffic, ...counters, downloads, ...stored }
+  } finally {
+    await session.close()
   }
 }

@@ -20,7 +20,16 @@ export interface BenchWorld {
   close(): Promise<void>
 }
 
-/** Starts a fresh emulator (same seed, same load: same Gmail ids every time) and its proxy. */
+/**
+ * Starts a fresh emulator (same seed, same load: same Gmail ids every time) and its proxy.
+ *
+ * @example
+ * ```ts
+ * const world = await startWorld(scenario, seed, workload)
+ * // sync through world.proxy.url, then read trafficOf(world, seconds)
+ * await world.close()
+ * ```
+ */
 export async function startWorld(scenario: Scenario, seed: number, workload: Workload): Promise<BenchWorld> {
   // Gmail's limits under the table: the minute's budget, and no burst above its average rate.
   const emu = await startGmailEmulator({ seed, quota: scenario.limitUnitsMin / 60, quotaPerMinute: scenario.limitUnitsMin, costs: scenario.costs })
@@ -100,5 +109,5 @@ export function secondsSince(start: bigint): number {
 
 /** A progress line on stderr: stdout carries only the JSON. */
 export function progress(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`)
+  process.stderr.write(`[bench ${(performance.now() / 1000).toFixed(1)}s] ${message}\n`)
 }

@@ -105,7 +105,7 @@ async function listAll(session: Session, user: string, pageSize: number, costs: 
 export async function runNaiveSync(mode: NaiveMode, scenario: Scenario, seed: number, workload: Workload, pageSize: number): Promise<NaiveResult> {
   const world: BenchWorld = await startWorld(scenario, seed, workload)
   const costs = costTable(scenario)
-  const decide = createNaiveMatcher(workload.mailbox.directory, workload.mailbox.domain)
+  const decide = createNaiveMatcher(workload.mail.directory, workload.mail.domain, workload.mail.blocklist)
   const counts = { listed: 0, fetched: 0, attachmentsFetched: 0, wouldStore: 0, decodedBytes: 0 }
   const stored = new Set<string>()
   try {

@@ -1,22 +1,28 @@
 /**
- * One scenario of the benchmark: the workload, its quota bound, the library's sync and the
- * naive sync over identical emulated mailboxes under the same cost table and rate, and the
- * ratios between them.
+ * One scenario of the benchmark: the workload at one CRM share, its floor, the library's
+ * backfill with each capture strategy (`search`, the default, and `headers`, the previous
+ * header-first one) and the naive syncs, each on a fresh emulator holding the same mail under
+ * the same cost table and rate; the incremental sync after the search backfill; the ratios.
  */
 import { resolveConfig } from 'crm-email-integration'
 import type { QuotaCosts } from 'crm-email-integration'
 import { MAX_PARALLEL_ACCOUNTS } from '../src/sync/engine.js'
-import { runLibrarySync } from './library-sync.js'
+import { floorOf } from './floor.js'
+import type { Floor } from './floor.js'
+import { runIncremental } from './incremental.js'
+import type { IncrementalResult } from './incremental.js'
+import { openLibrary, runLibraryBackfill } from './library-sync.js'
 import type { LibraryResult } from './library-sync.js'
 import { buildWorkload } from './mailbox.js'
 import type { WorkloadFacts } from './mailbox.js'
-import { costTable, progress, ratio, round } from './measure.js'
+import { costTable, progress, ratio } from './measure.js'
 import type { GmailTraffic } from './measure.js'
 import { runNaiveSync } from './naive-sync.js'
 import type { NaiveResult } from './naive-sync.js'
 import type { Scenario } from './options.js'
-import { quotaBound } from './quota-bound.js'
-import type { QuotaBound } from './quota-bound.js'
+
+/** How many days the generated mail spans: a year, the common backfill. */
+const MAIL_DAYS = 365
 
 /** One sync's traffic over another's. */
 export interface TrafficRatios {
@@ -37,18 +43,23 @@ function over(a: GmailTraffic, b: GmailTraffic): TrafficRatios {
   }
 }
 
-/** The ratios the benchmark exists for; times are noise on a shared machine, ratios are not. */
+/** Units and seconds of a sync over the floor's. */
+export interface FloorRatios {
+  readonly units: number | null
+  readonly seconds: number | null
+}
+
+/** The ratios the benchmark exists for; times are noise on a shared machine, ratios less so. */
 export interface ScenarioRatios {
-  /** Library wall time over the bound at the library's parallelism: 1.0 means running at the quota limit. */
-  readonly libraryOverBound: number | null
-  /** Library wall time over the bound with every account in parallel. */
-  readonly libraryOverBoundAllParallel: number | null
-  /** Library units over the minimum units: the quota it spends beyond what the work needs. */
-  readonly libraryUnitsOverMinimum: number | null
-  /** Naive (format=full) over library: seconds, quota units, HTTP requests, bytes received, message contents downloaded. */
-  readonly naiveOverLibrary: TrafficRatios
-  /** Naive headers-first (a straightforward matched-mode sync) over library. */
-  readonly naiveHeadersFirstOverLibrary: TrafficRatios
+  /** The search backfill over the floor: at most 1.25 is issue 13's target. */
+  readonly searchOverFloor: FloorRatios
+  /** The header-first backfill over the floor. */
+  readonly headersOverFloor: FloorRatios
+  /** Header-first over search: how much faster and cheaper the search is. */
+  readonly headersOverSearch: TrafficRatios
+  /** The naive syncs over the search backfill; null where they did not run. */
+  readonly naiveOverSearch: TrafficRatios | null
+  readonly naiveHeadersFirstOverSearch: TrafficRatios | null
 }
 
 /** Everything measured in one scenario. */
@@ -57,57 +68,96 @@ export interface ScenarioResult {
   readonly costTable: Scenario['costs']
   readonly costs: QuotaCosts
   readonly rateUnitsSec: number
+  readonly crmPercent: number
   readonly pageSize: number
   readonly parallelAccounts: number
   readonly workload: WorkloadFacts
-  readonly bound: QuotaBound
-  readonly library: LibraryResult
-  readonly naive: NaiveResult
-  readonly naiveHeadersFirst: NaiveResult
+  readonly floor: Floor
+  readonly search: LibraryResult
+  readonly headers: LibraryResult
+  readonly naive: NaiveResult | null
+  readonly naiveHeadersFirst: NaiveResult | null
+  readonly incremental: IncrementalResult | null
   readonly ratios: ScenarioRatios
 }
 
-/** Runs one scenario: the library first, then each naive sync, each on a fresh emulator. */
+function overFloor(run: GmailTraffic, floor: Floor): FloorRatios {
+  return { units: ratio(run.units, floor.units), seconds: ratio(run.seconds, floor.seconds) }
+}
+
+function line(name: string, run: GmailTraffic, floor: Floor): string {
+  return `${name} ${run.seconds} s, ${run.units} units (${ratio(run.units, floor.units) ?? '-'}x floor units, ${ratio(run.seconds, floor.seconds) ?? '-'}x floor seconds)`
+}
+
+/**
+ * Runs one scenario: the search backfill first (then the incremental sync on the same store),
+ * the header-first backfill, then each naive sync, each on a fresh emulator.
+ *
+ * @example
+ * ```ts
+ * const result = await runScenario(settings.scenarios[0], settings.seed, settings.mailNow)
+ * result.ratios.searchOverFloor.units // issue 13's target: at most 1.25
+ * ```
+ */
 export async function runScenario(scenario: Scenario, seed: number, mailNow: Date): Promise<ScenarioResult> {
   const costs = costTable(scenario)
   const pageSize = resolveConfig({}).backfillPageSize
-  const workload = buildWorkload({ seed, now: mailNow, threads: scenario.threads })
-  const { facts } = workload
-  progress(`${scenario.name}: ${facts.messages} messages (${facts.crmMessages} CRM), ${facts.listedCopies} listed copies in ${facts.mailboxes} mailboxes`)
-  const bound = quotaBound({
-    team: workload.team,
-    listed: workload.listed,
-    crmHolders: workload.crmHolders,
-    costs,
-    rateUnitsSec: scenario.rateUnitsSec,
-    pageSize,
-    parallelAccounts: MAX_PARALLEL_ACCOUNTS,
+  const workload = buildWorkload({
+    seed, now: mailNow, days: MAIL_DAYS, mailboxes: scenario.mailboxes, perMailbox: scenario.perMailbox,
+    crmShare: scenario.crmPercent / 100, medium: scenario.medium, large: scenario.large,
   })
-  progress(`${scenario.name}: bound ${bound.minimumUnits} units, ${round(bound.seconds.libraryParallelism, 1)} s; library sync...`)
-  const library = await runLibrarySync(scenario, seed, workload)
-  progress(`${scenario.name}: library ${library.seconds} s, ${library.units} units; naive sync...`)
-  const naive = await runNaiveSync('full', scenario, seed, workload, pageSize)
-  progress(`${scenario.name}: naive ${naive.seconds} s, ${naive.units} units; naive headers-first sync...`)
-  const naiveHeadersFirst = await runNaiveSync('headers-first', scenario, seed, workload, pageSize)
-  progress(`${scenario.name}: naive headers-first ${naiveHeadersFirst.seconds} s, ${naiveHeadersFirst.units} units`)
+  const { facts } = workload
+  progress(`${scenario.name}: ${facts.listedCopies} listed copies in ${facts.mailboxes} mailboxes, ${facts.crmCopies} CRM copies (${facts.crmShareActualPercent}%)`)
+  const floor = floorOf({
+    team: workload.team, listed: workload.listed, crmCopies: workload.crmCopiesByMailbox,
+    costs, rateUnitsSec: scenario.rateUnitsSec, pageSize, parallelAccounts: MAX_PARALLEL_ACCOUNTS,
+  })
+  progress(`${scenario.name}: floor ${floor.units} units, ${floor.seconds} s; search backfill...`)
+  const session = await openLibrary(scenario, seed, workload, 'search')
+  let search: LibraryResult
+  let incremental: IncrementalResult | null = null
+  try {
+    const backfill = await session.runAll('search')
+    search = { strategy: 'search', ...backfill.traffic, ...backfill.counters, downloads: backfill.downloads, ...backfill.stored }
+    progress(`${scenario.name}: ${line('search', search, floor)}`)
+    if (scenario.incremental) {
+      incremental = await runIncremental(session, scenario, seed, workload)
+      progress(`${scenario.name}: incremental ${incremental.newCopies} new copies, ${incremental.traffic.units} units, ${incremental.gets} gets`)
+    }
+  } finally {
+    await session.close()
+  }
+  const headers = await runLibraryBackfill(scenario, seed, workload, 'headers')
+  progress(`${scenario.name}: ${line('headers', headers, floor)}`)
+  let naive: NaiveResult | null = null
+  let naiveHeadersFirst: NaiveResult | null = null
+  if (scenario.naive) {
+    naive = await runNaiveSync('full', scenario, seed, workload, pageSize)
+    progress(`${scenario.name}: ${line('naive', naive, floor)}`)
+    naiveHeadersFirst = await runNaiveSync('headers-first', scenario, seed, workload, pageSize)
+    progress(`${scenario.name}: ${line('naive headers-first', naiveHeadersFirst, floor)}`)
+  }
   return {
     name: scenario.name,
     costTable: scenario.costs,
     costs,
     rateUnitsSec: scenario.rateUnitsSec,
+    crmPercent: scenario.crmPercent,
     pageSize,
     parallelAccounts: MAX_PARALLEL_ACCOUNTS,
     workload: facts,
-    bound,
-    library,
+    floor,
+    search,
+    headers,
     naive,
     naiveHeadersFirst,
+    incremental,
     ratios: {
-      libraryOverBound: ratio(library.seconds, bound.seconds.libraryParallelism),
-      libraryOverBoundAllParallel: ratio(library.seconds, bound.seconds.allAccountsParallel),
-      libraryUnitsOverMinimum: ratio(library.units, bound.minimumUnits),
-      naiveOverLibrary: over(naive, library),
-      naiveHeadersFirstOverLibrary: over(naiveHeadersFirst, library),
+      searchOverFloor: overFloor(search, floor),
+      headersOverFloor: overFloor(headers, floor),
+      headersOverSearch: over(headers, search),
+      naiveOverSearch: naive === null ? null : over(naive, search),
+      naiveHeadersFirstOverSearch: naiveHeadersFirst === null ? null : over(naiveHeadersFirst, search),
     },
   }
 }
