@@ -115,10 +115,11 @@ describeEachDialect('capture that follows a growing directory', (open) => {
       expect(report).toMatchObject({ kind: 'targeted', status: 'ok', failed: 0 })
       // One content get per copy of the added identities' mail; mail already stored costs nothing.
       const newCopies = copiesOf(ledger, box, seeded.newly)
-      const fetched = contentGets(log.calls(box)).filter((id) => !arrivedDuring.some((c) => c.gmailId === id))
-      expect(fetched.sort()).toEqual(newCopies)
+      // The mail that arrived during the scan may come in through history in the same run: its gets are its own.
+      const calls = log.calls(box).filter((c) => !arrivedDuring.some((d) => d.gmailId === c.id))
+      expect(contentGets(calls).sort()).toEqual(newCopies)
       expect(report.discarded).toBe(0)
-      expect(tally(log.calls(box)).metadata).toBe(report.recallSampled)
+      expect(tally(calls).metadata).toBe(report.recallSampled)
       expect(report.unitsSpent).toBe(tally(log.calls(box)).total)
     }
     // The mail that arrived during the scan may be in this run or the next; everything else is in now.
