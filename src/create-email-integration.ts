@@ -299,7 +299,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     config,
     migrate: open(() => migrateToLatest(schemaDb)),
     rollback: open(() => rollbackAll(schemaDb)),
-    accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list) }),
+    accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list), clearSearchFallback: open(accounts.clearSearchFallback) }),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
     audit: open((auditOptions: AuditOptions) => auditAccount(context, access, auditOptions)),

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { EmailDatabase, SyncKind, SyncRunStatus } from '../db/database.js'
+import type { CaptureStrategy, EmailDatabase, SyncKind, SyncRunStatus } from '../db/database.js'
 
 /** An account's last sync run, as the status route and `crm-email-integration status` show it. */
 export interface LastRun {
@@ -10,6 +10,13 @@ export interface LastRun {
   readonly captured: number
   readonly skipped: number
   readonly failed: number
+  /** Search candidates downloaded and discarded (false positives), part of `skipped`. */
+  readonly discarded: number
+  /** The recall guard's sample of unlisted mail, and the CRM mail it found there. */
+  readonly recallSampled: number
+  readonly recallMissed: number
+  /** `search` or `headers`; `null` for a run before capture on search existed. */
+  readonly strategy: CaptureStrategy | null
   readonly unitsSpent: number
   readonly startedAt: string
   readonly finishedAt: string | null
@@ -30,6 +37,10 @@ export async function lastRuns(db: Kysely<EmailDatabase>): Promise<Map<string, L
       'email_sync_runs.captured',
       'email_sync_runs.skipped',
       'email_sync_runs.failed',
+      'email_sync_runs.discarded',
+      'email_sync_runs.recall_sampled',
+      'email_sync_runs.recall_missed',
+      'email_sync_runs.strategy',
       'email_sync_runs.units_spent',
       'email_sync_runs.started_at',
       'email_sync_runs.finished_at',
@@ -48,6 +59,10 @@ export async function lastRuns(db: Kysely<EmailDatabase>): Promise<Map<string, L
         captured: r.captured,
         skipped: r.skipped,
         failed: r.failed,
+        discarded: r.discarded,
+        recallSampled: r.recall_sampled,
+        recallMissed: r.recall_missed,
+        strategy: r.strategy,
         unitsSpent: r.units_spent,
         startedAt: r.started_at,
         finishedAt: r.finished_at,
