@@ -46,7 +46,13 @@ export function auditText(report: AuditReport, headersRead: boolean): string[] {
  * `audit --account <address> [--identity <key>] [--no-headers] [--json]`: compares what Gmail's
  * search lists for each identity of the directory with what the account holds, and (unless
  * `--no-headers`) reads the headers of the rest of the window to find CRM mail no search
- * listed, one metadata get per such message. Read-only. SIGINT / SIGTERM stop it.
+ * listed, one metadata get per such message. Read-only. SIGINT / SIGTERM stop it. Exit code 0
+ * when the audit ran, whatever it found; 2 for a missing or unknown account or identity.
+ *
+ * @example
+ * ```ts
+ * const code = await auditCommand(parseCommandLine(['audit', '--account', 'ann@fund.example']), context)
+ * ```
  */
 export async function auditCommand(args: ParsedArgs, context: CliContext): Promise<number> {
   expectOperands(args, { min: 0, max: 0 }, 'no arguments (the account: --account <address>)')

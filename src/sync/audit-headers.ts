@@ -52,8 +52,9 @@ function searchedAddresses(headers: ParsedHeaders): Set<string> {
 
 /**
  * What the headers of `message` say: matched by `index`, decided by the capture policy, and
- * CRM mail only when a link comes from a From, To, Cc or Bcc address (a link through Sender or
- * Reply-To alone never makes a message CRM mail, as Gmail's search cannot see those headers).
+ * CRM mail only when the policy captures it and a link comes from a From, To, Cc or Bcc address
+ * (a link through Sender or Reply-To alone never makes a message CRM mail, as Gmail's search
+ * cannot see those headers; in `all` mode unlinked mail is captured but is not CRM mail).
  *
  * @example
  * ```ts
@@ -71,7 +72,7 @@ export function readingOf(message: GmailMessage, index: MatchIndex, config: Pick
   const identities = [...new Set(visible.map((l) => l.identityKey))].sort()
   const decision = decideCapture({ labelIds: message.labelIds ?? [], match, config })
   if (!decision.capture) return { kind: 'read', date, crm: false, skip: decision.reason, identities }
-  if (identities.length === 0 && config.capture === 'matched') return { kind: 'read', date, crm: false, skip: 'unmatched', identities }
+  if (identities.length === 0) return { kind: 'read', date, crm: false, skip: 'unmatched', identities }
   return { kind: 'read', date, crm: true, skip: null, identities }
 }
 

@@ -121,8 +121,8 @@ function classify(state: AuditState, listed: Listed, id: string, identities: rea
 
 /**
  * Audits one account's capture against Gmail's own search (see {@link AuditReport}). Costs, in
- * Gmail quota: the list calls of every identity's candidate queries (a term's queries are
- * listed once however many identities share them), a metadata get per listed message that is
+ * Gmail quota: the list calls of every identity's candidate queries (a query several
+ * identities share is listed once), a metadata get per listed message that is
  * neither stored nor failed, and, with `readHeaders` (the default), the list calls of the whole
  * window plus a metadata get per message of the window that is neither stored, failed, nor
  * listed by any search: on a large mailbox that is most of its mail, so a full audit is an
@@ -164,12 +164,14 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
   const state: AuditState = { stored, failures, syncedSince: await lastCompletedRunStart(db, account.id), reader }
 
   // Each identity's search, and who listed what.
+  const termsOf = new Map<string, SearchTerm[]>()
+  for (const term of terms) for (const key of term.identities) termsOf.set(key, [...(termsOf.get(key) ?? []), term])
   const listings: Listed[] = []
   const listedBy = new Map<string, Set<string>>()
   for (const [key, name] of names) {
     if (wanted !== undefined && key !== wanted.key) continue
     signal?.throwIfAborted()
-    const own = terms.filter((t) => t.identities.includes(key))
+    const own = termsOf.get(key) ?? []
     const ids = await listTerms(list, own, window)
     const pendingOwn = own.filter((t) => pending.has(t.key))
     const pendingIds = pendingOwn.length === 0 ? new Set<string>() : await listTerms(list, pendingOwn, window)
