@@ -74,7 +74,7 @@ export async function prepareCandidatePage(
       fetched += 1
       const reading = await readContent(deps, result.message, group.format, result.message.labelIds)
       if (reading.kind === 'capture') kept.push({ message: result.message, email: reading.email, match: reading.match })
-      else if (reading.kind === 'failed') failed.push(reading.failure)
+      else if (reading.kind === 'failed') failed.push({ ...reading.failure, gmailId: result.id })
       else {
         skipped.push({ gmailId: result.id, reason: reading.reason })
         discarded += 1
