@@ -15,6 +15,10 @@ export interface ListedAddress {
 /** Comments nest (RFC 5322 3.2.2); deeper nesting is treated as closed, bounding the scan. */
 const MAX_COMMENT_DEPTH = 32
 
+/** The characters that end a run of phrase text. */
+const SPECIALS = '"(<,;:'
+const SPECIAL = /["(<,;:]/g
+
 interface Cursor {
   readonly raw: string
   at: number
@@ -52,15 +56,20 @@ function readAngle(cursor: Cursor): string {
   return inner.replace(/^\s*@[^:]*:/, '').trim()
 }
 
+/** Decodes only what needs it: most header text has no encoded word and no 8-bit byte. */
+function decoded(text: string): string {
+  return /=\?|[\x80-\xff]/.test(text) ? decodeHeaderValue(text) : text
+}
+
 function mailboxOf(phrase: string, angle: string | null): ListedAddress | null {
   const text = phrase.replace(/\s+/g, ' ').trim()
   if (angle !== null) {
-    const address = decodeHeaderValue(angle).replace(/\s+/g, '').toLowerCase()
-    return address.includes('@') ? { address, name: decodeHeaderValue(text) } : null
+    const address = decoded(angle).replace(/\s+/g, '').toLowerCase()
+    return address.includes('@') ? { address, name: decoded(text) } : null
   }
   // A bare addr-spec; words around it (a broken list) are not part of the address.
   const bare = text.split(' ').find((word) => word.includes('@'))
-  return bare === undefined ? null : { address: decodeHeaderValue(bare).toLowerCase(), name: '' }
+  return bare === undefined ? null : { address: decoded(bare).toLowerCase(), name: '' }
 }
 
 /**
@@ -92,7 +101,13 @@ export function parseAddressList(raw: string): ListedAddress[] {
       skipComment(cursor)
       phrase += ' '
     } else if (c === '<') angle = readAngle(cursor)
-    else {
+    else if (!SPECIALS.includes(c)) {
+      // A run of ordinary characters joins the phrase in one step.
+      SPECIAL.lastIndex = cursor.at
+      const end = SPECIAL.exec(raw)?.index ?? raw.length
+      phrase += raw.slice(cursor.at, end)
+      cursor.at = end
+    } else {
       cursor.at++
       if (c === ',') flush()
       else if (c === ';' && inGroup) {

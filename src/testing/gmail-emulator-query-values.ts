@@ -78,27 +78,23 @@ const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](
 const ADDRESS = /^[^\s@]+@([^\s@]+)$/
 
 /**
- * A test over a message's addresses for a `from:`-style value: a value with `@` matches that
- * address exactly (case-insensitive); a domain name matches addresses in that domain or any
- * subdomain of it; anything else (a name, a local part, `me`) is not modelled: `null`.
+ * The normal form of a `from:`-style value: a value with `@` (an address, matched exactly and
+ * case-insensitively) or a domain name (matching addresses in that domain or any subdomain of
+ * it), lower-cased, angle brackets dropped; anything else (a name, a local part, `me`, a
+ * one-label domain) is not modelled: `null`.
  *
  * @example
  * ```ts
- * const inAcme = addressMatcher('acme.com')
- * inAcme?.('jo@mail.acme.com') // true
- * inAcme?.('jo@notacme.com') // false
+ * addressValue('<Jo@Acme.com>') // 'jo@acme.com'
+ * addressValue('acme.com')      // 'acme.com'
+ * addressValue('amy')           // null
  * ```
  */
-export function addressMatcher(value: string): ((address: string) => boolean) | null {
+export function addressValue(value: string): string | null {
   const v = value.toLowerCase().replace(/^<(.*)>$/, '$1')
   const address = ADDRESS.exec(v)
-  if (address !== null) return DOMAIN.test(address[1] ?? '') ? (a) => a === v : null
-  if (!DOMAIN.test(v)) return null
-  const suffix = `.${v}`
-  return (a) => {
-    const domain = a.slice(a.lastIndexOf('@') + 1)
-    return domain === v || domain.endsWith(suffix)
-  }
+  if (address !== null) return DOMAIN.test(address[1] ?? '') ? v : null
+  return DOMAIN.test(v) ? v : null
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u

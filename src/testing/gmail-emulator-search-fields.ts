@@ -28,6 +28,12 @@ export interface SearchFields {
   readonly addresses: SearchAddresses
   /** The size of the raw message in bytes (what `larger:` and `smaller:` compare). */
   readonly size: number
+  /**
+   * Every address operator's value that matches the message, as `<field>:<value>`: each
+   * address (`from:jo@mail.acme.com`) and each domain it lies in (`from:mail.acme.com`,
+   * `from:acme.com`), so an address or domain term is one set lookup.
+   */
+  readonly addressKeys: ReadonlySet<string>
   /** Whether some part is an attachment (a filename, or `Content-Disposition: attachment`). */
   readonly hasAttachment: boolean
   /**
@@ -46,6 +52,17 @@ function bodyText(root: MimeNode): string {
   const plain = leaves.filter((n) => n.mimeType === 'text/plain')
   if (plain.length > 0) return plain.map((n) => decodeText(n.body, n.charset)).join(' ')
   return leaves.filter((n) => n.mimeType === 'text/html').map((n) => htmlToText(decodeText(n.body, n.charset))).join(' ')
+}
+
+/**
+ * The keys of one address under one field: the address, its domain, and each parent domain
+ * of at least two labels (a one-label value such as `com` is not a domain search terms use).
+ */
+function keysOf(field: keyof SearchAddresses, address: string): string[] {
+  const keys = [`${field}:${address}`]
+  const labels = address.slice(address.lastIndexOf('@') + 1).split('.')
+  for (let i = 0; i < labels.length - 1; i++) keys.push(`${field}:${labels.slice(i).join('.')}`)
+  return keys
 }
 
 /**
@@ -71,8 +88,11 @@ export function searchFieldsOf(raw: Buffer, root: MimeNode): SearchFields {
   }
   const subject = root.headers.find((h) => h.name.toLowerCase() === 'subject')?.value ?? ''
   const text = [subject, bodyText(root), ...names].join(' ').replace(/\s+/g, ' ').trim().toLowerCase()
+  const addressKeys = new Set<string>()
+  for (const field of Object.values(ADDRESS_HEADERS)) for (const a of lists[field]) for (const k of keysOf(field, a)) addressKeys.add(k)
   return {
     addresses: lists,
+    addressKeys,
     size: raw.length,
     hasAttachment: walkMime(root).some((n) => n.children.length === 0 && n.isAttachment),
     text: text.slice(0, MAX_INDEXED_TEXT_CHARS),
