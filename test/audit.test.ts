@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { AuditIdentity, AuditReport } from '../src/index.js'
+import type { AuditIdentity, AuditReport, DirectoryEntry } from '../src/index.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { call, expectError, messageOf, routerIntegration, type RouterIntegration } from './helpers/http.js'
-import { mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
+import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'
 
 // email.audit() against the Gmail emulator over HTTP: what each identity's search lists
 // against what the account holds, why each missing message is missing, and the CRM mail no
 // search listed (the emulator's hideFromSearch: a search index that missed a message).
 
 const [ANN, BOB, CY] = TEAM as [string, string, string, ...string[]]
+/** A contact the host adds to its directory after the accounts synced. */
+const ZED: DirectoryEntry = { type: 'contact', id: 'c-4', name: 'Zed Free', emails: ['zed@yahoo.com'] }
 
 /** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
 function poison(from: string, to: string): string {
@@ -28,12 +30,13 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
   let t: TestDatabase
   let w: SyncWorld
   let r: RouterIntegration
-  const ids: Record<'hidden' | 'poison' | 'blocked' | 'late' | 'held', string> = { hidden: '', poison: '', blocked: '', late: '', held: '' }
+  const ids: Record<'hidden' | 'poison' | 'blocked' | 'late' | 'held' | 'zed', string> = { hidden: '', poison: '', blocked: '', late: '', held: '', zed: '' }
+  let directory: DirectoryEntry[] = [...DIRECTORY]
 
   beforeAll(async () => {
     t = await open()
     // No recall sample: the guard would otherwise find the hidden message and fall back to headers.
-    w = await syncWorld(t, { config: { recallSample: 0, blocklist: ['blocked@acme.vc'] } })
+    w = await syncWorld(t, { config: { recallSample: 0, blocklist: ['blocked@acme.vc'] }, directory: () => Promise.resolve(directory) })
     const add = (to: string, from: string, subject: string) => w.emu.addMessage(to, mail({ from, to: [to], subject }).raw).id
     add(ANN, 'partner@acme.vc', 'Term sheet')
     add(ANN, 'ceo@globex.example', 'Globex intro')
@@ -44,6 +47,7 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
     w.emu.hideFromSearch(ANN, ids.hidden)
     ids.poison = w.emu.addMessage(ANN, poison('deep@acme.vc', ANN)).id
     ids.blocked = add(ANN, 'blocked@acme.vc', 'Blocked sender')
+    ids.zed = add(ANN, 'zed@yahoo.com', 'Not yet a contact')
     add(BOB, 'partner@acme.vc', 'Term sheet')
     add(BOB, 'ceo@globex.example', 'Globex intro')
     ids.held = add(CY, 'ceo@globex.example', 'Globex, held')
@@ -108,6 +112,27 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
     expect(listed.missedBySearch).toEqual([])
     expect(listed.identities).toEqual(full.identities)
     expect(listed.unitsSpent).toBeLessThan(full.unitsSpent)
+  })
+
+  it('says mail of an identity new to the directory is not yet synced, not missed', async () => {
+    directory = [...DIRECTORY, ZED]
+    try {
+      const report = await w.email.audit({ account: ANN, identity: 'contact:c-4' })
+      expect(report.identities).toEqual([
+        {
+          identityKey: 'contact:c-4',
+          name: 'Zed Free',
+          terms: ['addr:zed@yahoo.com'],
+          foundBySearch: 1,
+          stored: 0,
+          missing: [{ gmailId: ids.zed, reason: 'not_yet_synced', detail: expect.stringMatching(/not captured yet/) as unknown, identities: ['contact:c-4'], date: null }],
+          storedNotFound: 0,
+        },
+      ])
+      expect(report.missedBySearch).toEqual([])
+    } finally {
+      directory = [...DIRECTORY]
+    }
   })
 
   it('limits the report to one identity', async () => {

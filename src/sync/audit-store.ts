@@ -103,26 +103,6 @@ export async function accountFailures(db: Kysely<EmailDatabase>, accountId: numb
 }
 
 /**
- * The account's search terms still `pending` (added since its backfill, not yet captured by a
- * targeted run), by term key; a term removed from the directory is not among them.
- *
- * @example
- * ```ts
- * if ((await pendingTerms(context.db, account.id)).has('domain:acme.vc')) console.log('not yet captured')
- * ```
- */
-export async function pendingTerms(db: Kysely<EmailDatabase>, accountId: number): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('email_account_terms')
-    .select('term')
-    .where('account_id', '=', accountId)
-    .where('state', '=', 'pending')
-    .where('removed_at', 'is', null)
-    .execute()
-  return new Set(rows.map((r) => r.term))
-}
-
-/**
  * When the account's last completed run (`ok`, or `partial`: finished with failures) started;
  * mail Gmail received before it was within that run's reach. `null` when none completed.
  *

@@ -16,7 +16,8 @@ import type { GmailClient } from '../gmail/client-types.js'
 import { candidateQueries, windowQuery, type SearchWindow } from '../gmail/search-query.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { createHeaderReader, type HeaderReader, type HeaderReading } from './audit-headers.js'
-import { accountFailures, identityCopies, lastCompletedRunStart, pendingTerms, storedGmailIds, type AuditFailure } from './audit-store.js'
+import { capturedTerms } from './account-terms.js'
+import { accountFailures, identityCopies, lastCompletedRunStart, storedGmailIds, type AuditFailure } from './audit-store.js'
 import type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './audit-types.js'
 import type { GmailAccess } from './gmail-access.js'
 
@@ -45,7 +46,7 @@ interface Listed {
   readonly name: string
   readonly terms: readonly SearchTerm[]
   readonly ids: ReadonlySet<string>
-  /** Ids listed by the identity's terms that are still pending. */
+  /** Ids listed by the identity's terms whose mail the account has not captured yet (new to the directory). */
   readonly pending: ReadonlySet<string>
 }
 
@@ -106,7 +107,7 @@ function needsHeaders(state: AuditState, listed: Listed, id: string): boolean {
 function classify(state: AuditState, listed: Listed, id: string, identities: readonly string[]): AuditMessage | null {
   const failure = state.failures.get(id)
   if (failure !== undefined) return message(id, failure.parked ? 'parked' : 'failed', failure.reason, identities, null)
-  if (listed.pending.has(id)) return message(id, 'not_yet_synced', 'listed by a search term added since the backfill, not yet captured', identities, null)
+  if (listed.pending.has(id)) return message(id, 'not_yet_synced', 'listed by a search term the account has not captured yet (new to the directory since its last run)', identities, null)
   if (state.syncedSince === null) return message(id, 'not_yet_synced', 'the account has not completed a sync run yet', identities, null)
   const reading: HeaderReading | undefined = state.reader.get(id)
   if (reading === undefined || reading.kind === 'gone') return null
@@ -159,7 +160,7 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
   const reader = createHeaderReader(client, index, config, signal)
   const stored = await storedGmailIds(db, account.id)
   const failures = await accountFailures(db, account.id)
-  const pending = await pendingTerms(db, account.id)
+  const captured = await capturedTerms(db, account.id)
   const copies = await identityCopies(db, account.id, afterIso, wanted?.key)
   const state: AuditState = { stored, failures, syncedSince: await lastCompletedRunStart(db, account.id), reader }
 
@@ -173,7 +174,7 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
     signal?.throwIfAborted()
     const own = termsOf.get(key) ?? []
     const ids = await listTerms(list, own, window)
-    const pendingOwn = own.filter((t) => pending.has(t.key))
+    const pendingOwn = own.filter((t) => !captured.has(t.key))
     const pendingIds = pendingOwn.length === 0 ? new Set<string>() : await listTerms(list, pendingOwn, window)
     listings.push({ key, name, terms: own, ids, pending: pendingIds })
     for (const id of ids) {
