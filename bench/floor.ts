@@ -51,13 +51,26 @@ export function secondsFor(units: number, rate: number): number {
 }
 
 /** Greedy list scheduling, as p-limit runs the accounts: each starts on the first free slot. */
-function makespan(durations: readonly number[], slots: number): number {
+export function makespan(durations: readonly number[], slots: number): number {
   const free = Array.from({ length: Math.max(1, slots) }, () => 0)
   for (const duration of durations) {
     const slot = free.indexOf(Math.min(...free))
     free[slot] = (free[slot] ?? 0) + duration
   }
   return Math.max(...free)
+}
+
+/**
+ * The seconds Gmail's rate alone forces on a sync that spent `unitsByMailbox`, by the floor's
+ * time model: what its wall time would be on an idle machine with no latency.
+ *
+ * @example
+ * ```ts
+ * quotaSeconds(team, { 'ann@x.example': 1125 }, 225, 3) // 4
+ * ```
+ */
+export function quotaSeconds(team: readonly string[], unitsByMailbox: Readonly<Record<string, number>>, rate: number, slots: number): number {
+  return round(makespan(team.map((address) => secondsFor(unitsByMailbox[address] ?? 0, rate)), slots), 3)
 }
 
 /**

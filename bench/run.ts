@@ -45,7 +45,9 @@ const DEFINITIONS = {
     'response body bytes through the proxy. contentDownloads: message contents served (raw/full gets and attachments). ' +
     'refused: 429/403 answers.',
   ratios:
-    'searchOverFloor, headersOverFloor: that backfill\'s units and seconds over the floor\'s (issue 13: search at most 1.25). ' +
+    'searchOverFloor, headersOverFloor: that backfill\'s units and wall seconds over the floor\'s (issue 13: search at most 1.25), ' +
+    'and quotaSeconds: the seconds its units force by the floor\'s time model over the floor\'s (wall time on a busy machine ' +
+    'also counts CPU and latency). ' +
     'headersOverSearch: header-first over search (seconds, units, requests, bytes, contents). naive*OverSearch: that naive sync ' +
     'over search; null where the naive syncs did not run.',
 }

@@ -1,19 +1,19 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { QuotaBound } from '../bench/quota-bound.js'
+import type { LibraryResult } from '../bench/library-sync.js'
 import type { ScenarioResult } from '../bench/scenario.js'
 
 const root = resolve(import.meta.dirname, '..')
 const tsx = resolve(root, 'node_modules/.bin/tsx')
-/** The quick run takes about 20 s on its own; a busy machine may stretch it. */
-const RUN_TIMEOUT_MS = 150_000
+/** The quick run takes well under a minute on its own; a busy machine may stretch it. */
+const RUN_TIMEOUT_MS = 240_000
 
 interface BenchOutput {
   readonly benchmark: string
   readonly settings: { readonly size: string; readonly seed: number; readonly scenarios: readonly { readonly name: string }[] }
   readonly definitions: Readonly<Record<string, string>>
-  readonly summary: Readonly<Record<string, ScenarioResult['ratios']>>
+  readonly summary: Readonly<Record<string, unknown>>
   readonly scenarios: readonly ScenarioResult[]
 }
 
@@ -37,7 +37,23 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
 }
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0)
-const mailboxes = (bound: QuotaBound) => Object.values(bound.perMailbox)
+
+/** Every CRM copy stored exactly once, nothing else, every attachment of the CRM mail, no run failed. */
+function expectExactCapture(name: string, s: ScenarioResult, run: LibraryResult): void {
+  const { workload } = s
+  expect(run.runs, name).toEqual({ ok: workload.mailboxes })
+  expect(run.failed, name).toBe(0)
+  expect(run.crmMissing, name).toBe(0)
+  expect(run.crmCaptured, name).toBe(workload.crmMessages)
+  expect(run.nonCrmCaptured, name).toBe(0)
+  expect(run.crmCopiesMissing, name).toBe(0)
+  expect(run.nonCrmCopies, name).toBe(0)
+  expect(run.duplicateCopies, name).toBe(0)
+  expect(run.copiesStored, name).toBe(workload.crmCopies)
+  expect(run.captured, name).toBe(workload.crmCopies)
+  expect(run.attachmentsStored, name).toBe(workload.crmAttachments)
+  expect(run.attachmentsPending, name).toBe(0)
+}
 
 describe('npm run bench --quick', () => {
   let output: BenchOutput
@@ -45,71 +61,89 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     const run = await runBench(['--quick'])
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stderr).toMatch(/\[bench\] done/)
+    expect(run.stderr).toMatch(/\[bench [\d.]+s\] done/)
     output = JSON.parse(run.stdout) as BenchOutput
   }, RUN_TIMEOUT_MS)
 
-  it('prints one JSON object with the settings, the definitions, and both cost tables', () => {
+  it('prints one JSON object with the settings, the definitions, and scenarios under both cost tables', () => {
     expect(output.benchmark).toBe('sync')
     expect(output.settings.size).toBe('small')
-    // Each table at the library's default rate under it.
-    expect(output.scenarios.map((s) => s.name)).toEqual(['legacy-225', '2026-90'])
-    expect(Object.keys(output.summary)).toEqual(['legacy-225', '2026-90'])
-    for (const key of ['bound', 'library', 'naive', 'naiveHeadersFirst', 'traffic', 'ratios']) expect(output.definitions[key]).toEqual(expect.any(String))
-    const [legacy, current] = output.scenarios
-    expect(legacy).toMatchObject({ costTable: 'legacy', rateUnitsSec: 225, costs: { get: 5, list: 5 }, parallelAccounts: 3 })
-    expect(current).toMatchObject({ costTable: '2026', rateUnitsSec: 90, costs: { get: 20, list: 5 } })
+    expect(output.scenarios.map((s) => s.name)).toEqual(['legacy-225-crm10', 'legacy-225-crm20', '2026-90-crm60'])
+    expect(Object.keys(output.summary)).toEqual(output.scenarios.map((s) => s.name))
+    for (const key of ['floor', 'workload', 'search', 'headers', 'naive', 'naiveHeadersFirst', 'incremental', 'traffic', 'ratios']) {
+      expect(output.definitions[key], key).toEqual(expect.any(String))
+    }
+    const [legacy, , current] = output.scenarios
+    expect(legacy).toMatchObject({ costTable: 'legacy', rateUnitsSec: 225, costs: { get: 5, list: 5 }, parallelAccounts: 3, crmPercent: 10 })
+    expect(current).toMatchObject({ costTable: '2026', rateUnitsSec: 90, costs: { get: 20, list: 5 }, crmPercent: 60 })
     for (const s of output.scenarios) {
-      for (const run of [s.library, s.naive, s.naiveHeadersFirst]) {
-        for (const value of [run.seconds, run.units, run.httpRequests, run.bytesDownloaded]) expect(Number.isFinite(value)).toBe(true)
-      }
-      expect(s.ratios.naiveOverLibrary.units).toBeCloseTo(s.naive.units / s.library.units, 2)
-      expect(s.ratios.libraryUnitsOverMinimum).toBeCloseTo(s.library.units / s.bound.minimumUnits, 2)
+      expect(s.search.strategy).toBe('search')
+      expect(s.headers.strategy).toBe('headers')
+      expect(s.ratios.searchOverFloor.units).toBeCloseTo(s.search.units / s.floor.units, 2)
+      expect(s.ratios.headersOverSearch.units).toBeCloseTo(s.headers.units / s.search.units, 2)
     }
   })
 
-  it('computes the bound as it defines it: listing, one header read per listed message, one content read per CRM message', () => {
-    for (const { workload, bound, costs, pageSize } of output.scenarios) {
-      const all = mailboxes(bound)
+  it('generates the asked share of CRM mail, with the traps the capture must get right', () => {
+    for (const { name, workload, crmPercent } of output.scenarios) {
+      expect(Object.values(workload.listedByMailbox).every((n) => n > 0), name).toBe(true)
+      expect(sum(Object.values(workload.crmCopiesByMailbox)), name).toBe(workload.crmCopies)
+      expect(Math.abs(workload.crmShareActualPercent - crmPercent), name).toBeLessThan(10)
+      expect(workload.falsePositiveCopies, name).toBeGreaterThan(0)
+      expect(workload.kinds['reply-to-only'], name).toBeGreaterThan(0)
+      expect(workload.kinds.draft, name).toBeGreaterThan(0)
+      expect(workload.copiesOver1MB, name).toBeGreaterThan(workload.crmCopiesOver1MB)
+    }
+    expect(output.scenarios.some((s) => s.workload.crmCopiesOver10MB > 0)).toBe(true)
+    // CRM threads cross the mailboxes: some CRM mail has a copy in both.
+    expect(output.scenarios.some((s) => s.workload.crmCopies > s.workload.crmMessages)).toBe(true)
+  })
+
+  it('computes the floor as it defines it: the list pages, one get per CRM copy, one getProfile per mailbox', () => {
+    for (const { workload, floor, costs, pageSize } of output.scenarios) {
+      const all = Object.values(floor.perMailbox)
       expect(all).toHaveLength(workload.mailboxes)
       expect(sum(all.map((m) => m.listed))).toBe(workload.listedCopies)
-      expect(sum(all.map((m) => m.contentReads))).toBe(workload.crmMessages)
+      expect(sum(all.map((m) => m.crmCopies))).toBe(workload.crmCopies)
       for (const m of all) {
         expect(m.pages).toBe(Math.max(1, Math.ceil(m.listed / pageSize)))
-        expect(m.mandatoryUnits).toBe(costs.profile + m.pages * costs.list + m.listed * costs.get)
-        expect(m.minimumUnits).toBe(m.mandatoryUnits + m.contentReads * costs.get)
+        expect(m.units).toBe(costs.profile + m.pages * costs.list + m.crmCopies * costs.get)
       }
-      expect(bound.minimumUnits).toBe(sum(all.map((m) => m.minimumUnits)))
-      expect(bound.seconds.allAccountsParallel).toBeLessThanOrEqual(bound.seconds.libraryParallelism)
+      expect(floor.units).toBe(sum(all.map((m) => m.units)))
     }
   })
 
-  it('the library captures exactly the CRM mail, with every copy and attachment, and no run fails', () => {
-    for (const { name, workload, library } of output.scenarios) {
-      expect(library.runs, name).toEqual({ ok: workload.mailboxes })
-      expect(library.failed, name).toBe(0)
-      expect(library.crmMissing, name).toBe(0)
-      expect(library.crmCaptured, name).toBe(workload.crmMessages)
-      expect(library.nonCrmCaptured, name).toBe(0)
-      expect(library.captured, name).toBe(workload.crmCopies)
-      expect(library.attachmentsStored, name).toBe(workload.crmAttachments)
-      expect(library.listed, name).toBe(workload.listedCopies)
+  it('both strategies capture every CRM copy exactly once and nothing else: no drafts, spam, blocklisted or Reply-To-only mail', () => {
+    for (const s of output.scenarios) {
+      expectExactCapture(`${s.name} search`, s, s.search)
+      expectExactCapture(`${s.name} headers`, s, s.headers)
     }
   })
 
-  it('the library spends at least the minimum, and beyond it only on downloading a CRM message again', () => {
-    for (const { name, workload, bound, costs, library } of output.scenarios) {
-      expect(library.units, name).toBeGreaterThanOrEqual(bound.minimumUnits)
-      expect(library.contentDownloads, name).toBeGreaterThanOrEqual(workload.crmMessages)
-      expect(library.contentDownloads, name).toBeLessThanOrEqual(workload.crmCopies)
-      expect(library.redundantDownloads, name).toBe(library.contentDownloads - workload.crmMessages)
-      expect(library.units - bound.minimumUnits, name).toBe(library.redundantDownloads * costs.get)
+  it('the search spends at least the floor and less than the header-first capture', () => {
+    for (const { name, floor, search, headers } of output.scenarios) {
+      expect(search.units, name).toBeGreaterThanOrEqual(floor.units)
+      expect(search.units, name).toBeLessThan(headers.units)
+      expect(search.calls['messages.get'] ?? 0, name).toBeLessThan(headers.calls['messages.get'] ?? 0)
     }
   })
 
-  it('the library downloads fewer bytes and contents than the naive sync, and spends fewer units than a naive matched-mode sync', () => {
-    for (const { name, workload, library, naive, naiveHeadersFirst } of output.scenarios) {
-      // The baselines did the work: read every listed message and picked out the CRM mail.
+  it('the search downloads only CRM copies and the false positives it counts as discarded', () => {
+    for (const { name, workload, search } of output.scenarios) {
+      expect(search.discarded, name).toEqual(expect.any(Number))
+      expect(search.recallSampled, name).toEqual(expect.any(Number))
+      expect(search.discarded, name).toBe(search.fetched - search.captured)
+      expect(search.discarded ?? 0, name).toBeLessThanOrEqual(workload.falsePositiveCopies)
+      expect(search.contentDownloads, name).toBeLessThanOrEqual(workload.crmCopies + (search.discarded ?? 0))
+      expect(search.recallMissed, name).toBe(0)
+    }
+  })
+
+  it('the naive syncs did the work, and the search spends less than them', () => {
+    const withNaive = output.scenarios.filter((s) => s.naive !== null)
+    expect(withNaive.map((s) => s.name)).toEqual(['legacy-225-crm20'])
+    for (const { name, workload, search, naive, naiveHeadersFirst } of withNaive) {
+      if (naive === null || naiveHeadersFirst === null) throw new Error('naive syncs missing')
       for (const baseline of [naive, naiveHeadersFirst]) {
         expect(baseline.listed, name).toBe(workload.listedCopies)
         expect(baseline.crmMatched, name).toBe(workload.crmMessages)
@@ -117,12 +151,25 @@ describe('npm run bench --quick', () => {
       }
       expect(naive.fetched, name).toBe(workload.listedCopies)
       expect(naiveHeadersFirst.fetched, name).toBe(workload.crmCopies)
+      expect(search.bytesDownloaded, name).toBeLessThan(naive.bytesDownloaded)
+      expect(search.contentDownloads, name).toBeLessThan(naive.contentDownloads)
+      expect(search.units, name).toBeLessThan(naiveHeadersFirst.units)
+    }
+  })
 
-      expect(library.bytesDownloaded, name).toBeLessThan(naive.bytesDownloaded)
-      expect(library.contentDownloads, name).toBeLessThan(naive.contentDownloads)
-      expect(library.contentDownloads, name).toBeLessThan(naiveHeadersFirst.contentDownloads)
-      expect(library.httpRequests, name).toBeLessThan(naive.httpRequests)
-      expect(library.units, name).toBeLessThan(naiveHeadersFirst.units)
+  it('the incremental sync captures the new CRM copies exactly once, for at most a header read and a content get each', () => {
+    const withNew = output.scenarios.filter((s) => s.incremental !== null)
+    expect(withNew.map((s) => s.name)).toEqual(['legacy-225-crm20'])
+    for (const { name, incremental } of withNew) {
+      if (incremental === null) throw new Error('incremental missing')
+      expect(incremental.counters.runs, name).toEqual({ ok: 2 })
+      expect(incremental.counters.kinds, name).toEqual({ incremental: 2 })
+      expect(incremental.newCrmCopies, name).toBeGreaterThan(0)
+      expect(incremental.counters.captured, name).toBe(incremental.newCrmCopies)
+      expect(incremental.stored.crmCopiesMissing, name).toBe(0)
+      expect(incremental.stored.nonCrmCopies, name).toBe(0)
+      expect(incremental.stored.duplicateCopies, name).toBe(0)
+      expect(incremental.gets, name).toBeLessThanOrEqual(incremental.newCopies + incremental.newCrmCopies)
     }
   })
 })
