@@ -24,8 +24,9 @@ export interface AuditOptions {
  * Why a message belongs in the report:
  * - `missed_by_search`: CRM mail that the search did not list (or listed without it ever being
  *   captured while the account synced after it arrived);
- * - `not_yet_synced`: arrived after the account's last completed run, or listed only by a
- *   search term added since, which the next run captures;
+ * - `not_yet_synced`: arrived after the account's last completed run started, or listed by a
+ *   search term the account has not captured yet (an identity new to the directory), or the
+ *   account never completed a run: the next run captures it;
  * - `failed` / `parked`: recorded in the account's failures (parked: no longer retried by a
  *   scheduled run);
  * - `skipped_by_policy`: listed by search, but the capture policy refuses it (`blocked`,
