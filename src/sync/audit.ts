@@ -123,13 +123,13 @@ function classify(state: AuditState, listed: Listed, id: string, identities: rea
 /**
  * Audits one account's capture against Gmail's own search (see {@link AuditReport}). Costs, in
  * Gmail quota: the list calls of every identity's candidate queries (a query several
- * identities share is listed once), a metadata get per listed message that is
- * neither stored nor failed, and, with `readHeaders` (the default), the list calls of the whole
- * window plus a metadata get per message of the window that is neither stored, failed, nor
- * listed by any search: on a large mailbox that is most of its mail, so a full audit is an
- * occasional check, not a routine one. Throws `DisabledError` while the integration is
- * disabled, `NotFoundError` for an account that is not
- * enrolled, `ValidationError` for a malformed address or an identity key not in the directory.
+ * identities share is listed once), a metadata get per listed message that is neither stored
+ * nor failed, and, with `readHeaders` (the default), the list calls of the whole window plus a
+ * metadata get per message of the window that is neither stored, failed, nor listed by any
+ * search: on a large mailbox that is most of its mail, so a full audit is an occasional check,
+ * not a routine one. Throws `DisabledError` while the integration is disabled, `NotFoundError`
+ * for an account that is not enrolled, `ValidationError` for a malformed address or an
+ * identity key not in the directory.
  *
  * @example
  * ```ts
@@ -166,7 +166,13 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
 
   // Each identity's search, and who listed what.
   const termsOf = new Map<string, SearchTerm[]>()
-  for (const term of terms) for (const key of term.identities) termsOf.set(key, [...(termsOf.get(key) ?? []), term])
+  for (const term of terms) {
+    for (const key of term.identities) {
+      const own = termsOf.get(key)
+      if (own === undefined) termsOf.set(key, [term])
+      else own.push(term)
+    }
+  }
   const listings: Listed[] = []
   const listedBy = new Map<string, Set<string>>()
   for (const [key, name] of names) {
