@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import type { SyncReport } from '../src/index.js'
+import type { DirectoryEntry, SyncReport } from '../src/index.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { expectExactly, readMailState, type LedgerCopy, type MailLedger } from './helpers/sync-expect.js'
 import {
@@ -26,6 +26,12 @@ const BLOCKLIST = [BLOCKED_IN_CRM, 'blocked.example']
  * with mail the search did not list).
  */
 const BACKFILL_LISTS = 6
+/** Enough contacts that the candidate queries split into several chunks (Gmail's `q` is kept within 1,500 characters). */
+const MANY = 90
+const MAX_Q_CHARS = 1500
+/** Two of the many contacts, whose terms land in the first chunk and the last. */
+const FIRST = 'partner-0@firm-0.example'
+const LAST = `partner-${MANY - 1}@firm-${MANY - 1}.example`
 
 /**
  * The team's mail: CRM mail by domain, subdomain, free-mail contact, Cc only, Bcc in a sent
@@ -214,5 +220,52 @@ describeEachDialect('capture on Gmail\'s search', (open) => {
     log.clear()
     for (const r of await s.email.sync.runAll()) expect(r).toMatchObject({ kind: 'incremental', captured: 0, fetched: 0 })
     expect(contentGets(log.calls())).toEqual([])
+  })
+
+  /** Ann's mail from many contacts (one each per third), some listed by the first chunk and the last. */
+  function seedMany(ledger: MailLedger): void {
+    s.directory.add(...Array.from({ length: MANY }, (_, i): DirectoryEntry => ({ type: 'contact', id: `p-${i}`, name: `Partner ${i}`, emails: [`partner-${i}@firm-${i}.example`] })))
+    for (let i = 0; i < MANY; i += 3) ledger.deliver(mail({ from: `partner-${i}@firm-${i}.example`, to: [ANN] }), { mailboxes: [ANN], crm: true })
+    for (let i = 0; i < 4; i++) ledger.deliver(mail({ from: FIRST, to: [ANN], cc: [LAST], subject: `Both ${i}` }), { mailboxes: [ANN], crm: true })
+    ledger.deliver(mail({ from: NEWS, to: [ANN] }), { mailboxes: [ANN], crm: false })
+  }
+
+  it('splits a large directory into queries within the limit, and fetches a message two of them list once, a false positive too', async () => {
+    const { ledger, log, db, w } = s
+    seedMany(ledger)
+    // A false positive two chunks list (a blocklisted sender of a CRM domain, a contact in Cc).
+    const [wrong] = ledger.deliver(mail({ from: BLOCKED_IN_CRM, to: [ANN], cc: [FIRST], subject: 'Notification' }), { mailboxes: [ANN], crm: false })
+    expect(await s.email.sync.run({ account: ANN })).toMatchObject({ kind: 'backfill', status: 'ok', failed: 0, discarded: 1 })
+    ledger.synced([ANN])
+    await expectExactly(db, ledger)
+    const lists = log.calls(ANN).filter((c) => c.kind === 'list' && c.q?.startsWith('{') === true)
+    expect(new Set(lists.map((c) => c.q)).size).toBeGreaterThan(2)
+    for (const c of lists) expect(c.q?.length).toBeLessThanOrEqual(MAX_Q_CHARS)
+    for (const c of ledger.copies) expect(w.emu.stats.downloads[c.gmailId] ?? 0).toBe(c.captured || c === wrong ? 1 : 0)
+  })
+
+  it('resumes a search scan stopped between chunks: nothing lost, nothing fetched twice', async () => {
+    const { ledger, log, db, w } = s
+    seedMany(ledger)
+    const email = w.integration({ apiBaseUrl: log.url, backfillPageSize: 5 })
+    try {
+      const controller = new AbortController()
+      let pages = 0
+      const stopped = await email.sync.run({
+        account: ANN,
+        signal: controller.signal,
+        onProgress: () => {
+          pages += 1
+          if (pages === 3) controller.abort()
+        },
+      })
+      expect(stopped.status).not.toBe('ok')
+      expect(await email.sync.run({ account: ANN })).toMatchObject({ kind: 'backfill', status: 'ok', failed: 0 })
+    } finally {
+      await email.close()
+    }
+    ledger.synced([ANN])
+    await expectExactly(db, ledger)
+    for (const c of ledger.copies) expect(w.emu.stats.downloads[c.gmailId] ?? 0).toBe(c.captured ? 1 : 0)
   })
 })
