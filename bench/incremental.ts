@@ -19,8 +19,38 @@ const NEW_SHARE_OF_MAILBOX = 1 / 50
 /** Seed offset of the new mail, so that it is not the backfill's mail again. */
 const NEW_MAIL_SEED = 7919
 
+/** How the engine decides which new messages are CRM mail (`sync.incrementalDecision`; `auto` is the default). */
+export type IncrementalDecision = 'auto' | 'headers' | 'search'
+
+/** The new mail of an incremental scenario, generated once and loaded into each session. */
+export type NewMail = Workload
+
+/**
+ * New mail for the mailboxes of `scenario`: a fiftieth of a mailbox each (at least ten), the
+ * scenario's mix, dated in the day before the wall clock, as Gmail dates what just arrived.
+ *
+ * @example
+ * ```ts
+ * const fresh = newMail(scenario, seed)
+ * fresh.facts.crmCopies // the new CRM copies an incremental run must store
+ * ```
+ */
+export function newMail(scenario: Scenario, seed: number): NewMail {
+  return buildWorkload({
+    seed: seed + NEW_MAIL_SEED,
+    now: new Date(),
+    days: 1,
+    mailboxes: scenario.mailboxes,
+    perMailbox: Math.max(MIN_NEW_PER_MAILBOX, Math.round(scenario.perMailbox * NEW_SHARE_OF_MAILBOX)),
+    crmShare: scenario.crmPercent / 100,
+    medium: 0,
+    large: 0,
+  })
+}
+
 /** The incremental run, measured. */
 export interface IncrementalResult {
+  readonly decision: IncrementalDecision
   /** New copies listed by Gmail (drafts included, spam not), and how many of them are CRM copies. */
   readonly newCopies: number
   readonly newCrmCopies: number
@@ -41,33 +71,23 @@ export interface IncrementalResult {
  *
  * @example
  * ```ts
- * const session = await openLibrary(scenario, seed, workload, 'search')
+ * const session = await openLibrary(scenario, seed, workload, 'search', 'headers')
  * await session.runAll('backfill')
- * const incremental = await runIncremental(session, scenario, seed, workload)
+ * const incremental = await runIncremental(session, 'headers', workload, newMail(scenario, seed))
  * ```
  */
-export async function runIncremental(session: LibrarySession, scenario: Scenario, seed: number, workload: Workload): Promise<IncrementalResult> {
-  const perMailbox = Math.max(MIN_NEW_PER_MAILBOX, Math.round(scenario.perMailbox * NEW_SHARE_OF_MAILBOX))
-  const fresh = buildWorkload({
-    seed: seed + NEW_MAIL_SEED,
-    now: new Date(),
-    days: 1,
-    mailboxes: scenario.mailboxes,
-    perMailbox,
-    crmShare: scenario.crmPercent / 100,
-    medium: 0,
-    large: 0,
-  })
+export async function runIncremental(session: LibrarySession, decision: IncrementalDecision, workload: Workload, fresh: NewMail): Promise<IncrementalResult> {
   loadTeamMailbox(session.world.emu, fresh.mail.messages, [])
   const expected = {
     crm: new Set([...workload.crm, ...fresh.crm]),
     crmCopyKeys: new Set([...workload.crmCopyKeys, ...fresh.crmCopyKeys]),
   }
-  const { traffic, counters, stored } = await session.runAll('incremental', expected)
+  const { traffic, counters, stored } = await session.runAll(`incremental (${decision})`, expected)
   const calls = traffic.calls
   const gets = calls['messages.get'] ?? 0
   const newCopies = fresh.facts.listedCopies
   return {
+    decision,
     newCopies,
     newCrmCopies: fresh.facts.crmCopies,
     traffic,

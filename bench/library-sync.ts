@@ -111,7 +111,7 @@ export interface LibrarySession {
 
 /**
  * Starts a fresh emulator with the workload and a library on a fresh SQLite file with every
- * mailbox enrolled.
+ * mailbox enrolled; `incrementalDecision` forces how incremental runs decide (default `auto`).
  *
  * @example
  * ```ts
@@ -120,7 +120,13 @@ export interface LibrarySession {
  * await session.close()
  * ```
  */
-export async function openLibrary(scenario: Scenario, seed: number, workload: Workload, strategy: CaptureStrategy): Promise<LibrarySession> {
+export async function openLibrary(
+  scenario: Scenario,
+  seed: number,
+  workload: Workload,
+  strategy: CaptureStrategy,
+  incrementalDecision: 'auto' | 'headers' | 'search' = 'auto',
+): Promise<LibrarySession> {
   const world = await startWorld(scenario, seed, workload)
   const dir = mkdtempSync(join(tmpdir(), 'email-bench-'))
   const sqlite = new Database(join(dir, 'crm.sqlite'))
@@ -145,6 +151,7 @@ export async function openLibrary(scenario: Scenario, seed: number, workload: Wo
       quotaCosts: scenario.costs,
     },
     directory: () => Promise.resolve(workload.mail.directory),
+    sync: { incrementalDecision },
     logger: {
       warn: (_fields, message) => warnings.push(message),
       error: (fields, message) => {

@@ -38,7 +38,8 @@ const DEFINITIONS = {
   incremental:
     'After the search backfill, on the same store and emulator: new mail (perMailbox / 50 per mailbox, at least 10, the same mix, ' +
     'dated in the day before the wall clock) is added to each mailbox and email.sync.runAll() runs again; units, gets and lists ' +
-    'of that run, per new listed copy and per new CRM copy.',
+    'of that run, per new listed copy and per new CRM copy; once per decision of sync.incrementalDecision: auto (the default, ' +
+    'on the store of the measured search backfill), then headers and search forced, each after a search backfill of its own.',
   traffic:
     'units: quota charged by the emulator. httpRequests: requests to the Gmail API through a counting proxy (a batch is one). ' +
     'calls: per method as the emulator counts them (batch parts under their method, token grants included). bytesDownloaded: ' +
@@ -65,12 +66,14 @@ function summaryOf(s: ScenarioResult) {
     discarded: s.search.discarded,
     recallSampled: s.search.recallSampled,
     ...s.ratios,
-    incremental: s.incremental === null ? null : {
-      newCopies: s.incremental.newCopies,
-      unitsPerNewMessage: s.incremental.unitsPerNewMessage,
-      getsPerNewMessage: s.incremental.getsPerNewMessage,
-      strategies: s.incremental.counters.strategies,
-    },
+    incremental: Object.fromEntries(s.incremental.map((i) => [i.decision, {
+      newCopies: i.newCopies,
+      newCrmCopies: i.newCrmCopies,
+      units: i.traffic.units,
+      unitsPerNewMessage: i.unitsPerNewMessage,
+      getsPerNewMessage: i.getsPerNewMessage,
+      lists: i.lists,
+    }])),
   }
 }
 

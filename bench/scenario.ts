@@ -9,10 +9,10 @@ import type { QuotaCosts } from 'crm-email-integration'
 import { MAX_PARALLEL_ACCOUNTS } from '../src/sync/engine.js'
 import { floorOf, quotaSeconds } from './floor.js'
 import type { Floor } from './floor.js'
-import { runIncremental } from './incremental.js'
-import type { IncrementalResult } from './incremental.js'
+import { newMail, runIncremental } from './incremental.js'
+import type { IncrementalDecision, IncrementalResult } from './incremental.js'
 import { openLibrary, runLibraryBackfill } from './library-sync.js'
-import type { LibraryResult } from './library-sync.js'
+import type { LibraryResult, LibrarySession } from './library-sync.js'
 import { buildWorkload } from './mailbox.js'
 import type { WorkloadFacts } from './mailbox.js'
 import { costTable, progress, ratio } from './measure.js'
@@ -21,6 +21,8 @@ import { runNaiveSync } from './naive-sync.js'
 import type { NaiveResult } from './naive-sync.js'
 import type { Scenario } from './options.js'
 
+/** The incremental decisions measured besides the default (`auto`). */
+const FORCED_DECISIONS: readonly IncrementalDecision[] = ['headers', 'search']
 /** How many days the generated mail spans: a year, the common backfill. */
 const MAIL_DAYS = 365
 
@@ -80,7 +82,8 @@ export interface ScenarioResult {
   readonly headers: LibraryResult
   readonly naive: NaiveResult | null
   readonly naiveHeadersFirst: NaiveResult | null
-  readonly incremental: IncrementalResult | null
+  /** The incremental sync after a search backfill, per decision (`auto` first); empty where it did not run. */
+  readonly incremental: readonly IncrementalResult[]
   readonly ratios: ScenarioRatios
 }
 
@@ -117,19 +120,33 @@ export async function runScenario(scenario: Scenario, seed: number, mailNow: Dat
     costs, rateUnitsSec: scenario.rateUnitsSec, pageSize, parallelAccounts: MAX_PARALLEL_ACCOUNTS,
   })
   progress(`${scenario.name}: floor ${floor.units} units, ${floor.seconds} s; search backfill...`)
+  const fresh = scenario.incremental ? newMail(scenario, seed) : null
+  const incremental: IncrementalResult[] = []
+  const measureNewMail = async (session: LibrarySession, decision: IncrementalDecision): Promise<void> => {
+    if (fresh === null) return
+    const result = await runIncremental(session, decision, workload, fresh)
+    incremental.push(result)
+    progress(`${scenario.name}: incremental (${decision}) ${result.newCopies} new copies, ${result.traffic.units} units, ${result.gets} gets`)
+  }
   const session = await openLibrary(scenario, seed, workload, 'search')
   let search: LibraryResult
-  let incremental: IncrementalResult | null = null
   try {
     const backfill = await session.runAll('search')
     search = { strategy: 'search', ...backfill.traffic, ...backfill.counters, downloads: backfill.downloads, ...backfill.stored }
     progress(`${scenario.name}: ${line('search', search, floor)}`)
-    if (scenario.incremental) {
-      incremental = await runIncremental(session, scenario, seed, workload)
-      progress(`${scenario.name}: incremental ${incremental.newCopies} new copies, ${incremental.traffic.units} units, ${incremental.gets} gets`)
-    }
+    await measureNewMail(session, 'auto')
   } finally {
     await session.close()
+  }
+  // Each forced decision after a backfill of its own, on the same mail.
+  for (const decision of fresh === null ? [] : FORCED_DECISIONS) {
+    const forced = await openLibrary(scenario, seed, workload, 'search', decision)
+    try {
+      await forced.runAll(`search backfill before ${decision}`)
+      await measureNewMail(forced, decision)
+    } finally {
+      await forced.close()
+    }
   }
   const headers = await runLibraryBackfill(scenario, seed, workload, 'headers')
   progress(`${scenario.name}: ${line('headers', headers, floor)}`)
