@@ -29,14 +29,14 @@ export interface RunCounters {
   readonly captured: number
   readonly skipped: number
   readonly failed: number
-  /** Candidates downloaded then not stored (search false positives); `null` when the reports do not carry it. */
-  readonly discarded: number | null
+  /** Candidates downloaded then not stored (search false positives). */
+  readonly discarded: number
   /** Messages the recall guard read the headers of, and the CRM mail it found the search missed. */
-  readonly recallSampled: number | null
-  readonly recallMissed: number | null
+  readonly recallSampled: number
+  readonly recallMissed: number
   /** Units by the library's own count. */
   readonly unitsReported: number
-  /** Runs by status (`ok`, `partial`, `error`), by kind, and by strategy when reported. */
+  /** Runs by status (`ok`, `partial`, `error`), by kind (`backfill`, `incremental`, ...), and by strategy. */
   readonly runs: Readonly<Record<string, number>>
   readonly kinds: Readonly<Record<string, number>>
   readonly strategies: Readonly<Record<string, number>>
@@ -64,39 +64,31 @@ export interface RunMeasures {
   readonly stored: StoredFacts
 }
 
-/** The counters the lead adds to `SyncReport` with capture on search; read when present. */
-type SearchCounters = Partial<Record<'discarded' | 'recallSampled' | 'recallMissed', number>> & { readonly strategy?: string }
-
 function sumOf(reports: readonly SyncReport[], pick: (r: SyncReport) => number): number {
   return reports.reduce((sum, r) => sum + pick(r), 0)
 }
 
-function optionalSum(reports: readonly (SyncReport & SearchCounters)[], key: 'discarded' | 'recallSampled' | 'recallMissed'): number | null {
-  return reports.some((r) => typeof r[key] === 'number') ? sumOf(reports, (r) => (r as SearchCounters)[key] ?? 0) : null
-}
-
-function countBy(values: readonly (string | undefined)[]): Record<string, number> {
+function countBy(values: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {}
-  for (const value of values) if (value !== undefined) counts[value] = (counts[value] ?? 0) + 1
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1
   return counts
 }
 
 /** Sums the reports of one `runAll`. */
 export function countersOf(reports: readonly SyncReport[]): RunCounters {
-  const withSearch = reports as readonly (SyncReport & SearchCounters)[]
   return {
     listed: sumOf(reports, (r) => r.listed),
     fetched: sumOf(reports, (r) => r.fetched),
     captured: sumOf(reports, (r) => r.captured),
     skipped: sumOf(reports, (r) => r.skipped),
     failed: sumOf(reports, (r) => r.failed),
-    discarded: optionalSum(withSearch, 'discarded'),
-    recallSampled: optionalSum(withSearch, 'recallSampled'),
-    recallMissed: optionalSum(withSearch, 'recallMissed'),
+    discarded: sumOf(reports, (r) => r.discarded),
+    recallSampled: sumOf(reports, (r) => r.recallSampled),
+    recallMissed: sumOf(reports, (r) => r.recallMissed),
     unitsReported: sumOf(reports, (r) => r.unitsSpent),
     runs: countBy(reports.map((r) => r.status)),
     kinds: countBy(reports.map((r) => r.kind)),
-    strategies: countBy(withSearch.map((r) => r.strategy)),
+    strategies: countBy(reports.map((r) => r.strategy)),
   }
 }
 
