@@ -121,6 +121,10 @@ describeEachDialect('capture that follows a growing directory', (open) => {
       expect(report.discarded).toBe(0)
       expect(tally(calls).metadata).toBe(report.recallSampled)
       expect(report.unitsSpent).toBe(tally(log.calls(box)).total)
+      // Only the new identities are searched: the captured terms' mail is not listed again.
+      const candidateLists = log.calls(box).filter((c) => c.kind === 'list' && c.q?.startsWith('{') === true)
+      expect(candidateLists.length).toBeGreaterThan(0)
+      for (const c of candidateLists) expect(c.q).not.toMatch(/acme\.vc|dana@gmail\.com/)
     }
     // The mail that arrived during the scan may be in this run or the next; everything else is in now.
     const during = new Set(arrivedDuring.map((c) => c.messageId))
@@ -180,6 +184,23 @@ describeEachDialect('capture that follows a growing directory', (open) => {
     const gapIds = gap.map((c) => c.messageId)
     expect((await readMailState(db)).emails).toEqual([...new Set([...seeded.known, ...seeded.initech, ...gapIds])].sort())
     expect(await linkedTo(db, 'org:o-2')).toEqual([...new Set([...seeded.initech, ...gapIds])].sort())
+  })
+
+  it('links an added contact whose mail is stored already, for the list calls only', async () => {
+    const { ledger, log, db, directory } = s
+    const seeded = seed(ledger)
+    await s.email.sync.runAll()
+    // A partner of the fund, by address: every message of theirs is stored already, under the fund's domain.
+    directory.add({ type: 'contact', id: 'c-9', name: 'The Partner', emails: [PARTNER] })
+    log.clear()
+    const reports = await s.email.sync.runAll()
+    for (const r of reports) expect(r).toMatchObject({ kind: 'targeted', status: 'ok', captured: 0, fetched: 0 })
+    expect(contentGets(log.calls())).toEqual([])
+    // Headers are read only by the recall guard (when its random day holds unlisted mail).
+    expect(tally(log.calls()).metadata).toBe(reports.reduce((sum, r) => sum + r.recallSampled, 0))
+    // Linked to every stored message of theirs: the fund's mail (deal, Cora's, Initech's with the partner in Cc).
+    expect(await linkedTo(db, 'contact:c-9')).toEqual(await linkedTo(db, 'fund:7'))
+    expect(await linkedTo(db, 'contact:c-9')).toHaveLength(seeded.known.length - 1)
   })
 
   it('resumes a targeted scan stopped by its signal between pages: nothing lost, nothing stored or fetched twice', async () => {
