@@ -100,17 +100,21 @@ export function dayQuery(dayStartEpochS: number): string {
 /**
  * The window's messages over 1 MiB (`medium`) and over 10 MiB (`large`), listed once per scan
  * (ids only) so the content pipeline knows which candidates to fetch two at a time or as a
- * part tree.
+ * part tree. `largeMib` lowers the second threshold: a host whose attachment limit is under
+ * 10 MiB has a message over that limit fetched as a part tree, so the oversized attachment is
+ * never downloaded.
  *
  * @example
  * ```ts
  * sizeQueries({ after: 1700000000 })
  * // { medium: 'after:1700000000 -in:drafts larger:1M', large: 'after:1700000000 -in:drafts larger:10M' }
+ * sizeQueries({ after: null }, 2).large // '-in:drafts larger:2M'
  * ```
  */
-export function sizeQueries(window: SearchWindow): { medium: string; large: string } {
+export function sizeQueries(window: SearchWindow, largeMib?: number): { medium: string; large: string } {
   const base = windowQuery(window)
-  return { medium: `${base} larger:${MEDIUM_MESSAGE_QUERY_SIZE}`, large: `${base} larger:${LARGE_MESSAGE_QUERY_SIZE}` }
+  const large = largeMib === undefined || !Number.isSafeInteger(largeMib) || largeMib < 1 || largeMib >= 10 ? LARGE_MESSAGE_QUERY_SIZE : `${largeMib}M`
+  return { medium: `${base} larger:${MEDIUM_MESSAGE_QUERY_SIZE}`, large: `${base} larger:${large}` }
 }
 
 /** A term's operators, every value under from:, to:, cc: and bcc:, space-separated. */

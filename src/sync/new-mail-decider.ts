@@ -66,7 +66,7 @@ export function createNewMailDecider(state: RunState): NewMailDecider {
     for (const query of candidateQueries(state.terms, w)) {
       for (const id of await listAllIds(state.client, query.q, state.signal)) ids.add(id)
     }
-    listed = { ids, hints: await sizeHints(state.client, w, state.signal) }
+    listed = { ids, hints: await sizeHints(state.client, w, config.maxAttachmentMb, state.signal) }
     return listed
   }
 

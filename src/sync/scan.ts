@@ -45,12 +45,12 @@ const MAX_LIST_PAGE = 500
  *
  * @example
  * ```ts
- * const hints = await sizeHints(client, { after: 1700000000 })
+ * const hints = await sizeHints(client, { after: 1700000000 }, config.maxAttachmentMb)
  * hints.large.has(id) // fetched as a part tree
  * ```
  */
-export async function sizeHints(client: GmailClient, window: SearchWindow, signal?: AbortSignal): Promise<SizeHints> {
-  const queries = sizeQueries(window)
+export async function sizeHints(client: GmailClient, window: SearchWindow, maxAttachmentMb: number, signal?: AbortSignal): Promise<SizeHints> {
+  const queries = sizeQueries(window, maxAttachmentMb)
   const medium = await listAllIds(client, queries.medium, signal)
   const large = medium.size === 0 ? new Set<string>() : await listAllIds(client, queries.large, signal)
   return { medium, large }
@@ -120,7 +120,7 @@ export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOpt
             }
     const refs = page.messages ?? []
     const search = plan.strategy === 'search' && refs.length > 0
-    if (search) state.hints ??= await sizeHints(client, plan.window, state.signal)
+    if (search) state.hints ??= await sizeHints(client, plan.window, context.config.maxAttachmentMb, state.signal)
     const now = nowIso(context)
     await capturePage(state, refs, cursor, {
       ...(search && state.hints !== null ? { candidates: { ids: new Set(refs.map((r) => r.id)), hints: state.hints } } : {}),
@@ -136,7 +136,7 @@ export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOpt
     })
     if (last) {
       state.scanHistoryId = scanHistoryId
-      if (plan.strategy === 'search') await runRecallGuard(state, plan.window, scanStartedAt)
+      if (plan.strategy === 'search' && plan.terms.length > 0) await runRecallGuard(state, plan.window, scanStartedAt)
       return true
     }
   }

@@ -71,6 +71,17 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
     {
       method: 'POST',
+      pattern: '/api/email/accounts/clear-search-fallback',
+      access: 'admin',
+      fields: ['address'],
+      handle: async ({ body }) => {
+        const { address } = await body()
+        if (typeof address !== 'string') throw new ValidationError('address: required')
+        return json(200, { account: await accounts.clearSearchFallback(address) })
+      },
+    },
+    {
+      method: 'POST',
       pattern: '/api/email/accounts/enroll',
       access: 'admin',
       fields: ['address'],
