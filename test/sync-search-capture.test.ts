@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { DirectoryEntry, SyncReport } from '../src/index.js'
+import { mailWithAttachments } from './helpers/attachment-mail.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { expectExactly, readMailState, type LedgerCopy, type MailLedger } from './helpers/sync-expect.js'
 import {
@@ -267,5 +269,26 @@ describeEachDialect('capture on Gmail\'s search', (open) => {
     ledger.synced([ANN])
     await expectExactly(db, ledger)
     for (const c of ledger.copies) expect(w.emu.stats.downloads[c.gmailId] ?? 0).toBe(c.captured ? 1 : 0)
+  })
+
+  it('fetches big CRM mail by its size (raw over 1 MB, the part tree over 10 MB) once, and never big mail that is not CRM mail', async () => {
+    const { ledger, log, db } = s
+    const big = (subject: string, bytes: number) => {
+      const messageId = `${subject.replace(/\W/g, '')}-${Date.now()}@acme.vc`
+      return { messageId, raw: mailWithAttachments({ to: ANN, messageId, date: new Date(Date.UTC(2026, 5, 2)), subject, files: [{ name: `${subject}.bin`, bytes: randomBytes(bytes) }] }) }
+    }
+    const [medium] = ledger.deliver(big('medium', 2 * 1024 * 1024), { mailboxes: [ANN], crm: true })
+    const [large] = ledger.deliver(big('large', 9 * 1024 * 1024), { mailboxes: [ANN], crm: true })
+    const bigNews = mail({ from: NEWS, to: [ANN], subject: 'Big newsletter', body: 'x'.repeat(3 * 1024 * 1024) })
+    const [news] = ledger.deliver(bigNews, { mailboxes: [ANN], crm: false })
+    ledger.deliver(mail({ from: GLOBEX, to: [ANN], subject: 'Small' }), { mailboxes: [ANN], crm: true })
+    expect(await s.email.sync.run({ account: ANN })).toMatchObject({ kind: 'backfill', status: 'ok', captured: 3, failed: 0 })
+    ledger.synced([ANN])
+    await expectExactly(db, ledger)
+    const gets = log.calls(ANN).filter((c) => c.kind === 'get' && c.format !== 'metadata')
+    expect(gets.filter((c) => c.id === medium!.gmailId).map((c) => c.format)).toEqual(['raw'])
+    expect(gets.filter((c) => c.id === large!.gmailId).map((c) => c.format)).toEqual(['full'])
+    expect(s.w.emu.stats.downloads[news!.gmailId]).toBeUndefined()
+    expect(gets).toHaveLength(3)
   })
 })
