@@ -21,6 +21,8 @@ type CaptureStrategy = SyncReport['strategy']
 /** Both capture strategies must store the same mail. */
 const STRATEGIES: readonly CaptureStrategy[] = ['search', 'headers']
 const DAY_MS = 86_400_000
+/** A get inside a batch request's body: the mailbox and the format. */
+const BATCH_GET = /^GET \/gmail\/v1\/users\/([^/]+)\/messages\/[^?\s]+\?(?:\S*&)?format=(\w+)/gm
 
 /** Every account's counters of one run, for assertions that name the account. */
 function byAccount(reports: readonly SyncReport[]): Record<string, Pick<SyncReport, 'kind' | 'status' | 'captured' | 'failed'>> {
@@ -234,15 +236,27 @@ describeEachDialect('sync of a team', (open) => {
       ledger.deliver(answer, { mailboxes: [BOB], crm: true, replyTo: question.messageId })
     }
     // Both accounts' content downloads are held back and answered together, so both pages commit at once.
-    const proxy = await gatedProxy(w.emu.url, (body) => body.includes('format=raw'))
+    // Under the default `search` strategy that is each account's one batch of `raw` gets of its
+    // candidates (after the profile, the candidate list and the size hints; no header is read).
+    const held: string[][] = []
+    const proxy = await gatedProxy(w.emu.url, (body, path) => {
+      const parts = [...body.matchAll(BATCH_GET)]
+      if (!path.startsWith('/batch/') || parts.length === 0 || parts.some((m) => m[2] !== 'raw')) return false
+      held.push(parts.map((m) => decodeURIComponent(m[1] ?? '')))
+      return true
+    })
     const other = w.integration({ apiBaseUrl: proxy.url, backfillPageSize: 50 })
     try {
       const both = Promise.all([other.sync.run({ account: ANN }), other.sync.run({ account: BOB })])
       await vi.waitFor(() => {
         expect(proxy.held()).toBe(2)
       })
+      // One batch per account, each with all 20 of its CRM copies: nothing of either page is stored yet.
+      expect(held.map((users) => [...new Set(users)].join()).sort()).toEqual([ANN, BOB])
+      for (const users of held) expect(users).toHaveLength(20)
+      expect(await db.selectFrom('email_copies').select('id').execute()).toEqual([])
       proxy.open()
-      for (const r of await both) expect(r).toMatchObject({ kind: 'backfill', status: 'ok', captured: 20, failed: 0 })
+      for (const r of await both) expect(r).toMatchObject({ kind: 'backfill', status: 'ok', strategy: 'search', captured: 20, failed: 0 })
     } finally {
       proxy.open()
       await proxy.close()
