@@ -262,7 +262,9 @@ describeEachDialect('capture on Gmail\'s search', (open) => {
         },
       })
       expect(stopped.status).not.toBe('ok')
-      expect(await email.sync.run({ account: ANN })).toMatchObject({ kind: 'backfill', status: 'ok', failed: 0 })
+      const resumed = await email.sync.run({ account: ANN })
+      expect(resumed).toMatchObject({ kind: 'backfill', status: 'ok', failed: 0, strategy: 'search' })
+      expect(tally(log.calls(ANN)).metadata).toBe(stopped.recallSampled + resumed.recallSampled)
     } finally {
       await email.close()
     }
@@ -282,7 +284,9 @@ describeEachDialect('capture on Gmail\'s search', (open) => {
     const bigNews = mail({ from: NEWS, to: [ANN], subject: 'Big newsletter', body: 'x'.repeat(3 * 1024 * 1024) })
     const [news] = ledger.deliver(bigNews, { mailboxes: [ANN], crm: false })
     ledger.deliver(mail({ from: GLOBEX, to: [ANN], subject: 'Small' }), { mailboxes: [ANN], crm: true })
-    expect(await s.email.sync.run({ account: ANN })).toMatchObject({ kind: 'backfill', status: 'ok', captured: 3, failed: 0 })
+    const report = await s.email.sync.run({ account: ANN })
+    expect(report).toMatchObject({ kind: 'backfill', status: 'ok', captured: 3, failed: 0, strategy: 'search' })
+    expect(tally(log.calls(ANN)).metadata).toBe(report.recallSampled)
     ledger.synced([ANN])
     await expectExactly(db, ledger)
     const gets = log.calls(ANN).filter((c) => c.kind === 'get' && c.format !== 'metadata')
