@@ -18,8 +18,18 @@ export interface CountingProxy {
   close(): Promise<void>
 }
 
-/** Starts a proxy on 127.0.0.1 and a random port that forwards everything to `target`. */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/**
+ * Starts a proxy on 127.0.0.1 and a random port that forwards everything to `target`; with
+ * `trace` (`BENCH_TRACE=1`) it writes each request's start and duration in seconds, status,
+ * method and path to stderr, to see where a sync's wall time goes.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startCountingProxy(emu.url)
+ * // point the client at proxy.url; read proxy.bytes() and proxy.requests() after
+ * ```
+ */
+export async function startCountingProxy(target: string, trace = process.env.BENCH_TRACE === '1'): Promise<CountingProxy> {
   const upstream = new URL(target)
   // Without keep-alive every call would pay a TCP handshake the real client does not.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 })
@@ -28,6 +38,10 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
 
   const relay = (request: IncomingMessage, response: ServerResponse): void => {
     requests += 1
+    const started = performance.now()
+    if (trace) response.once('finish', () => {
+      process.stderr.write(`[trace] ${(started / 1000).toFixed(3)} ${((performance.now() - started) / 1000).toFixed(3)} ${response.statusCode} ${request.method ?? ''} ${decodeURIComponent(request.url ?? '').slice(0, 200)}\n`)
+    })
     const outgoing = forward(
       {
         host: upstream.hostname,
