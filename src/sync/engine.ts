@@ -5,13 +5,14 @@ import type { SearchTerm } from '../capture/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import type { SyncKind } from '../db/database.js'
-import { ConflictError, UpstreamError, isEmailIntegrationError } from '../errors.js'
+import { ConflictError, UpstreamError } from '../errors.js'
 import { dueFailures } from './failures.js'
 import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
 import { underLease, type LeaseDependencies } from './account-lease.js'
 import { captureWindowStart, reconcileTerms, type PendingTerm } from './account-terms.js'
 import { capturePage, type AccountRow, type IncrementalDecision, type RunState } from './run-state.js'
+import { finishRun } from './run-finish.js'
 import { runScan } from './scan.js'
 import { catchupStart, strategyOf, targetedPlan, windowPlan } from './scan-plan.js'
 import type { LeaseHolder, SyncProgress, SyncReport } from './sync-types.js'
@@ -167,7 +168,7 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   }
   // A lost lease is a failure, however the page in progress ended (cut short, or stopped as by a signal).
   if (lost.aborted && !finished) error = lost.reason
-  return finish(state, startedAt, finished, error)
+  return finishRun(state, startedAt, finished, error)
 }
 
 /**
@@ -233,61 +234,6 @@ async function replayHistory(state: RunState): Promise<boolean> {
     if (!(error instanceof UpstreamError && error.upstreamStatus === 404)) throw error
     await capturePage(state, [], { history_id: state.scanHistoryId })
     return true
-  }
-}
-
-async function finish(state: RunState, startedAt: string, finished: boolean, error: unknown): Promise<SyncReport> {
-  const { context, counts } = state
-  const finishedAt = nowIso(context)
-  const message = error === null ? null : error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
-  const status = error !== null ? 'error' : !finished || counts.failed > 0 ? 'partial' : 'ok'
-  const revoked = error instanceof UpstreamError && error.reason === 'invalid_grant'
-  const configuration = isEmailIntegrationError(error) && error.code === 'configuration_invalid'
-
-  await context.db
-    .updateTable('email_sync_runs')
-    .set({
-      ...counts,
-      kind: state.kind,
-      strategy: state.strategy,
-      units_spent: state.client.unitsSpent,
-      status: error !== null ? 'error' : finished ? status : 'aborted',
-      error: message,
-      finished_at: finishedAt,
-    })
-    .where('id', '=', state.runId)
-    .execute()
-  await context.db
-    .updateTable('email_accounts')
-    .set({
-      last_sync_at: finishedAt,
-      updated_at: finishedAt,
-      ...(error === null
-        ? { last_error: null, ...(finished ? { last_success_at: finishedAt } : {}), ...(state.account.status === 'needs_attention' ? { status: 'active' as const, status_reason: null } : {}) }
-        : { last_error: message }),
-      ...(revoked || configuration ? { status: 'needs_attention' as const, status_reason: message } : {}),
-    })
-    .where('id', '=', state.account.id)
-    .execute()
-  if (error !== null) context.logger.error({ account: state.account.address, error: message }, 'email sync failed')
-
-  return {
-    account: state.account.address,
-    kind: state.kind,
-    status,
-    listed: counts.listed,
-    fetched: counts.fetched,
-    captured: counts.captured,
-    skipped: counts.skipped,
-    failed: counts.failed,
-    discarded: counts.discarded,
-    recallSampled: counts.recall_sampled,
-    recallMissed: counts.recall_missed,
-    strategy: state.strategy,
-    unitsSpent: state.client.unitsSpent,
-    startedAt,
-    finishedAt,
-    ...(message === null ? {} : { error: message }),
   }
 }
 

@@ -138,9 +138,14 @@ async function preparePage(state: RunState, refs: readonly GmailMessageRef[], op
   const { pipeline, account } = state
   const owner = { id: account.id, address: account.address }
   const candidates = options.candidates
-  const fast = candidates === undefined ? [] : refs.filter((r) => candidates.ids.has(r.id))
+  // A false positive two chunks' queries list is downloaded once per run: the second listing skips it.
+  const again = candidates === undefined ? [] : refs.filter((r) => candidates.ids.has(r.id) && state.discardedIds.has(r.id))
+  const fast = candidates === undefined ? [] : refs.filter((r) => candidates.ids.has(r.id) && !state.discardedIds.has(r.id))
   const slow = candidates === undefined ? refs : refs.filter((r) => !candidates.ids.has(r.id))
   const parts: PreparedPage[] = []
+  if (again.length > 0) {
+    parts.push({ account: owner, records: [], copies: [], skipped: again.map((r) => ({ gmailId: r.id, reason: 'unmatched' as const })), failed: [], fetched: 0, discarded: 0 })
+  }
   if (candidates !== undefined && fast.length > 0) {
     const page = await pipeline.prepareCandidates(owner, state.client, fast, candidates.hints, state.signal)
     for (const s of page.skipped) if (s.reason !== 'known' && s.reason !== 'gone') state.discardedIds.add(s.gmailId)
