@@ -72,6 +72,8 @@ export async function statusCommand(args: ParsedArgs, context: CliContext): Prom
       ...((a.lastRun?.error ?? null) === null ? [] : [`${a.address}: last run: ${a.lastRun?.error ?? ''}`]),
       ...failureNotes(a.address, a.failures),
       ...leaseNote(a.address, a.busy),
+      ...(a.searchFallback === null ? [] : [`${a.address}: reads every message's headers since ${a.searchFallback.at}: ${a.searchFallback.reason}`]),
+      ...((a.lastRun?.discarded ?? 0) === 0 ? [] : [`${a.address}: last run discarded ${a.lastRun?.discarded ?? 0} message(s) Gmail's search listed that are not CRM mail`]),
     ])
     if (notes.length > 0) writeLines(stdout, '', ...notes)
     return ExitCodes.ok
