@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Digest, SyncReport } from '../src/index.js'
@@ -146,6 +147,17 @@ describe('the crm-email-integration CLI on SQLite', () => {
       [ANN, 'incremental', 1],
       [BOB, 'backfill', 1],
     ])
+  })
+
+  it('notes an account whose recall guard fell it back to reading headers', async () => {
+    const db = new Database(env.CRM_GMAIL_DB ?? '')
+    db.prepare('update email_accounts set search_fallback_at = ?, search_fallback_reason = ? where address = ?').run('2026-06-01T07:00:00.000Z', "Gmail's search did not list 1 CRM message", BOB)
+    db.close()
+    const table = await run(['status'], env)
+    expect(table.code).toBe(0)
+    expect(table.stdout).toContain(`${BOB}: reads every message's headers since 2026-06-01T07:00:00.000Z: Gmail's search did not list 1 CRM message`)
+    const json = JSON.parse((await run(['status', '--json'], env)).stdout) as { accounts: { address: string; searchFallback: unknown }[] }
+    expect(json.accounts.find((a) => a.address === BOB)?.searchFallback).toEqual({ at: '2026-06-01T07:00:00.000Z', reason: "Gmail's search did not list 1 CRM message" })
   })
 
   it('previews the digest since a date, as text, JSON and HTML, with the directory from a module', async () => {

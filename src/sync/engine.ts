@@ -131,7 +131,7 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   const kind = plannedKind(account, context.clock.now(), config.historyStaleDays, pending.length > 0)
   const run = await context.db
     .insertInto('email_sync_runs')
-    .values({ account_id: account.id, kind, status: 'running', owner, started_at: startedAt })
+    .values({ account_id: account.id, kind, status: 'running', owner, strategy: strategyOf(config, account), started_at: startedAt })
     .returning('id')
     .executeTakeFirstOrThrow()
   const state: RunState = {
