@@ -14,22 +14,23 @@ const RELINK_BATCH = 500
 
 /**
  * Relinks the stored emails that have a participant matching one of `termKeys` (an exact
- * address spelling, or an address in the domain or a subdomain of it), in the caller's
- * transaction.
+ * address spelling, or an address in the domain or a subdomain of it), one transaction per
+ * batch so that a large store never holds the write lock for long. Idempotent: a scan that
+ * crashes before its last page commits runs it again.
  *
  * @example
  * ```ts
- * await db.transaction().execute((trx) => relinkForTerms(trx, state, ['domain:acme.example'], now))
+ * await relinkForTerms(db, state, ['domain:acme.example'], now)
  * ```
  */
-export async function relinkForTerms(trx: Kysely<EmailDatabase>, state: RunState, termKeys: readonly string[], now: string): Promise<number> {
+export async function relinkForTerms(db: Kysely<EmailDatabase>, state: RunState, termKeys: readonly string[], now: string): Promise<number> {
   const wanted = new Set(termKeys)
   const terms = state.terms.filter((t) => wanted.has(t.key))
   const addresses = terms.filter((t) => t.kind === 'address').flatMap((t) => t.values)
   const domains = terms.filter((t) => t.kind === 'domain').flatMap((t) => t.values)
   const ids = new Set<number>()
   for (let i = 0; i < addresses.length; i += RELINK_BATCH) {
-    const rows = await trx
+    const rows = await db
       .selectFrom('email_participants')
       .select('email_id')
       .distinct()
@@ -38,7 +39,7 @@ export async function relinkForTerms(trx: Kysely<EmailDatabase>, state: RunState
     for (const r of rows) ids.add(r.email_id)
   }
   for (const domain of domains) {
-    const rows = await trx
+    const rows = await db
       .selectFrom('email_participants')
       .select('email_id')
       .distinct()
@@ -47,7 +48,10 @@ export async function relinkForTerms(trx: Kysely<EmailDatabase>, state: RunState
     for (const r of rows) ids.add(r.email_id)
   }
   const all = [...ids]
-  for (let i = 0; i < all.length; i += RELINK_BATCH) await relinkEmails(trx, state.index, all.slice(i, i + RELINK_BATCH), now)
+  for (let i = 0; i < all.length; i += RELINK_BATCH) {
+    const batch = all.slice(i, i + RELINK_BATCH)
+    await db.transaction().execute((trx) => relinkEmails(trx, state.index, batch, now))
+  }
   return all.length
 }
 

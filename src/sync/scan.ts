@@ -122,16 +122,13 @@ export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOpt
     const search = plan.strategy === 'search' && refs.length > 0
     if (search) state.hints ??= await sizeHints(client, plan.window, context.config.maxAttachmentMb, state.signal)
     const now = nowIso(context)
+    // Mail stored before this targeted scan (under another identity, or from another mailbox)
+    // gains the new identities' links before the scan is marked done.
+    if (last && plan.kind === 'targeted') await relinkForTerms(context.db, state, plan.terms, now)
     await capturePage(state, refs, cursor, {
       ...(search && state.hints !== null ? { candidates: { ids: new Set(refs.map((r) => r.id)), hints: state.hints } } : {}),
       ...(last
-        ? {
-            onCommit: async (trx) => {
-              await markTermsCaptured(trx, state.account.id, plan.terms, now)
-              // Mail already stored under another identity gains the links of the new ones.
-              if (plan.kind === 'targeted') await relinkForTerms(trx, state, plan.terms, now)
-            },
-          }
+        ? { onCommit: (trx) => markTermsCaptured(trx, state.account.id, plan.terms, now) }
         : {}),
     })
     if (last) {
