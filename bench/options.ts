@@ -9,7 +9,7 @@
  *   --no-naive                                    skip the naive syncs
  */
 import { resolveConfig } from 'crm-email-integration'
-import { quotaRegimeOf } from '../src/config-quota.js'
+import { quotaRegimeOf } from '../src/config/quota.js'
 
 /** A cost table and rate, with the mail to sync under them. */
 export interface Scenario {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { EmailConfig } from './config.js'
+import type { EmailConfig } from './config/index.js'
 import type { EmailDatabase } from './db/database.js'
 import type { Clock, Directory, Logger } from './hooks.js'
 

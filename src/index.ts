@@ -42,8 +42,8 @@ export type {
   Logger,
   Principal,
 } from './hooks.js'
-export { loadConfig, resolveConfig, isResolvedConfig } from './config.js'
-export type { EmailConfig, EmailConfigInput, QuotaCosts, ServiceAccountKey } from './config.js'
+export { loadConfig, resolveConfig, isResolvedConfig } from './config/index.js'
+export type { EmailConfig, EmailConfigInput, QuotaCosts, ServiceAccountKey } from './config/index.js'
 export {
   AuthError,
   ConfigurationError,

@@ -4,7 +4,7 @@
  * (`user:password@`, `?api_key=...`). Errors, log lines and printed configurations go through
  * here; the values the library uses are never changed.
  */
-import { isPlainObject } from './config-values.js'
+import { isPlainObject } from './config/values.js'
 
 /** What replaces a hidden value. */
 export const REDACTED = '[redacted]'

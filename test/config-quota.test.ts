@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig, QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY, resolveConfig } from '../src/config.js'
-import { quotaRegimeOf } from '../src/config-quota.js'
+import { loadConfig, QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY, resolveConfig } from '../src/config/index.js'
+import { quotaRegimeOf } from '../src/config/quota.js'
 import { ConfigurationError } from '../src/errors.js'
 
 const RATE = 'CRM_GMAIL_RATE_UNITS_SEC'

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadConfig, QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY, resolveConfig } from '../src/config.js'
+import { loadConfig, QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY, resolveConfig } from '../src/config/index.js'
 import { configError, type Env, issue, P, useKeyFiles, variables } from './helpers/config-fixtures.js'
 
 const keys = useKeyFiles()

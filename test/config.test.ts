@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import {
   type EmailConfig, type EmailConfigInput, isResolvedConfig, loadConfig, QUOTA_COSTS_2026, resolveConfig,
-} from '../src/config.js'
+} from '../src/config/index.js'
 import { Secret } from '../src/secret.js'
 import {
   configError, type Env, HYBRID_BASE, issue, KEY, KEY_URLSAFE_NOPAD, OAUTH_BASE, P, useKeyFiles, variables,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { EmailConfigInput } from '../src/config.js'
+import type { EmailConfigInput } from '../src/config/index.js'
 import type { IntegrationContext } from '../src/context.js'
 import { createDigestApi, type DigestApiOptions } from '../src/digest/digest-api.js'
 import { escapeHtml } from '../src/digest/digest-render.js'

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveConfig } from '../src/config.js'
+import { resolveConfig } from '../src/config/index.js'
 import { startGmailEmulator } from '../src/testing/index.js'
 import type { GmailEmulator } from '../src/testing/index.js'
 import { JWT_BEARER, READONLY, accessToken, gmailGet, postToken, reasonOf, signAssertion } from './helpers/emulator-auth.js'

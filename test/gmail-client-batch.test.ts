@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveConfig } from '../src/config.js'
+import { resolveConfig } from '../src/config/index.js'
 import type { GmailClient } from '../src/gmail/client-types.js'
 import { createQuotaLimiter } from '../src/gmail/quota.js'
 import { createFakeTime } from './helpers/fake-time.js'

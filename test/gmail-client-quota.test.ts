@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { QUOTA_COSTS_LEGACY } from '../src/config.js'
+import { QUOTA_COSTS_LEGACY } from '../src/config/index.js'
 import { createQuotaLimiter } from '../src/gmail/quota.js'
 import { createFakeTime, createManualTime } from './helpers/fake-time.js'
 import { clientFor, scriptedServer } from './helpers/gmail-client-setup.js'

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { QUOTA_COSTS_2026, resolveConfig } from '../src/config.js'
+import { QUOTA_COSTS_2026, resolveConfig } from '../src/config/index.js'
 import { createGmailClient } from '../src/gmail/client.js'
 import type { GmailClient } from '../src/gmail/client-types.js'
 import { createDwdCredentials } from '../src/gmail/credentials-dwd.js'

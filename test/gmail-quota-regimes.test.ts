@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { resolveConfig } from '../src/config.js'
-import { quotaRegimeOf } from '../src/config-quota.js'
+import { resolveConfig } from '../src/config/index.js'
+import { quotaRegimeOf } from '../src/config/quota.js'
 import { createGmailClient } from '../src/gmail/client.js'
 import { createDwdCredentials } from '../src/gmail/credentials-dwd.js'
 import { createQuotaLimiter, type QuotaLimiter } from '../src/gmail/quota.js'

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config.js'
-import type { EmailConfig } from '../config-types.js'
+import { loadConfig } from '../config/index.js'
+import type { EmailConfig } from '../config/types.js'
 import { createEmailIntegration, type EmailIntegration } from '../create-email-integration.js'
 import { DisabledError } from '../errors.js'
 import type { DirectoryEntry, LogFields, Logger } from '../hooks.js'

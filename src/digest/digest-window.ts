@@ -1,4 +1,4 @@
-import { describeValue } from '../config-resolve.js'
+import { describeValue } from '../config/resolve.js'
 import { ValidationError } from '../errors.js'
 import { readDateInput } from '../mail/date-input.js'
 import { startOfZonedDay } from './digest-zone.js'

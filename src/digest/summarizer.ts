@@ -1,4 +1,4 @@
-import type { ModelEndpointConfig } from '../config.js'
+import type { ModelEndpointConfig } from '../config/index.js'
 import { endpointRequest } from '../endpoint.js'
 import type { Address, Identity } from '../mail/mail-types.js'
 

@@ -2,7 +2,7 @@
  * Checks the Gmail client's options and method parameters, and turns parameters into the query
  * strings Gmail expects (repeated keys for lists: `labelIds=A&labelIds=B`).
  */
-import type { QuotaCosts } from '../config.js'
+import type { QuotaCosts } from '../config/index.js'
 import { ValidationError } from '../errors.js'
 import { MAX_BATCH_PARTS } from './batch.js'
 import type { GetMessageOptions, GmailClientOptions } from './client-types.js'

@@ -2,7 +2,7 @@
  * The Gmail client's public shapes: its options, the parameters of each method, and the
  * client itself. The implementation is in `client.ts`.
  */
-import type { QuotaCosts } from '../config.js'
+import type { QuotaCosts } from '../config/index.js'
 import type { UpstreamError } from '../errors.js'
 import type { Clock, Logger } from '../hooks.js'
 import type { AccessTokenProvider } from './credentials.js'

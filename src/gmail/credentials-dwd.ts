@@ -4,7 +4,7 @@
  * grant of RFC 7523, as Google's service-account guide describes it).
  */
 import { SignJWT, importPKCS8, type CryptoKey } from 'jose'
-import type { ServiceAccountKey } from '../config.js'
+import type { ServiceAccountKey } from '../config/index.js'
 import { ConfigurationError, UpstreamError } from '../errors.js'
 import type { Clock, Logger } from '../hooks.js'
 import { Secret } from '../secret.js'

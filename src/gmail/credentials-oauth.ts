@@ -1,6 +1,6 @@
 /**
  * OAuth mode: each mailbox owner consented once; their refresh token (stored sealed, see
- * `db/oauth-tokens.ts`) is traded for access tokens. Also the authorization-code exchange that
+ * `oauth/token-store.ts`) is traded for access tokens. Also the authorization-code exchange that
  * ends the consent flow (with the PKCE verifier).
  */
 import { ConfigurationError, UpstreamError, ValidationError } from '../errors.js'

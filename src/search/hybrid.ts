@@ -9,7 +9,7 @@
  * collection does not exist, Qdrant answers 404, and the hybrid answer is the keyword answer.
  */
 import type { Kysely } from 'kysely'
-import type { ModelEndpointConfig } from '../config.js'
+import type { ModelEndpointConfig } from '../config/index.js'
 import type { EmailDatabase } from '../db/database.js'
 import { endpointRequest } from '../endpoint.js'
 import { DisabledError } from '../errors.js'

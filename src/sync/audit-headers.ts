@@ -4,11 +4,11 @@
  * and decided as the sync would, so the audit and the sync agree on what CRM mail is.
  */
 import { METADATA_HEADERS } from '../capture/pipeline.js'
-import type { MatchIndex } from '../capture/match-index.js'
-import { decideCapture, type CaptureSkipReason } from '../capture/match-policy.js'
-import { parseMetadataHeaders } from '../capture/parse-full.js'
-import type { ParsedHeaders } from '../capture/parsed-email.js'
-import type { EmailConfig } from '../config.js'
+import type { MatchIndex } from '../capture/match/match-index.js'
+import { decideCapture, type CaptureSkipReason } from '../capture/match/policy.js'
+import { parseMetadataHeaders } from '../capture/parse/full.js'
+import type { ParsedHeaders } from '../capture/parse/parsed-email.js'
+import type { EmailConfig } from '../config/index.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage } from '../gmail/types.js'
 

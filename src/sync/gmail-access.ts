@@ -1,7 +1,7 @@
 import type { IntegrationContext } from '../context.js'
 import { createSecretBox } from '../crypto.js'
 import { findAccountRow } from '../db/accounts.js'
-import { loadRefreshToken, saveRefreshToken } from '../db/oauth-tokens.js'
+import { loadRefreshToken, saveRefreshToken } from '../oauth/token-store.js'
 import { ConfigurationError } from '../errors.js'
 import { createGmailClient } from '../gmail/client.js'
 import type { GmailClient, GmailClientOptions } from '../gmail/client-types.js'

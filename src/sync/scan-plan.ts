@@ -4,8 +4,8 @@
  * is written on the account when the scan starts, so a scan resumed after a crash walks the
  * same queries with the same page tokens.
  */
-import type { SearchTerm } from '../capture/search-terms.js'
-import type { EmailConfig } from '../config.js'
+import type { SearchTerm } from '../capture/match/search-terms.js'
+import type { EmailConfig } from '../config/index.js'
 import type { CaptureStrategy } from '../db/database.js'
 import { candidateQueries, type SearchWindow } from '../gmail/search-query.js'
 import type { PendingTerm } from './account-terms.js'

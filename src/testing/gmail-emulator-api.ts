@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import type { QuotaCosts } from '../config.js'
+import type { QuotaCosts } from '../config/index.js'
 import type { AccessGrant } from './gmail-emulator-credentials.js'
 import type { EmulatorContext } from './gmail-emulator-context.js'
 import type { FaultDecision } from './gmail-emulator-faults.js'

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { createBlobStore, type BlobStore } from '../../src/capture/attachments-store.js'
-import { buildMatchIndex, type MatchIndex } from '../../src/capture/match-index.js'
-import type { ParsedEmail } from '../../src/capture/parsed-email.js'
+import { buildMatchIndex, type MatchIndex } from '../../src/capture/match/match-index.js'
+import type { ParsedEmail } from '../../src/capture/parse/parsed-email.js'
 import {
   createCapturePipeline,
   type CaptureAccount,
@@ -17,7 +17,7 @@ import {
   type CapturePipeline,
   type SkipReason,
 } from '../../src/capture/pipeline.js'
-import { QUOTA_COSTS_2026, resolveConfig, type EmailConfigInput } from '../../src/config.js'
+import { QUOTA_COSTS_2026, resolveConfig, type EmailConfigInput } from '../../src/config/index.js'
 import type { IntegrationContext } from '../../src/context.js'
 import { insertAccount } from '../../src/db/accounts.js'
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from '../../src/db/migrate.js'

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { resolveConfig, type EmailConfigInput } from '../../src/config.js'
+import { resolveConfig, type EmailConfigInput } from '../../src/config/index.js'
 import type { IntegrationContext } from '../../src/context.js'
 import type { EmailDatabase } from '../../src/db/database.js'
 

@@ -3,7 +3,7 @@
  * client on a scripted server with short backoffs.
  */
 import { afterEach } from 'vitest'
-import { QUOTA_COSTS_2026 } from '../../src/config.js'
+import { QUOTA_COSTS_2026 } from '../../src/config/index.js'
 import { createGmailClient } from '../../src/gmail/client.js'
 import type { GmailClient, GmailClientOptions } from '../../src/gmail/client-types.js'
 import type { AccessTokenProvider } from '../../src/gmail/credentials.js'

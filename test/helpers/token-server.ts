@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose'
-import type { ServiceAccountKey } from '../../src/config.js'
+import type { ServiceAccountKey } from '../../src/config/index.js'
 import { Secret } from '../../src/secret.js'
 
 /** A generated service account: the key the library is given, and the public half the server checks with. */

@@ -1,13 +1,13 @@
-import { resolveFromSource } from './config-resolve.js'
-import type { EmailConfig, EmailConfigInput } from './config-types.js'
-import { isPlainObject } from './config-values.js'
-import { ConfigurationError } from './errors.js'
+import { resolveFromSource } from './resolve.js'
+import type { EmailConfig, EmailConfigInput } from './types.js'
+import { isPlainObject } from './values.js'
+import { ConfigurationError } from '../errors.js'
 
 export type {
   EmailConfig, EmailConfigInput, ModelEndpointConfig, OAuthClientConfig, QuotaCosts, ServiceAccountKey,
   ServiceAccountKeyJson,
-} from './config-types.js'
-export { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from './config-lists.js'
+} from './types.js'
+export { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from './lists.js'
 
 /** Configs this module produced; identity, not shape, proves a value was validated. */
 const resolvedConfigs = new WeakSet<object>()

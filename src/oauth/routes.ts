@@ -1,7 +1,7 @@
-import { ValidationError } from '../../errors.js'
-import type { OAuthConsent } from '../../oauth-consent.js'
-import { json } from '../respond.js'
-import { queryParam, type Route } from '../router.js'
+import { ValidationError } from '../errors.js'
+import type { OAuthConsent } from './consent.js'
+import { json } from '../http/respond.js'
+import { queryParam, type Route } from '../http/router.js'
 
 /**
  * What Google's redirect to the callback carries besides `code`, `state` and `error`: the

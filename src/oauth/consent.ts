@@ -5,21 +5,21 @@
  * Google account that consented is the user's own, and stores the refresh token sealed while
  * enrolling the account, in one transaction.
  */
-import { domainOf, normalizeAddress } from './address.js'
-import type { IntegrationContext } from './context.js'
-import { createSecretBox, type SecretBox } from './crypto.js'
-import { findAccountRow, insertAccount, toAccount, type EmailAccount } from './db/accounts.js'
-import { consumeOAuthState, insertOAuthState, type OAuthStateConsumeRefusal } from './db/oauth-states.js'
-import { saveRefreshToken } from './db/oauth-tokens.js'
-import { ConfigurationError, UpstreamError, ValidationError } from './errors.js'
-import { createGmailClient } from './gmail/client.js'
-import { exchangeAuthorizationCode, type AuthorizationCodeGrant } from './gmail/credentials-oauth.js'
-import { GMAIL_READONLY_SCOPE } from './gmail/credentials.js'
-import { createQuotaLimiter } from './gmail/quota.js'
-import type { Principal } from './hooks.js'
-import { createOAuthStateSigner, createPkcePair, MAX_STATE_LENGTH, OAUTH_STATE_TTL_MS, type OAuthStateRefusal, type OAuthStateSigner } from './oauth-state.js'
-import type { GmailClientTuning } from './sync/gmail-access.js'
-import type { OAuthClientConfig } from './config.js'
+import { domainOf, normalizeAddress } from '../address.js'
+import type { IntegrationContext } from '../context.js'
+import { createSecretBox, type SecretBox } from '../crypto.js'
+import { findAccountRow, insertAccount, toAccount, type EmailAccount } from '../db/accounts.js'
+import { consumeOAuthState, insertOAuthState, type OAuthStateConsumeRefusal } from './state-store.js'
+import { saveRefreshToken } from './token-store.js'
+import { ConfigurationError, UpstreamError, ValidationError } from '../errors.js'
+import { createGmailClient } from '../gmail/client.js'
+import { exchangeAuthorizationCode, type AuthorizationCodeGrant } from '../gmail/credentials-oauth.js'
+import { GMAIL_READONLY_SCOPE } from '../gmail/credentials.js'
+import { createQuotaLimiter } from '../gmail/quota.js'
+import type { Principal } from '../hooks.js'
+import { createOAuthStateSigner, createPkcePair, MAX_STATE_LENGTH, OAUTH_STATE_TTL_MS, type OAuthStateRefusal, type OAuthStateSigner } from './state.js'
+import type { GmailClientTuning } from '../sync/gmail-access.js'
+import type { OAuthClientConfig } from '../config/index.js'
 
 /** Google's codes are about 75 characters; a far longer `code` is not one, and is not sent on. */
 export const MAX_AUTHORIZATION_CODE_LENGTH = 2048

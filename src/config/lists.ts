@@ -1,5 +1,5 @@
-import type { QuotaCosts } from './config-types.js'
-import { fail, isPlainObject, ok, type Parsed, type Parser } from './config-values.js'
+import type { QuotaCosts } from './types.js'
+import { fail, isPlainObject, ok, type Parsed, type Parser } from './values.js'
 
 /** DNS limits (RFC 1035): a label is at most 63 octets, a whole name at most 253 characters. */
 const MAX_DOMAIN_LENGTH = 253

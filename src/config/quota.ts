@@ -2,8 +2,8 @@
  * Quota regimes: each Gmail cost table with the per-user limit that comes with it, and the
  * default rate the library spends under that limit.
  */
-import { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from './config-lists.js'
-import type { QuotaCosts } from './config-types.js'
+import { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from './lists.js'
+import type { QuotaCosts } from './types.js'
 
 /**
  * Gmail's per-user limit, in quota units per minute, of Cloud projects created from May 2026

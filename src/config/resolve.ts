@@ -1,12 +1,12 @@
-import { type ConfigurationIssue, ConfigurationError } from './errors.js'
-import { quotaRegimeOf, rateOverLimit } from './config-quota.js'
-import { loadServiceAccountKeyFile } from './config-secrets.js'
-import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './config-settings.js'
-import type { EmailConfig } from './config-types.js'
-import { isPlainObject, type Parser, parsePath, parseRedirectUri, parseText, parseUrl } from './config-values.js'
-import { withRedactedPrinting } from './config-print.js'
-import { containsKeyText, redactText } from './redact.js'
-import { Secret } from './secret.js'
+import { type ConfigurationIssue, ConfigurationError } from '../errors.js'
+import { quotaRegimeOf, rateOverLimit } from './quota.js'
+import { loadServiceAccountKeyFile } from './secrets.js'
+import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './settings.js'
+import type { EmailConfig } from './types.js'
+import { isPlainObject, type Parser, parsePath, parseRedirectUri, parseText, parseUrl } from './values.js'
+import { withRedactedPrinting } from './print.js'
+import { containsKeyText, redactText } from '../redact.js'
+import { Secret } from '../secret.js'
 
 /** Where the settings come from: environment variables, or a plain object. */
 export type ConfigSource =

@@ -1,9 +1,9 @@
-import { parseBlocklist, parseDomainList, parseQuotaCosts, parseTimeZone } from './config-lists.js'
-import { parseGoogleKey, parseResolvedKey, parseSecretKey } from './config-secrets.js'
+import { parseBlocklist, parseDomainList, parseQuotaCosts, parseTimeZone } from './lists.js'
+import { parseGoogleKey, parseResolvedKey, parseSecretKey } from './secrets.js'
 import {
   type IntRange, type Parser, parseBoolean, parseChoice, parseInteger, parsePath, parseRedirectUri, parseSecretText,
   parseText, parseUrl,
-} from './config-values.js'
+} from './values.js'
 
 /** Scheduler interval: at least a minute, at most a week, so a typo cannot stop syncing for months. */
 export const SYNC_INTERVAL_MIN_RANGE: IntRange = { min: 1, max: 10_080, why: '1 minute to 1 week' }
@@ -17,7 +17,7 @@ export const MAX_ATTACHMENT_MB_RANGE: IntRange = { min: 1, max: 1024, why: 'MiB;
 export const ATTACH_CONCURRENCY_RANGE: IntRange = { min: 1, max: 32, why: 'parallel downloads; 0 would never download' }
 /**
  * No Gmail project's per-user limit is above 250 quota units per second (15,000 per minute, the
- * legacy table's); the cost table in use may allow less (see `rateOverLimit` in config-quota.ts).
+ * legacy table's); the cost table in use may allow less (see `rateOverLimit` in config/quota.ts).
  */
 export const RATE_UNITS_SEC_RANGE: IntRange = { min: 1, max: 250, why: "no Gmail project's per-user limit is above 250 units/s" }
 /** Beyond 20 retries the exponential backoff waits for hours; 0 disables retries on purpose. */
@@ -81,7 +81,7 @@ export const SETTINGS = {
   backfillDays: withDefault(`${P}BACKFILL_DAYS`, ['backfillDays'], int(BACKFILL_DAYS_RANGE), '365'),
   maxAttachmentMb: withDefault(`${P}MAX_ATTACHMENT_MB`, ['maxAttachmentMb'], int(MAX_ATTACHMENT_MB_RANGE), '50'),
   attachConcurrency: withDefault(`${P}ATTACH_CONCURRENCY`, ['attachConcurrency'], int(ATTACH_CONCURRENCY_RANGE), '4'),
-  // Unset, it is the cost table's default rate (config-quota.ts), resolved once the table is known.
+  // Unset, it is the cost table's default rate (config/quota.ts), resolved once the table is known.
   rateUnitsSec: optional(`${P}RATE_UNITS_SEC`, ['rateUnitsSec'], int(RATE_UNITS_SEC_RANGE)),
   quotaCosts: withDefault(`${P}QUOTA_COSTS`, ['quotaCosts'], parseQuotaCosts, '2026'),
   retryMax: withDefault(`${P}RETRY_MAX`, ['retryMax'], int(RETRY_MAX_RANGE), '5'),

@@ -1,6 +1,6 @@
 import { inspect, type InspectOptions } from 'node:util'
-import { isPlainObject } from './config-values.js'
-import { redactDeep } from './redact.js'
+import { isPlainObject } from './values.js'
+import { redactDeep } from '../redact.js'
 
 /** `toJSON` and `util.inspect` of an object of the configuration: its redacted copy. */
 function printable(this: object): unknown {
