@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { ParsedEmail } from '../src/capture/parsed-email.js'
-import { parseRawMessage } from '../src/capture/parse-raw.js'
+import type { ParsedEmail } from '../src/capture/parse/parsed-email.js'
+import { parseRawMessage } from '../src/capture/parse/raw.js'
 import {
   ANN,
   BOB,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { storeMessage, type CaptureRecord } from '../src/capture/store.js'
-import type { ParsedEmail } from '../src/capture/parsed-email.js'
+import type { ParsedEmail } from '../src/capture/parse/parsed-email.js'
 import { insertAccount } from '../src/db/accounts.js'
 import { createEmailIntegration } from '../src/index.js'
 import type { IntegrationContext } from '../src/context.js'

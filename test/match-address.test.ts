@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { domainSuffixes, isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from '../src/capture/match-address.js'
-import { FREE_MAIL_DOMAINS } from '../src/capture/match-free-mail.js'
+import { domainSuffixes, isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from '../src/capture/match/address.js'
+import { FREE_MAIL_DOMAINS } from '../src/capture/match/free-mail.js'
 
 describe('matchKeyOf', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_IDENTITY_KEY_LENGTH, identityKeyOf, parseIdentityKey } from '../src/capture/match-identity.js'
-import type { RankedLink } from '../src/capture/match-precedence.js'
-import { IDENTITY_PRECEDENCE, compareIdentityPrecedence, resolveIdentity } from '../src/capture/match-precedence.js'
+import { MAX_IDENTITY_KEY_LENGTH, identityKeyOf, parseIdentityKey } from '../src/capture/match/identity.js'
+import type { RankedLink } from '../src/capture/match/precedence.js'
+import { IDENTITY_PRECEDENCE, compareIdentityPrecedence, resolveIdentity } from '../src/capture/match/precedence.js'
 
 describe('identityKeyOf', () => {
   it('writes typed keys, numeric and string ids alike', () => {

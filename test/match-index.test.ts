@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AddressMatch, MatchIndexOptions } from '../src/capture/match-index.js'
-import { buildMatchIndex } from '../src/capture/match-index.js'
-import { MAX_MATCH_WARNINGS } from '../src/capture/match-directory.js'
-import { resolveIdentity } from '../src/capture/match-precedence.js'
-import type { ParsedAddress, ParsedHeaders } from '../src/capture/parsed-email.js'
+import type { AddressMatch, MatchIndexOptions } from '../src/capture/match/match-index.js'
+import { buildMatchIndex } from '../src/capture/match/match-index.js'
+import { MAX_MATCH_WARNINGS } from '../src/capture/match/directory.js'
+import { resolveIdentity } from '../src/capture/match/precedence.js'
+import type { ParsedAddress, ParsedHeaders } from '../src/capture/parse/parsed-email.js'
 import type { DirectoryEntry } from '../src/hooks.js'
 
 const OPTIONS: MatchIndexOptions = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { AddressMatch, MessageMatch } from '../src/capture/match-index.js'
-import type { CaptureDecision } from '../src/capture/match-policy.js'
-import { decideCapture } from '../src/capture/match-policy.js'
+import type { AddressMatch, MessageMatch } from '../src/capture/match/match-index.js'
+import type { CaptureDecision } from '../src/capture/match/policy.js'
+import { decideCapture } from '../src/capture/match/policy.js'
 
 const LINK: AddressMatch = { identityKey: 'fund:7', type: 'fund', id: '7', name: 'Acme', address: 'bob@acme.vc', matchKind: 'domain' }
 

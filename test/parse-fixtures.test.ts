@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ParsedEmail } from '../src/capture/parsed-email.js'
-import { parseRawMessage } from '../src/capture/parse-raw.js'
+import type { ParsedEmail } from '../src/capture/parse/parsed-email.js'
+import { parseRawMessage } from '../src/capture/parse/raw.js'
 import { loadMailFixture, mailFixtureNames } from './helpers/fixtures.js'
 
 const INTERNAL_DATE = '1057049557000' // 2003-07-01T08:52:37.000Z

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import type { ParsedEmail } from '../src/capture/parsed-email.js'
-import { parseAddressList, parseMailbox } from '../src/capture/parse-addresses.js'
-import { internalDateToIso, parseDateHeader } from '../src/capture/parse-date.js'
-import { fingerprintOf, makeAttachment, parseFailure, syntheticMessageId } from '../src/capture/parse-email.js'
-import { normalizeHeaders, unfoldHeaderValue } from '../src/capture/parse-headers.js'
-import { parseMessageId, parseMessageIdList } from '../src/capture/parse-ids.js'
-import { MAX_REFERENCES } from '../src/capture/parse-limits.js'
-import { parseRawMessage } from '../src/capture/parse-raw.js'
-import { canonicalText, decodeCharset, decodeFlowed, repairC1, snippetOf } from '../src/capture/parse-text.js'
+import type { ParsedEmail } from '../src/capture/parse/parsed-email.js'
+import { parseAddressList, parseMailbox } from '../src/capture/parse/addresses.js'
+import { internalDateToIso, parseDateHeader } from '../src/capture/parse/date.js'
+import { fingerprintOf, makeAttachment, parseFailure, syntheticMessageId } from '../src/capture/parse/assemble.js'
+import { normalizeHeaders, unfoldHeaderValue } from '../src/capture/parse/headers.js'
+import { parseMessageId, parseMessageIdList } from '../src/capture/parse/ids.js'
+import { MAX_REFERENCES } from '../src/capture/parse/limits.js'
+import { parseRawMessage } from '../src/capture/parse/raw.js'
+import { canonicalText, decodeCharset, decodeFlowed, repairC1, snippetOf } from '../src/capture/parse/text.js'
 
 describe('parseDateHeader', () => {
   const cases: [string, string | null][] = [

@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { parseFullMessage } from '../src/capture/parse-full.js'
-import { MAX_HEADER_BYTES, MAX_RAW_MESSAGE_BYTES } from '../src/capture/parse-limits.js'
-import { parseRawMessage } from '../src/capture/parse-raw.js'
+import { parseFullMessage } from '../src/capture/parse/full.js'
+import { MAX_HEADER_BYTES, MAX_RAW_MESSAGE_BYTES } from '../src/capture/parse/limits.js'
+import { parseRawMessage } from '../src/capture/parse/raw.js'
 import { rawToFullMessage } from './helpers/fixtures.js'
 
 const HEAD = 'From: Ann <ann@fund.example>\r\nDate: Tue, 1 Jul 2003 10:52:37 +0200\r\nMessage-ID: <big@fund.example>\r\nSubject: big\r\n'

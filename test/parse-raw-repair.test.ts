@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
-import type { ParsedEmail } from '../src/capture/parsed-email.js'
-import { parseRawMessage } from '../src/capture/parse-raw.js'
-import { repairRawMessage } from '../src/capture/parse-raw-repair.js'
-import { decodeQuotedPrintable } from '../src/capture/parse-transfer.js'
+import type { ParsedEmail } from '../src/capture/parse/parsed-email.js'
+import { parseRawMessage } from '../src/capture/parse/raw.js'
+import { repairRawMessage } from '../src/capture/parse/raw-repair.js'
+import { decodeQuotedPrintable } from '../src/capture/parse/transfer.js'
 import { loadMailFixture } from './helpers/fixtures.js'
 
 /*

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { limitHtmlTags, sanitizeEmailHtml } from '../src/capture/parse-html.js'
-import { MAX_HTML_TAGS } from '../src/capture/parse-limits.js'
-import { htmlToText } from '../src/capture/parse-html-text.js'
+import { limitHtmlTags, sanitizeEmailHtml } from '../src/capture/parse/html.js'
+import { MAX_HTML_TAGS } from '../src/capture/parse/limits.js'
+import { htmlToText } from '../src/capture/parse/html-text.js'
 import { htmlHazards } from './helpers/fixtures.js'
 
 const XSS_PAYLOADS = [

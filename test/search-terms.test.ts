@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { buildMatchIndex, type MatchIndexOptions } from '../src/capture/match-index.js'
-import { MAX_MATCH_WARNINGS } from '../src/capture/match-directory.js'
-import { compileSearchTerms, searchTermsOf, type SearchTerm } from '../src/capture/search-terms.js'
+import { buildMatchIndex, type MatchIndexOptions } from '../src/capture/match/match-index.js'
+import { MAX_MATCH_WARNINGS } from '../src/capture/match/directory.js'
+import { compileSearchTerms, searchTermsOf, type SearchTerm } from '../src/capture/match/search-terms.js'
 import { MAX_QUERY_CHARS, candidateQueries } from '../src/gmail/search-query.js'
 import type { DirectoryEntry } from '../src/hooks.js'
 

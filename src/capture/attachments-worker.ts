@@ -7,7 +7,7 @@ import type { GmailAttachmentData, GmailCallOptions, GmailClient } from '../gmai
 import type { GmailMessagePart } from '../gmail/types.js'
 import type { BlobStore } from './attachments-store.js'
 import { MIB } from './capture-attachments.js'
-import { partInfo } from './parse-full-parts.js'
+import { partInfo } from './parse/full-parts.js'
 
 /** Failed downloads of one attachment before it is given up as `failed`: a broken part stays broken. */
 export const MAX_ATTEMPTS = 3

@@ -1,5 +1,5 @@
 import type { BlobStore } from './attachments-store.js'
-import type { ParsedAttachment } from './parsed-email.js'
+import type { ParsedAttachment } from './parse/parsed-email.js'
 import type { AttachmentInput } from './store.js'
 
 /** Bytes in a mebibyte, for `CRM_GMAIL_MAX_ATTACHMENT_MB`. */

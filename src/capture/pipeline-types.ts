@@ -7,7 +7,7 @@ import type { EmailDatabase } from '../db/database.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import type { CaptureFailure } from './failure.js'
-import type { CaptureSkipReason } from './match-policy.js'
+import type { CaptureSkipReason } from './match/policy.js'
 import type { CaptureRecord, CopyRecord } from './store.js'
 
 /** The mailbox a page belongs to. */

@@ -7,8 +7,8 @@ import type { Kysely } from 'kysely'
 import { nowIso, type IntegrationContext } from '../context.js'
 import type { EmailDatabase, IdentityType, ParticipantRole } from '../db/database.js'
 import { ValidationError } from '../errors.js'
-import { buildMatchIndex, type AddressMatch, type MatchIndex } from './match-index.js'
-import type { ParsedAddress, ParsedHeaders } from './parsed-email.js'
+import { buildMatchIndex, type AddressMatch, type MatchIndex } from './match/match-index.js'
+import type { ParsedAddress, ParsedHeaders } from './parse/parsed-email.js'
 
 /**
  * Emails per transaction. Small enough that a large mailbox never holds the write lock for

@@ -2,7 +2,7 @@
  * Gmail search queries (`messages.list?q=`) for capture on Gmail's own search (issue 13): the
  * candidate queries that list the mail of the directory's terms, and the window, day and size
  * queries around them. Pure text building: the values were validated when the terms were
- * compiled (`capture/search-terms.ts`) and are written plain.
+ * compiled (`capture/match/search-terms.ts`) and are written plain.
  */
 import { ValidationError } from '../errors.js'
 

@@ -6,7 +6,7 @@
  * back scans only the gap since it left.
  */
 import type { Kysely } from 'kysely'
-import type { SearchTerm } from '../capture/search-terms.js'
+import type { SearchTerm } from '../capture/match/search-terms.js'
 import type { EmailDatabase } from '../db/database.js'
 
 /** A day, in milliseconds. */

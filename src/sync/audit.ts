@@ -6,9 +6,9 @@
  * listed. Read-only: it takes no lease and writes nothing.
  */
 import { normalizeAddress } from '../address.js'
-import { buildMatchIndex } from '../capture/match-index.js'
-import { identityKeyOf, parseIdentityKey } from '../capture/match-identity.js'
-import { searchTermsOf, type SearchTerm } from '../capture/search-terms.js'
+import { buildMatchIndex } from '../capture/match/match-index.js'
+import { identityKeyOf, parseIdentityKey } from '../capture/match/identity.js'
+import { searchTermsOf, type SearchTerm } from '../capture/match/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { findAccountRow } from '../db/accounts.js'
 import { DisabledError, NotFoundError, ValidationError } from '../errors.js'

@@ -8,10 +8,10 @@
  * operator clears it.
  */
 import { domainOf } from '../address.js'
-import { matchKeyOf, domainSuffixes } from '../capture/match-address.js'
-import { decideCapture } from '../capture/match-policy.js'
+import { matchKeyOf, domainSuffixes } from '../capture/match/address.js'
+import { decideCapture } from '../capture/match/policy.js'
 import { METADATA_HEADERS } from '../capture/pipeline.js'
-import { parseMetadataHeaders } from '../capture/parse-full.js'
+import { parseMetadataHeaders } from '../capture/parse/full.js'
 import { nowIso } from '../context.js'
 import { dayQuery, type SearchWindow } from '../gmail/search-query.js'
 import type { GmailMessageRef } from '../gmail/types.js'

@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html'
-import { limitHtmlTags } from './parse-html.js'
+import { limitHtmlTags } from './html.js'
 
 /*
  * The text of an HTML-only message. postal-mime has a converter but does not export it, and

@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html'
-import { MAX_HTML_TAGS } from './parse-limits.js'
+import { MAX_HTML_TAGS } from './limits.js'
 
 /*
  * Email HTML is hostile by default: it is written by strangers and will be shown inside the

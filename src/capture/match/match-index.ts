@@ -3,14 +3,14 @@
  * message is internal-only, and whether it touches the blocklist. Built once per sync from
  * `directory()`; every lookup is a few map reads, independent of the directory's size.
  */
-import { domainOf, normalizeAddress } from '../address.js'
-import type { DirectoryEntry } from '../hooks.js'
-import type { ParsedAddress, ParsedHeaders } from './parsed-email.js'
-import { domainSuffixes, isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './match-address.js'
-import { compileDirectory, type MatchTarget, type TargetTable } from './match-directory.js'
-import type { MatchKind } from './match-precedence.js'
+import { domainOf, normalizeAddress } from '../../address.js'
+import type { DirectoryEntry } from '../../hooks.js'
+import type { ParsedAddress, ParsedHeaders } from '../parse/parsed-email.js'
+import { domainSuffixes, isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './address.js'
+import { compileDirectory, type MatchTarget, type TargetTable } from './directory.js'
+import type { MatchKind } from './precedence.js'
 
-export type { MatchTarget } from './match-directory.js'
+export type { MatchTarget } from './directory.js'
 
 /** What the index needs of the configuration; a resolved `EmailConfig` fits as it is. */
 export interface MatchIndexOptions {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { ParsedAttachment, ParsedEmail, ParsedHeaders, ParseResult } from './parsed-email.js'
-import type { NormalizedHeaders } from './parse-headers.js'
-import { internalDateToIso } from './parse-date.js'
-import { sanitizeEmailHtml } from './parse-html.js'
-import { htmlToText } from './parse-html-text.js'
-import { MAX_FILENAME_LENGTH, MAX_REASON_LENGTH } from './parse-limits.js'
-import { canonicalText, repairC1, snippetOf } from './parse-text.js'
+import type { NormalizedHeaders } from './headers.js'
+import { internalDateToIso } from './date.js'
+import { sanitizeEmailHtml } from './html.js'
+import { htmlToText } from './html-text.js'
+import { MAX_FILENAME_LENGTH, MAX_REASON_LENGTH } from './limits.js'
+import { canonicalText, repairC1, snippetOf } from './text.js'
 
 /*
  * The last step both readings share: from normalised headers and body parts to the canonical

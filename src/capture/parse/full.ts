@@ -1,11 +1,11 @@
-import type { GmailMessage, GmailMessagePart } from '../gmail/types.js'
+import type { GmailMessage, GmailMessagePart } from '../../gmail/types.js'
 import type { ParsedAttachment, ParsedEmail, ParsedHeaders, ParseResult } from './parsed-email.js'
-import { assembleEmail, makeAttachment, parseFailure } from './parse-email.js'
-import { partBytes, partInfo, type PartInfo } from './parse-full-parts.js'
-import { hasMessageHeaders, normalizeHeaders, toHeaderFields, toParsedHeaders } from './parse-headers.js'
-import { htmlToText } from './parse-html-text.js'
-import { MAX_MIME_DEPTH, MAX_RFC822_DEPTH } from './parse-limits.js'
-import { decodeCharset, decodeFlowed } from './parse-text.js'
+import { assembleEmail, makeAttachment, parseFailure } from './assemble.js'
+import { partBytes, partInfo, type PartInfo } from './full-parts.js'
+import { hasMessageHeaders, normalizeHeaders, toHeaderFields, toParsedHeaders } from './headers.js'
+import { htmlToText } from './html-text.js'
+import { MAX_MIME_DEPTH, MAX_RFC822_DEPTH } from './limits.js'
+import { decodeCharset, decodeFlowed } from './text.js'
 
 /*
  * Reads a Gmail `format=full` part tree the way postal-mime reads the same message raw, so both

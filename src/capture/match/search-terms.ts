@@ -4,10 +4,10 @@
  * `compileDirectory`, so a term exists for exactly what the local matcher can link and nothing
  * it drops (free-mail and workspace domains, workspace addresses).
  */
-import { fitsOneQuery } from '../gmail/search-query.js'
-import type { DirectoryEntry } from '../hooks.js'
-import { isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './match-address.js'
-import { compileDirectory, WarningList, type TargetTable } from './match-directory.js'
+import { fitsOneQuery } from '../../gmail/search-query.js'
+import type { DirectoryEntry } from '../../hooks.js'
+import { isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './address.js'
+import { compileDirectory, WarningList, type TargetTable } from './directory.js'
 import type { MatchIndexOptions } from './match-index.js'
 
 /** One identity term: what Gmail's search looks for after `from:`, `to:`, `cc:` and `bcc:`. */

@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util'
-import { SNIPPET_LENGTH } from './parse-limits.js'
+import { SNIPPET_LENGTH } from './limits.js'
 
 /*
  * Text helpers shared by both readings of a message: decoding a body in its declared charset

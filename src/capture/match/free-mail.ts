@@ -116,7 +116,7 @@ const LISTED_DOMAINS = [
 
 /**
  * The free-mail domains (lowercase). A domain under one of them counts too; use
- * `isFreeMailDomain` from `match-address.ts` rather than `has` to include subdomains.
+ * `isFreeMailDomain` from `address.ts` rather than `has` to include subdomains.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_ID_LENGTH, MAX_REFERENCES } from './parse-limits.js'
+import { MAX_MESSAGE_ID_LENGTH, MAX_REFERENCES } from './limits.js'
 
 /*
  * Message-IDs are kept as the exact text between the angle brackets, trimmed, so that an id

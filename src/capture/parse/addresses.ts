@@ -1,8 +1,8 @@
 import { addressParser, type Address } from 'postal-mime'
-import { normalizeAddress } from '../address.js'
+import { normalizeAddress } from '../../address.js'
 import type { ParsedAddress } from './parsed-email.js'
-import { MAX_ADDRESSES_PER_FIELD } from './parse-limits.js'
-import { repairC1 } from './parse-text.js'
+import { MAX_ADDRESSES_PER_FIELD } from './limits.js'
+import { repairC1 } from './text.js'
 
 /*
  * postal-mime's addressParser does the RFC 5322 work (quoted names, comments, groups, RFC 2047

@@ -1,6 +1,6 @@
-import { MAX_MIME_DEPTH } from './parse-limits.js'
-import { parseStructured } from './parse-full-parts.js'
-import { mimeTypeOf, stripComments } from './parse-mime-type.js'
+import { MAX_MIME_DEPTH } from './limits.js'
+import { parseStructured } from './full-parts.js'
+import { mimeTypeOf, stripComments } from './mime-type.js'
 
 /*
  * The MIME structure of a raw message as byte ranges, found line by line the way postal-mime

@@ -1,9 +1,9 @@
 import { decodeWords } from 'postal-mime'
 import type { ParsedHeaders } from './parsed-email.js'
-import { parseAddressList, parseMailbox } from './parse-addresses.js'
-import { parseDateHeader } from './parse-date.js'
-import { parseMessageId, parseMessageIdList } from './parse-ids.js'
-import { repairC1 } from './parse-text.js'
+import { parseAddressList, parseMailbox } from './addresses.js'
+import { parseDateHeader } from './date.js'
+import { parseMessageId, parseMessageIdList } from './ids.js'
+import { repairC1 } from './text.js'
 
 /*
  * The one place header fields become canonical values. Both readings of a message end here:

@@ -1,9 +1,9 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime'
 import type { ParsedAttachment, ParsedEmail, ParseResult } from './parsed-email.js'
-import { assembleEmail, makeAttachment, parseFailure } from './parse-email.js'
-import { hasMessageHeaders, normalizeHeaders } from './parse-headers.js'
-import { MAX_HEADER_BYTES, MAX_MIME_DEPTH, MAX_RAW_MESSAGE_BYTES, MAX_RFC822_DEPTH } from './parse-limits.js'
-import { repairRawMessage } from './parse-raw-repair.js'
+import { assembleEmail, makeAttachment, parseFailure } from './assemble.js'
+import { hasMessageHeaders, normalizeHeaders } from './headers.js'
+import { MAX_HEADER_BYTES, MAX_MIME_DEPTH, MAX_RAW_MESSAGE_BYTES, MAX_RFC822_DEPTH } from './limits.js'
+import { repairRawMessage } from './raw-repair.js'
 
 /** Gmail metadata that travels with a raw message. */
 export interface RawMessageMeta {

@@ -4,7 +4,7 @@
  * metadata before the content is fetched (headers strategy), or on the content of a candidate
  * Gmail's search listed (search strategy), whose false positives are then discarded.
  */
-import type { EmailConfig } from '../config.js'
+import type { EmailConfig } from '../../config/index.js'
 import type { MessageMatch } from './match-index.js'
 
 /** Why a message is not captured. */

@@ -2,10 +2,10 @@
  * Turns the host's directory into the two lookup tables of the match index (address key ->
  * identities, domain -> identities), dropping what must never match and saying why.
  */
-import type { DirectoryEntry, DirectoryEntryType } from '../hooks.js'
-import { normalizeAddress } from '../address.js'
-import { isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './match-address.js'
-import { identityKeyOf } from './match-identity.js'
+import type { DirectoryEntry, DirectoryEntryType } from '../../hooks.js'
+import { normalizeAddress } from '../../address.js'
+import { isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './address.js'
+import { identityKeyOf } from './identity.js'
 
 /** One CRM identity as the index returns it. */
 export interface MatchTarget {

@@ -2,8 +2,8 @@
  * Address and domain normalisation for matching: the keys that the match index stores and
  * looks up, so directory entries and message participants compare the same way.
  */
-import { domainOf, normalizeAddress } from '../address.js'
-import { FREE_MAIL_DOMAINS } from './match-free-mail.js'
+import { domainOf, normalizeAddress } from '../../address.js'
+import { FREE_MAIL_DOMAINS } from './free-mail.js'
 
 /** The domain Gmail delivers to; googlemail.com is the same mailbox (it was Gmail's name in some countries). */
 const GMAIL_DOMAIN = 'gmail.com'

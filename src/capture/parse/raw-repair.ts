@@ -1,8 +1,8 @@
-import { MAX_RFC822_DEPTH } from './parse-limits.js'
-import { parseStructured } from './parse-full-parts.js'
-import { scanMime, type RawField, type RawPart } from './parse-raw-scan.js'
-import { stripComments, transferEncodingOf } from './parse-mime-type.js'
-import { base64Body, decodeQuotedPrintable } from './parse-transfer.js'
+import { MAX_RFC822_DEPTH } from './limits.js'
+import { parseStructured } from './full-parts.js'
+import { scanMime, type RawField, type RawPart } from './raw-scan.js'
+import { stripComments, transferEncodingOf } from './mime-type.js'
+import { base64Body, decodeQuotedPrintable } from './transfer.js'
 
 /*
  * Rewrites a raw message, before postal-mime reads it, where postal-mime would lose text or

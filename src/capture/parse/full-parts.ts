@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer'
-import type { GmailMessagePart } from '../gmail/types.js'
-import { safeDecodeWords, unfoldHeaderValue } from './parse-headers.js'
-import { mimeTypeOf } from './parse-mime-type.js'
-import { decodeCharset } from './parse-text.js'
+import type { GmailMessagePart } from '../../gmail/types.js'
+import { safeDecodeWords, unfoldHeaderValue } from './headers.js'
+import { mimeTypeOf } from './mime-type.js'
+import { decodeCharset } from './text.js'
 
 /*
  * Reading one node of a Gmail `full` part tree: its MIME headers, and its body bytes. Gmail

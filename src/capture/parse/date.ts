@@ -1,4 +1,4 @@
-import { MAX_DATE_LENGTH } from './parse-limits.js'
+import { MAX_DATE_LENGTH } from './limits.js'
 
 /*
  * Date headers are read by hand rather than with `Date.parse`, whose handling of non-ISO text is

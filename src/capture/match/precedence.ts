@@ -2,7 +2,7 @@
  * Which identity an address or an email is shown under when it links to several (SPEC §6):
  * fund -> org -> contact -> addr. Facets and filters use this to give every email one identity.
  */
-import type { IdentityType } from '../db/database.js'
+import type { IdentityType } from '../../db/database.js'
 
 /** How a link was made: the address itself, or its domain. */
 export type MatchKind = 'exact' | 'domain'
