@@ -130,11 +130,8 @@ export async function checkSample(state: RunState, refs: readonly GmailMessageRe
   }
   state.counts.recall_sampled += sampled
   state.counts.recall_missed += misses.length
+  // The counters of a clean sample are committed with the run's next page or its end.
   if (misses.length > 0) await fallBack(state, misses)
-  else if (sampled > 0) {
-    // The counters of a clean sample are committed with the run's next page or its end.
-    context.logger.debug?.({ account: state.account.address, sampled }, 'email recall guard: search and local matcher agree')
-  }
   return misses
 }
 
