@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { startGmailEmulator } from '../src/testing/index.js'
-import { resolveEmulatorOptions } from '../src/testing/gmail-emulator-options.js'
+import { resolveEmulatorOptions } from '../src/testing/gmail-emulator/options.js'
 import type { GmailEmulator, GmailEmulatorOptions } from '../src/testing/index.js'
 import { accessToken, gmailGet, reasonOf } from './helpers/emulator-auth.js'
 import type { ErrorBody } from './helpers/emulator-auth.js'

@@ -1,8 +1,8 @@
-import type { AccessGrant } from './gmail-emulator-credentials.js'
-import type { EmulatorContext } from './gmail-emulator-context.js'
-import type { EmulatorMailbox } from './gmail-emulator-mailbox.js'
-import { googleError, invalidValue } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+import type { AccessGrant } from './credentials.js'
+import type { EmulatorContext } from './context.js'
+import type { EmulatorMailbox } from './mailbox.js'
+import { googleError, invalidValue } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 /** What a Gmail method handler gets: the mailbox it may read and the call's parameters. */
 export interface HandlerInput {

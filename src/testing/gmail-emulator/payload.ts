@@ -1,7 +1,7 @@
-import type { GmailMessagePart, GmailMessagePartBody } from '../gmail/types.js'
-import { decodeText } from './gmail-emulator-mime-headers.js'
-import { walkMime } from './gmail-emulator-mime.js'
-import type { MimeNode } from './gmail-emulator-mime.js'
+import type { GmailMessagePart, GmailMessagePartBody } from '../../gmail/types.js'
+import { decodeText } from './mime-headers.js'
+import { walkMime } from './mime.js'
+import type { MimeNode } from './mime.js'
 
 /** Gmail's snippets are about this many characters of the message's text. */
 const SNIPPET_MAX_CHARS = 200

@@ -1,5 +1,5 @@
-import type { GmailEmulatorMethod, ResolvedEmulatorOptions } from './gmail-emulator-options.js'
-import type { SeededRandom } from './gmail-emulator-random.js'
+import type { GmailEmulatorMethod, ResolvedEmulatorOptions } from './options.js'
+import type { SeededRandom } from './random.js'
 
 /** What to do to one request: fail it (or not), and how long to wait first. */
 export interface FaultDecision {

@@ -1,7 +1,7 @@
 import { generateKeyPair } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
-import type { SeededRandom } from './gmail-emulator-random.js'
+import type { SeededRandom } from './random.js'
 
 /** Google's service accounts sign with 2048-bit RSA keys. */
 const RSA_MODULUS_BITS = 2048

@@ -2,11 +2,11 @@
  * What the emulator's search reads of a message, computed once when the message is added so
  * that a query over a mailbox of tens of thousands of messages never re-parses MIME.
  */
-import { parseAddressList } from './gmail-emulator-address-list.js'
-import { decodeText, parseRawHeaders, splitHeaders } from './gmail-emulator-mime-headers.js'
-import { walkMime } from './gmail-emulator-mime.js'
-import type { MimeNode } from './gmail-emulator-mime.js'
-import { htmlToText } from './gmail-emulator-payload.js'
+import { parseAddressList } from './address-list.js'
+import { decodeText, parseRawHeaders, splitHeaders } from './mime-headers.js'
+import { walkMime } from './mime.js'
+import type { MimeNode } from './mime.js'
+import { htmlToText } from './payload.js'
 
 /**
  * Text indexed per message, in characters: enough for any test message, and a bound on the

@@ -1,11 +1,11 @@
-import type { CredentialStore } from './gmail-emulator-credentials.js'
-import type { FaultInjector } from './gmail-emulator-faults.js'
-import type { ServiceAccount } from './gmail-emulator-keys.js'
-import { EmulatorMailbox } from './gmail-emulator-mailbox.js'
-import type { ResolvedEmulatorOptions } from './gmail-emulator-options.js'
-import type { InFlightLimiter, QuotaBuckets } from './gmail-emulator-quota.js'
-import type { SeededRandom } from './gmail-emulator-random.js'
-import type { StatsRecorder } from './gmail-emulator-stats.js'
+import type { CredentialStore } from './credentials.js'
+import type { FaultInjector } from './faults.js'
+import type { ServiceAccount } from './keys.js'
+import { EmulatorMailbox } from './mailbox.js'
+import type { ResolvedEmulatorOptions } from './options.js'
+import type { InFlightLimiter, QuotaBuckets } from './quota.js'
+import type { SeededRandom } from './random.js'
+import type { StatsRecorder } from './stats.js'
 
 /** Gmail message ids are 16 hex digits; a 64-bit id space makes seeded collisions negligible. */
 const MESSAGE_ID_HEX_DIGITS = 16

@@ -1,14 +1,14 @@
-import type { GmailMessage, GmailMessageListPage, GmailProfile } from '../gmail/types.js'
-import type { StoredMessage } from './gmail-emulator-mailbox.js'
-import { walkMime } from './gmail-emulator-mime.js'
+import type { GmailMessage, GmailMessageListPage, GmailProfile } from '../../gmail/types.js'
+import type { StoredMessage } from './mailbox.js'
+import { walkMime } from './mime.js'
 import {
   boolParam, decodePageToken, encodePageToken, metadataOnly, metadataScopeForbids, pageSizeParam, rejectUnknownParams,
-} from './gmail-emulator-params.js'
-import type { HandlerInput } from './gmail-emulator-params.js'
-import { fullPayload, metadataPayload } from './gmail-emulator-payload.js'
-import { parseSearchQuery } from './gmail-emulator-query.js'
-import { invalidArgument, invalidValue, jsonResponse, notFound } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+} from './params.js'
+import type { HandlerInput } from './params.js'
+import { fullPayload, metadataPayload } from './payload.js'
+import { parseSearchQuery } from './query.js'
+import { invalidArgument, invalidValue, jsonResponse, notFound } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 const FORMATS = ['minimal', 'full', 'raw', 'metadata'] as const
 type Format = (typeof FORMATS)[number]

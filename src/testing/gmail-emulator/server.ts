@@ -1,13 +1,13 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serveApi } from './gmail-emulator-api.js'
-import { serveBatch } from './gmail-emulator-batch.js'
-import type { EmulatorContext } from './gmail-emulator-context.js'
-import { serveConsent } from './gmail-emulator-oauth.js'
-import { googleError, htmlResponse } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
-import { serveToken } from './gmail-emulator-token.js'
+import { serveApi } from './api.js'
+import { serveBatch } from './batch.js'
+import type { EmulatorContext } from './context.js'
+import { serveConsent } from './oauth.js'
+import { googleError, htmlResponse } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
+import { serveToken } from './token.js'
 
 /** Request bodies (token forms, batches of 100 GETs) are small; anything past this is refused with 413. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024

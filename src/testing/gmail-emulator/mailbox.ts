@@ -1,10 +1,10 @@
-import { HistoryLog } from './gmail-emulator-history.js'
-import { parseMime } from './gmail-emulator-mime.js'
-import type { MimeNode } from './gmail-emulator-mime.js'
-import { attachmentParts, snippetOf } from './gmail-emulator-payload.js'
-import type { SeededRandom } from './gmail-emulator-random.js'
-import { searchFieldsOf } from './gmail-emulator-search-fields.js'
-import type { SearchFields } from './gmail-emulator-search-fields.js'
+import { HistoryLog } from './history.js'
+import { parseMime } from './mime.js'
+import type { MimeNode } from './mime.js'
+import { attachmentParts, snippetOf } from './payload.js'
+import type { SeededRandom } from './random.js'
+import { searchFieldsOf } from './search-fields.js'
+import type { SearchFields } from './search-fields.js'
 
 /** Where a new mailbox's history ids start; Gmail's are large decimal numbers. */
 const HISTORY_ID_MIN = 100_000

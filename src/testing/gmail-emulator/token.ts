@@ -1,8 +1,8 @@
 import { compactVerify } from 'jose'
-import type { EmulatorContext } from './gmail-emulator-context.js'
-import { authorizationCodeGrant, refreshTokenGrant, tokenResponse } from './gmail-emulator-oauth.js'
-import { oauthError } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+import type { EmulatorContext } from './context.js'
+import { authorizationCodeGrant, refreshTokenGrant, tokenResponse } from './oauth.js'
+import { oauthError } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 /** Google refuses assertions that live longer than an hour. */
 const MAX_ASSERTION_LIFETIME_S = 3600

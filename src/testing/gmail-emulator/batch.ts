@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import { injectedFailure, serveApi } from './gmail-emulator-api.js'
-import type { EmulatorContext } from './gmail-emulator-context.js'
-import { parseRawHeaders, parseStructured, splitHeaders } from './gmail-emulator-mime-headers.js'
-import { splitMultipart } from './gmail-emulator-mime.js'
-import { googleError, jsonResponse, notFound } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+import { injectedFailure, serveApi } from './api.js'
+import type { EmulatorContext } from './context.js'
+import { parseRawHeaders, parseStructured, splitHeaders } from './mime-headers.js'
+import { splitMultipart } from './mime.js'
+import { googleError, jsonResponse, notFound } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 /** Gmail's documented limit: "You're limited to 100 calls in a single batch request." */
 export const MAX_BATCH_PARTS = 100

@@ -1,5 +1,5 @@
-import { decodeHeaderValue, parseRawHeaders, parseStructured, splitHeaders } from './gmail-emulator-mime-headers.js'
-import type { MimeHeader } from './gmail-emulator-mime-headers.js'
+import { decodeHeaderValue, parseRawHeaders, parseStructured, splitHeaders } from './mime-headers.js'
+import type { MimeHeader } from './mime-headers.js'
 
 /** Deeper nesting is kept as an opaque leaf: real mail rarely nests past a handful of levels. */
 const MAX_MIME_DEPTH = 32

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from '../config/index.js'
-import type { QuotaCosts } from '../config/index.js'
-import { quotaRegimeOf } from '../config/quota.js'
+import { QUOTA_COSTS_2026, QUOTA_COSTS_LEGACY } from '../../config/index.js'
+import type { QuotaCosts } from '../../config/index.js'
+import { quotaRegimeOf } from '../../config/quota.js'
 
 /** The scope the library asks for, and the only one delegation grants unless told otherwise. */
 export const GMAIL_READONLY_SCOPE = 'https://www.googleapis.com/auth/gmail.readonly'

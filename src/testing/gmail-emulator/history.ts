@@ -1,4 +1,4 @@
-import type { GmailHistoryRecord, GmailHistoryType, GmailMessageRef } from '../gmail/types.js'
+import type { GmailHistoryRecord, GmailHistoryType, GmailMessageRef } from '../../gmail/types.js'
 
 /** One change of a mailbox, with the message as it was right after the change. */
 export interface HistoryEntry {

@@ -3,13 +3,13 @@
  * message precomputed when it was added. Gmail reads unknown operators as full text; the
  * emulator refuses them (400) instead, so a test never passes because a filter was ignored.
  */
-import type { StoredMessage } from './gmail-emulator-mailbox.js'
-import { QuerySyntaxError, parseQueryTree } from './gmail-emulator-query-parse.js'
-import type { QueryNode } from './gmail-emulator-query-parse.js'
-import { addressValue, parseSearchDate, parseSearchSize, phraseMatcher } from './gmail-emulator-query-values.js'
-import type { SearchAddresses } from './gmail-emulator-search-fields.js'
+import type { StoredMessage } from './mailbox.js'
+import { QuerySyntaxError, parseQueryTree } from './query-parse.js'
+import type { QueryNode } from './query-parse.js'
+import { addressValue, parseSearchDate, parseSearchSize, phraseMatcher } from './query-values.js'
+import type { SearchAddresses } from './search-fields.js'
 
-export { midnightInLosAngeles } from './gmail-emulator-query-values.js'
+export { midnightInLosAngeles } from './query-values.js'
 
 /** What a search needs to know about a message. */
 export type SearchableMessage = Pick<StoredMessage, 'labelIds' | 'internalDate' | 'rfcMessageId' | 'search' | 'hiddenFromSearch'>

@@ -1,4 +1,4 @@
-import { RollingWindow } from '../gmail/quota-window.js'
+import { RollingWindow } from '../../gmail/quota-window.js'
 
 /** The outcome of asking the bucket for units. */
 export type QuotaDecision = { readonly ok: true } | { readonly ok: false; readonly retryAt: number }

@@ -1,17 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import type { QuotaCosts } from '../config/index.js'
-import type { AccessGrant } from './gmail-emulator-credentials.js'
-import type { EmulatorContext } from './gmail-emulator-context.js'
-import type { FaultDecision } from './gmail-emulator-faults.js'
-import { getAttachment, getMessage, getProfile, listMessages } from './gmail-emulator-handlers.js'
-import { listHistory } from './gmail-emulator-handlers-history.js'
-import type { HandlerInput } from './gmail-emulator-params.js'
-import type { GmailEmulatorMethod } from './gmail-emulator-options.js'
+import type { QuotaCosts } from '../../config/index.js'
+import type { AccessGrant } from './credentials.js'
+import type { EmulatorContext } from './context.js'
+import type { FaultDecision } from './faults.js'
+import { getAttachment, getMessage, getProfile, listMessages } from './handlers.js'
+import { listHistory } from './handlers-history.js'
+import type { HandlerInput } from './params.js'
+import type { GmailEmulatorMethod } from './options.js'
 import {
   backendError, delegationDenied, failedPrecondition, googleError, insufficientScope, notFound, rateLimitExceeded,
   tooManyConcurrentRequests, unauthenticated, userRateLimitExceeded,
-} from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+} from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 /** One Gmail API call, received directly or as a batch part. */
 export interface ApiRequest {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { ACCESS_TOKEN_LIFETIME_S, AUTHORIZATION_CODE_LIFETIME_MS } from './gmail-emulator-credentials.js'
-import type { OAuthClient } from './gmail-emulator-credentials.js'
-import type { EmulatorContext, GmailEmulatorConsent } from './gmail-emulator-context.js'
-import { htmlResponse, jsonResponse, oauthError, redirect } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+import { ACCESS_TOKEN_LIFETIME_S, AUTHORIZATION_CODE_LIFETIME_MS } from './credentials.js'
+import type { OAuthClient } from './credentials.js'
+import type { EmulatorContext, GmailEmulatorConsent } from './context.js'
+import { htmlResponse, jsonResponse, oauthError, redirect } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 /** The token endpoint's success body. */
 export function tokenResponse(accessToken: string, extra: Record<string, string> = {}): EmulatorResponse {

@@ -1,9 +1,9 @@
-import type { GmailHistoryPage, GmailHistoryType } from '../gmail/types.js'
-import { toHistoryRecord } from './gmail-emulator-history.js'
-import { decodePageToken, encodePageToken, pageSizeParam, rejectUnknownParams, uintParam } from './gmail-emulator-params.js'
-import type { HandlerInput } from './gmail-emulator-params.js'
-import { invalidArgument, invalidValue, jsonResponse, notFound, requiredParameter } from './gmail-emulator-responses.js'
-import type { EmulatorResponse } from './gmail-emulator-responses.js'
+import type { GmailHistoryPage, GmailHistoryType } from '../../gmail/types.js'
+import { toHistoryRecord } from './history.js'
+import { decodePageToken, encodePageToken, pageSizeParam, rejectUnknownParams, uintParam } from './params.js'
+import type { HandlerInput } from './params.js'
+import { invalidArgument, invalidValue, jsonResponse, notFound, requiredParameter } from './responses.js'
+import type { EmulatorResponse } from './responses.js'
 
 const HISTORY_TYPES: readonly GmailHistoryType[] = ['messageAdded', 'messageDeleted', 'labelAdded', 'labelRemoved']
 const HISTORY_TYPE_TYPE = 'type.googleapis.com/google.apps.gmail.v1.ListHistoryRequest.HistoryType'

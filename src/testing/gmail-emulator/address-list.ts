@@ -4,7 +4,7 @@
  * addresses, groups), read from the raw header value so that an RFC 2047 encoded name that
  * decodes to a comma or an angle bracket never splits or forges an address.
  */
-import { decodeHeaderValue } from './gmail-emulator-mime-headers.js'
+import { decodeHeaderValue } from './mime-headers.js'
 
 /** One mailbox of an address list: the address lower-cased, the display name decoded. */
 export interface ListedAddress {
