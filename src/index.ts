@@ -8,10 +8,10 @@ export type { RunNowResult, Scheduler, SchedulerState } from './scheduler.js'
 export type { RematchOptions, RematchResult } from './capture/rematch.js'
 export type { AttachmentFile, MailApi } from './mail/mail-api.js'
 export type { SearchApi, SearchItem, SearchOptions, SearchResult } from './search/search-api.js'
-export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './digest/digest-api.js'
-export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/digest-types.js'
+export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './digest/api.js'
+export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/types.js'
 export type { Summarizer, SummaryInput, SummaryThread } from './digest/summarizer.js'
-export type { DigestWindowInput } from './digest/digest-window.js'
+export type { DigestWindowInput } from './digest/window.js'
 export type { RouteInfo } from './http/router.js'
 export type {
   Address,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseDigestWindow } from '../src/digest/digest-window.js'
+import { parseDigestWindow } from '../src/digest/window.js'
 import { ValidationError } from '../src/errors.js'
 import { readDateInput } from '../src/mail/date-input.js'
 import { dateRange } from '../src/mail/filters.js'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it, describe } from 'vitest'
-import { createDigestTimer } from '../src/digest/digest-timer.js'
+import { createDigestTimer } from '../src/digest/timer.js'
 import { createEmailIntegration, type Digest } from '../src/index.js'
 import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from './helpers/sync-setup.js'

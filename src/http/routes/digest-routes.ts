@@ -1,5 +1,5 @@
-import type { DigestApi } from '../../digest/digest-api.js'
-import type { DigestWindowInput } from '../../digest/digest-window.js'
+import type { DigestApi } from '../../digest/api.js'
+import type { DigestWindowInput } from '../../digest/window.js'
 import { json } from '../respond.js'
 import type { Route } from '../router.js'
 

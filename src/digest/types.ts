@@ -1,5 +1,5 @@
 import type { Address, Identity } from '../mail/mail-types.js'
-import type { DigestWindow } from './digest-window.js'
+import type { DigestWindow } from './window.js'
 
 /** Which summarizer wrote a summary: the model, or the extractive fallback. */
 export type SummarySource = 'llm' | 'extractive'

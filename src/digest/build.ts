@@ -4,9 +4,9 @@ import type { DirectoryEntry, Logger } from '../hooks.js'
 import { identityOf, resolvedLinks, type LinkRow } from '../mail/identities.js'
 import type { Address, Identity } from '../mail/mail-types.js'
 import { MAX_THREAD_PARTICIPANTS } from '../mail/threads.js'
-import { renderHtml, renderText } from './digest-render.js'
-import type { Digest, DigestGroup, DigestThread, SummarySource } from './digest-types.js'
-import type { DigestWindow } from './digest-window.js'
+import { renderHtml, renderText } from './render.js'
+import type { Digest, DigestGroup, DigestThread, SummarySource } from './types.js'
+import type { DigestWindow } from './window.js'
 import { extractiveSummary, type Summarizer, type SummaryInput } from './summarizer.js'
 
 /**

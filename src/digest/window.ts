@@ -1,7 +1,7 @@
 import { describeValue } from '../config/resolve.js'
 import { ValidationError } from '../errors.js'
 import { readDateInput } from '../mail/date-input.js'
-import { startOfZonedDay } from './digest-zone.js'
+import { startOfZonedDay } from './zone.js'
 
 /**
  * The longest `hours` window: a month. A digest is a reading of recent activity; longer spans

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
-import type { DigestWindow } from './digest-window.js'
+import type { DigestWindow } from './window.js'
 
 /**
  * When a day's row may be taken over: a failed delivery is retried, and a claim whose process

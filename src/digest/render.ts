@@ -1,6 +1,6 @@
 import type { Address } from '../mail/mail-types.js'
-import type { DigestGroup, DigestThread } from './digest-types.js'
-import type { DigestWindow } from './digest-window.js'
+import type { DigestGroup, DigestThread } from './types.js'
+import type { DigestWindow } from './window.js'
 
 /** Participants named per thread line: the rest are counted, so a long cc list stays one line. */
 export const RENDER_PARTICIPANTS = 5

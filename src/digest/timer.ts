@@ -1,5 +1,5 @@
 import type { Logger } from '../hooks.js'
-import type { ScheduledDigestResult } from './digest-api.js'
+import type { ScheduledDigestResult } from './api.js'
 
 /**
  * How often the scheduler asks whether the daily digest is due. The digest goes out within
