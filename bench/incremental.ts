@@ -4,7 +4,7 @@
  * and `email.sync.runAll()` runs again. What matters is the quota per new message: history
  * says which messages are new, and the engine decides which are CRM mail at the lower cost.
  */
-import { loadTeamMailbox } from '../examples/demo/team-mailbox.js'
+import { loadTeamMailbox } from '../src/testing/fixtures/team-mailbox/index.js'
 import type { LibrarySession, RunCounters } from './library-sync.js'
 import type { Workload } from './mailbox.js'
 import { buildWorkload } from './mailbox.js'

@@ -5,13 +5,13 @@
  * CRM mail for either strategy), and big files (over 1 MB, over 10 MB) on CRM and on private
  * mail, made of incompressible bytes so that the raw size is what the bench asks for.
  */
-import type { Cast, Person } from '../examples/demo/team-mailbox-cast.js'
-import { finishPlan } from '../examples/demo/team-mailbox-copies.js'
-import type { PlanContext } from '../examples/demo/team-mailbox-copies.js'
-import { threadStart } from '../examples/demo/team-mailbox-dates.js'
-import type { MailAttachment } from '../examples/demo/team-mailbox-mime.js'
-import type { Random } from '../examples/demo/team-mailbox-random.js'
-import type { MessagePlan } from '../examples/demo/team-mailbox-types.js'
+import type { Cast, Person } from '../src/testing/fixtures/team-mailbox/cast.js'
+import { finishPlan } from '../src/testing/fixtures/team-mailbox/copies.js'
+import type { PlanContext } from '../src/testing/fixtures/team-mailbox/copies.js'
+import { threadStart } from '../src/testing/fixtures/team-mailbox/dates.js'
+import type { MailAttachment } from '../src/testing/fixtures/team-mailbox/mime.js'
+import type { Random } from '../src/testing/fixtures/team-mailbox/random.js'
+import type { MessagePlan } from '../src/testing/fixtures/team-mailbox/types.js'
 
 /**
  * Automated senders at CRM organisations' domains. The host blocklists them: their mail is

@@ -5,16 +5,16 @@
  * Each mailbox gets `perMailbox` listed messages (what `messages.list` returns: drafts
  * included, spam not), of which about `crmShare` are CRM mail. Deterministic per seed.
  */
-import { buildCast } from '../examples/demo/team-mailbox-cast.js'
-import type { PlanContext } from '../examples/demo/team-mailbox-copies.js'
-import { THREAD_KINDS, conversation } from '../examples/demo/team-mailbox-crm.js'
-import { threadStart } from '../examples/demo/team-mailbox-dates.js'
-import { newsletters } from '../examples/demo/team-mailbox-newsletters.js'
-import { internalMail, personalMail, spamMail } from '../examples/demo/team-mailbox-noise.js'
-import { DRAFT_CHANCE, FORWARD_CHANCE, SHARE } from '../examples/demo/team-mailbox-options.js'
-import { Random } from '../examples/demo/team-mailbox-random.js'
-import { renderPlan } from '../examples/demo/team-mailbox-render.js'
-import type { GeneratedMessage, MessagePlan } from '../examples/demo/team-mailbox-types.js'
+import { buildCast } from '../src/testing/fixtures/team-mailbox/cast.js'
+import type { PlanContext } from '../src/testing/fixtures/team-mailbox/copies.js'
+import { THREAD_KINDS, conversation } from '../src/testing/fixtures/team-mailbox/crm.js'
+import { threadStart } from '../src/testing/fixtures/team-mailbox/dates.js'
+import { newsletters } from '../src/testing/fixtures/team-mailbox/newsletters.js'
+import { internalMail, personalMail, spamMail } from '../src/testing/fixtures/team-mailbox/noise.js'
+import { DRAFT_CHANCE, FORWARD_CHANCE, SHARE } from '../src/testing/fixtures/team-mailbox/options.js'
+import { Random } from '../src/testing/fixtures/team-mailbox/random.js'
+import { renderPlan } from '../src/testing/fixtures/team-mailbox/render.js'
+import type { GeneratedMessage, MessagePlan } from '../src/testing/fixtures/team-mailbox/types.js'
 import type { DirectoryEntry } from 'crm-email-integration'
 import { LARGE_FILE_BYTES, MEDIUM_FILE_BYTES, bigCrmFile, bigPrivateMessage, blockedNotifications, BLOCKED_SENDERS, replyToOnlyInvitations, unsentDrafts } from './mail-extras.js'
 

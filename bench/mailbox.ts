@@ -4,8 +4,8 @@
  * copies are CRM mail that the library must capture.
  */
 import type { GmailEmulator } from 'crm-email-integration/testing'
-import { loadTeamMailbox } from '../examples/demo/team-mailbox.js'
-import type { GeneratedCopy, LoadState, TeamMailbox } from '../examples/demo/team-mailbox.js'
+import { loadTeamMailbox } from '../src/testing/fixtures/team-mailbox/index.js'
+import type { GeneratedCopy, LoadState, TeamMailbox } from '../src/testing/fixtures/team-mailbox/index.js'
 import { LARGE_FILE_BYTES, MEDIUM_FILE_BYTES } from './mail-extras.js'
 import { generateMailMix } from './mail-mix.js'
 import type { BenchMail, BenchMessage, MailMixOptions } from './mail-mix.js'

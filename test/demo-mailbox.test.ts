@@ -12,7 +12,7 @@ import {
   loadTeamMailbox,
   type GeneratedMessage,
   type TeamMailbox,
-} from '../examples/demo/team-mailbox.js'
+} from '../src/testing/fixtures/team-mailbox/index.js'
 import { openSqlite, type TestDatabase } from './helpers/databases.js'
 
 const NOW = new Date('2026-06-01T15:00:00Z')

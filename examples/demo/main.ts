@@ -12,7 +12,7 @@ import { createEmailIntegration, createTerminalProgress, type Logger } from 'crm
 import { startGmailEmulator } from 'crm-email-integration/testing'
 import { beginRun, demoPaths } from './demo-state.js'
 import { closeServer, createDemoApp, listen } from './server.js'
-import { generateFreshMail, generateTeamMailbox, loadTeamMailbox } from './team-mailbox.js'
+import { generateFreshMail, generateTeamMailbox, loadTeamMailbox } from '../../src/testing/fixtures/team-mailbox/index.js'
 
 /** One seed for the mail and the emulator: every run rebuilds the very same mailbox. */
 const SEED = 2026
