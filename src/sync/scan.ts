@@ -1,6 +1,7 @@
 import type { SizeHints } from '../capture/pipeline.js'
 import { nowIso } from '../context.js'
 import type { GmailClient } from '../gmail/client-types.js'
+import type { GmailMessageListPage } from '../gmail/types.js'
 import { sizeQueries, type SearchWindow } from '../gmail/search-query.js'
 import { markTermsCaptured } from './account-terms.js'
 import { relinkForTerms } from './relink-terms.js'
@@ -86,20 +87,35 @@ export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOpt
   state.strategy = plan.strategy
   state.hints = null
 
+  // The next page is listed while this one is captured: the list call's round trip overlaps
+  // the parsing and storing, and what is committed (the checkpoint) is unchanged.
+  let ahead: { readonly key: string; readonly page: Promise<GmailMessageListPage> } | null = null
+  const listPage = (q: string | undefined, pageToken: string | null): Promise<GmailMessageListPage> => {
+    const key = `${q ?? ''}\n${pageToken ?? ''}`
+    if (ahead !== null && ahead.key === key) return ahead.page
+    if (q === undefined) return Promise.resolve({ messages: [], resultSizeEstimate: 0 })
+    return client.listMessages({
+      q,
+      maxResults: context.config.backfillPageSize,
+      ...(pageToken === null ? {} : { pageToken }),
+      ...(state.signal ? { signal: state.signal } : {}),
+    })
+  }
+  const listAhead = (q: string | undefined, pageToken: string | null): void => {
+    if (q === undefined) return
+    const page = listPage(q, pageToken)
+    // A prefetch nobody reads (the run stopped) must not surface as an unhandled rejection.
+    page.catch(() => undefined)
+    ahead = { key: `${q}\n${pageToken ?? ''}`, page }
+  }
+
   for (;;) {
     if (state.signal?.aborted === true) return false
     const { chunk } = storedPlan(state.account)
     const q = plan.queries[chunk]
     const pageToken = state.account.scan_page_token
-    const page =
-      q === undefined
-        ? { messages: [], nextPageToken: undefined, resultSizeEstimate: 0 }
-        : await client.listMessages({
-            q,
-            maxResults: context.config.backfillPageSize,
-            ...(pageToken === null ? {} : { pageToken }),
-            ...(state.signal ? { signal: state.signal } : {}),
-          })
+    const page = await listPage(q, pageToken)
+    ahead = null
     if (chunk === 0 && state.estimate === null && page.resultSizeEstimate !== undefined) state.estimate = page.resultSizeEstimate
     const next = page.nextPageToken ?? null
     const nextQuery = plan.queries[chunk + 1]
@@ -118,6 +134,8 @@ export async function runScan(state: RunState, fresh: ScanPlan, options: ScanOpt
               ...(!keep && scanHistoryId !== null && historyAfter(scanHistoryId, state.account.history_id) ? { history_id: scanHistoryId } : {}),
               ...(plan.kind === 'backfill' ? { backfill_completed_at: nowIso(context) } : {}),
             }
+    if (next !== null) listAhead(q, next)
+    else if (nextQuery !== undefined) listAhead(nextQuery, null)
     const refs = page.messages ?? []
     const search = plan.strategy === 'search' && refs.length > 0
     if (search) state.hints ??= await sizeHints(client, plan.window, context.config.maxAttachmentMb, state.signal)
