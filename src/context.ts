@@ -1,3 +1,5 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { EmailConfig } from './config/index.js'
 import type { EmailDatabase } from './db/database.js'
@@ -18,4 +20,17 @@ export interface IntegrationContext {
 /** An ISO-8601 UTC timestamp of the context's clock, the form every table stores. */
 export function nowIso(context: Pick<IntegrationContext, 'clock'>): string {
   return context.clock.now().toISOString()
+}
+
+/**
+ * A name for this process in leases and run rows: host, pid and a random part. Both the sync
+ * (lease holder) and the digest (send claim) take it.
+ *
+ * @example
+ * ```ts
+ * processOwner() // 'crm-1:4242:9f86d081'
+ * ```
+ */
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { createAccountsApi, type AccountsApi } from './accounts.js'
 import { resolveConfig, type EmailConfig, type EmailConfigInput } from './config/index.js'
-import type { IntegrationContext } from './context.js'
+import { processOwner, type IntegrationContext } from './context.js'
 import type { EmailDatabase } from './db/database.js'
 import { detectDialect } from './db/dialect.js'
 import { migrateToLatest, rollbackAll, type MigrationReport } from './db/migrate.js'
@@ -17,18 +17,20 @@ import { oauthRoutes } from './oauth/routes.js'
 import { createOAuthConsent } from './oauth/consent.js'
 import { createDigestApi, type DigestApi } from './digest/api.js'
 import { createDigestTimer } from './digest/timer.js'
+import { joinDigestTimer } from './digest/joined-scheduler.js'
 import type { Digest } from './digest/types.js'
 import type { Summarizer } from './digest/summarizer.js'
 import { digestRoutes } from './http/routes/digest-routes.js'
 import { searchRoutes } from './http/routes/search-routes.js'
 import { createSearchApi, type SearchApi } from './search/search-api.js'
-import { createBlobStore } from './capture/attachments-store.js'
+import { createBlobStore } from './db/blob-store.js'
 import { downloadPendingAttachments, type DownloadReport } from './capture/attachments-worker.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
 import { createGmailAccess, type GmailClientTuning } from './sync/gmail-access.js'
-import { createSyncApi, processOwner, type SyncApi } from './sync/sync-api.js'
+import { createSyncApi, type SyncApi } from './sync/sync-api.js'
 import type { SyncTuning } from './sync/sync-types.js'
 import { auditAccount, type AuditOptions, type AuditReport } from './sync/audit.js'
+import { createStatus, type IntegrationStatus } from './sync/status.js'
 
 /** What a host passes to {@link createEmailIntegration}. */
 export interface EmailIntegrationOptions<DB> {
@@ -95,6 +97,15 @@ export interface EmailIntegration {
   rollback(): Promise<void>
   /** Enrolled mailboxes. */
   readonly accounts: AccountsApi
+  /**
+   * Every enrolled account with its last run, failed messages and lease holder (`busy`), and
+   * the scheduler's state: what `GET /api/email/status` answers.
+   * @example
+   * ```ts
+   * for (const a of (await email.status()).accounts) console.log(a.address, a.lastRun?.status ?? '-')
+   * ```
+   */
+  status(): Promise<IntegrationStatus>
   /** Syncing mailboxes from Gmail (throws `DisabledError` while the integration is disabled). */
   readonly sync: SyncApi
   /**
@@ -258,6 +269,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     logger: context.logger,
     clock: context.clock,
   })
+  const status = createStatus(context, scheduler)
 
   const tryHandle = createRouter({
     enabled: config.enabled,
@@ -271,6 +283,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
         rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
         listUsers: options.listUsers,
         audit: (auditOptions) => auditAccount(context, access, auditOptions),
+        status,
       }),
       ...mailRoutes(mail),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
@@ -279,27 +292,14 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     ],
   })
 
-  // The scheduler also checks for the daily digest, when the host can deliver one.
-  const withDigest: Scheduler = Object.freeze({
-    start() {
-      scheduler.start()
-      if (config.enabled && options.deliverDigest !== undefined) digestTimer.start()
-    },
-    runNow: (account?: string) => scheduler.runNow(account),
-    state: () => scheduler.state(),
-    stop: async () => {
-      await Promise.all([scheduler.stop(), digestTimer.stop()])
-    },
-    close: async () => {
-      await Promise.all([scheduler.close(), digestTimer.stop()])
-    },
-  })
+  const withDigest = joinDigestTimer(scheduler, digestTimer, config.enabled && options.deliverDigest !== undefined)
 
   return Object.freeze({
     config,
     migrate: open(() => migrateToLatest(schemaDb)),
     rollback: open(() => rollbackAll(schemaDb)),
     accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list), clearSearchFallback: open(accounts.clearSearchFallback) }),
+    status: open(status),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
     audit: open((auditOptions: AuditOptions) => auditAccount(context, access, auditOptions)),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_IDENTITY_KEY_LENGTH, identityKeyOf, parseIdentityKey } from '../src/capture/match/identity.js'
+import { MAX_IDENTITY_KEY_LENGTH, identityKeyOf, parseIdentityKey } from '../src/db/identity-keys.js'
 import type { RankedLink } from '../src/capture/match/precedence.js'
 import { IDENTITY_PRECEDENCE, compareIdentityPrecedence, resolveIdentity } from '../src/capture/match/precedence.js'
 

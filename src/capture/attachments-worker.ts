@@ -5,7 +5,7 @@ import type { EmailAttachmentsTable } from '../db/database.js'
 import { isEmailIntegrationError, UpstreamError, ValidationError } from '../errors.js'
 import type { GmailAttachmentData, GmailCallOptions, GmailClient } from '../gmail/client-types.js'
 import type { GmailMessagePart } from '../gmail/types.js'
-import type { BlobStore } from './attachments-store.js'
+import type { BlobStore } from '../db/blob-store.js'
 import { MIB } from './capture-attachments.js'
 import { partInfo } from './parse/full-parts.js'
 

@@ -1,4 +1,4 @@
-import type { BlobStore } from './attachments-store.js'
+import type { BlobStore } from '../db/blob-store.js'
 import type { ParsedAttachment } from './parse/parsed-email.js'
 import type { AttachmentInput } from './store.js'
 

@@ -1,7 +1,7 @@
 import type { IntegrationContext } from '../context.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
-import type { BlobStore } from './attachments-store.js'
+import type { BlobStore } from '../db/blob-store.js'
 import { MIB } from './capture-attachments.js'
 import { prepareCandidatePage, type CandidateDeps } from './candidates.js'
 import { copyBase, isDraft, knownCopies, knownEmails, readContent, recordOf, type EmailIdentity } from './capture-records.js'

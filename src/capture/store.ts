@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { AttachmentStatus, EmailDatabase, IdentityType, ParticipantRole } from '../db/database.js'
 import { indexEmails } from '../db/search-index.js'
 import type { ParsedAddress, ParsedEmail } from './parse/parsed-email.js'
-import { refreshThread, resolveThread } from './store-threads.js'
+import { refreshThread, resolveThread } from '../db/threads.js'
 
 /**
  * References kept per email for threading. A long References header lists the whole ancestry;

@@ -1,16 +1,10 @@
-import type { Kysely } from 'kysely'
-import type { EmailDatabase } from '../db/database.js'
-import type { EmailAccount } from '../db/accounts.js'
-import { NO_FAILURES, failureCounts, type FailureCounts } from '../sync/failure-counts.js'
-import { lastRuns, type LastRun } from '../sync/last-runs.js'
-import { heldLeases } from '../sync/leases.js'
-import type { LeaseHolder } from '../sync/sync-types.js'
+import type { AccountSyncStatus, BusyHolder, FailureCounts } from '../index.js'
 import { expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { withIntegration } from './commands.js'
 import { ExitCodes, formatTable, writeLines } from './output.js'
 
-function tableOf(accounts: readonly (EmailAccount & { lastRun: LastRun | null })[]): string[] {
+function tableOf(accounts: readonly AccountSyncStatus[]): string[] {
   const rows = accounts.map((a) => {
     const run = a.lastRun
     const count = (n: number | undefined) => (n === undefined ? '-' : String(n))
@@ -40,7 +34,7 @@ function failureNotes(address: string, failures: FailureCounts): string[] {
 }
 
 /** Who is syncing an account now, if anyone: `busy (held by …)`, or a dead holder the next sync replaces. */
-function leaseNote(address: string, holder: (LeaseHolder & { readonly dead: boolean }) | null): string[] {
+function leaseNote(address: string, holder: BusyHolder | null): string[] {
   if (holder === null) return []
   if (holder.dead) return [`${address}: held by ${holder.description}, whose process is gone: the next sync takes it over`]
   return [`${address}: busy (held by ${holder.description})`]
@@ -53,11 +47,7 @@ function leaseNote(address: string, holder: (LeaseHolder & { readonly dead: bool
 export async function statusCommand(args: ParsedArgs, context: CliContext): Promise<number> {
   expectOperands(args, { min: 0, max: 0 }, 'no arguments')
   return withIntegration(context, { directory: 'none' }, async ({ email, config, database }) => {
-    const db = database.db as unknown as Kysely<EmailDatabase>
-    const runs = await lastRuns(db)
-    const failures = await failureCounts(db)
-    const leases = await heldLeases(db, new Date())
-    const accounts = (await email.accounts.list()).map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null }))
+    const { accounts } = await email.status()
     const { stdout } = context.streams
     if (args.options.json === true) {
       writeLines(stdout, JSON.stringify({ enabled: config.enabled, accounts }, null, 2))

@@ -1,7 +1,7 @@
 import type { IntegrationContext } from '../context.js'
 import { ConflictError } from '../errors.js'
 import { createDirectoryCache } from '../mail/identities.js'
-import { processOwner } from '../sync/sync-api.js'
+import { processOwner } from '../context.js'
 import { buildDigest } from './build.js'
 import { claimDigestDay, finishDigestDay, previousCursor } from './runs.js'
 import type { Digest } from './types.js'

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kyse
 import type { EmailDatabase, IdentityType } from '../db/database.js'
 import type { DirectoryEntry, Directory } from '../hooks.js'
 import type { Clock } from '../hooks.js'
-import { parseIdentityKey } from '../capture/match/identity.js'
+import { parseIdentityKey } from '../db/identity-keys.js'
 import type { Identity } from './mail-types.js'
 
 /**

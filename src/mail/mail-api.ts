@@ -1,6 +1,6 @@
 import type { ReadStream } from 'node:fs'
-import { refreshThread } from '../capture/store-threads.js'
-import type { BlobStore } from '../capture/attachments-store.js'
+import { refreshThread } from '../db/threads.js'
+import type { BlobStore } from '../db/blob-store.js'
 import type { IntegrationContext } from '../context.js'
 import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'

@@ -5,7 +5,7 @@ import type { ContentMatch } from '../search/content-match.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { emailSummaries } from './emails.js'
 import { dateRange, pageLimit, type CursorCodec } from './filters.js'
-import { parseIdentityKey } from '../capture/match/identity.js'
+import { parseIdentityKey } from '../db/identity-keys.js'
 import { identitiesOf, identityCondition, identityOf, resolvedLinks, type LinkRow } from './identities.js'
 import type { Address, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage, ThreadSummary } from './mail-types.js'
 

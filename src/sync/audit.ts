@@ -7,7 +7,7 @@
  */
 import { normalizeAddress } from '../address.js'
 import { buildMatchIndex } from '../capture/match/match-index.js'
-import { identityKeyOf, parseIdentityKey } from '../capture/match/identity.js'
+import { identityKeyOf, parseIdentityKey } from '../db/identity-keys.js'
 import { searchTermsOf, type SearchTerm } from '../capture/match/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { findAccountRow } from '../db/accounts.js'

@@ -1,7 +1,5 @@
-import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { createBlobStore } from '../capture/attachments-store.js'
+import { createBlobStore } from '../db/blob-store.js'
 import { buildMatchIndex } from '../capture/match/match-index.js'
 import { createCapturePipeline } from '../capture/pipeline.js'
 import { compileSearchTerms } from '../capture/match/search-terms.js'
@@ -65,11 +63,6 @@ export interface SyncApi {
    * ```
    */
   readonly retryFailures: (options?: RetryFailuresOptions) => Promise<RetryReport[]>
-}
-
-/** A name for this process in leases and run rows: host, pid and a random part. */
-export function processOwner(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import { createBlobStore, type BlobStore } from '../../src/capture/attachments-store.js'
+import { createBlobStore, type BlobStore } from '../../src/db/blob-store.js'
 import { buildMatchIndex, type MatchIndex } from '../../src/capture/match/match-index.js'
 import type { ParsedEmail } from '../../src/capture/parse/parsed-email.js'
 import {

@@ -5,7 +5,7 @@
 import type { DirectoryEntry, DirectoryEntryType } from '../../hooks.js'
 import { normalizeAddress } from '../../address.js'
 import { isFreeMailDomain, isWithinDomainSet, matchKeyOf, normalizeMatchDomain } from './address.js'
-import { identityKeyOf } from './identity.js'
+import { identityKeyOf } from '../../db/identity-keys.js'
 
 /** One CRM identity as the index returns it. */
 export interface MatchTarget {

@@ -1,13 +1,9 @@
 import type { AccountsApi } from '../../accounts.js'
-import type { RematchOptions, RematchResult } from '../../capture/rematch.js'
 import type { IntegrationContext } from '../../context.js'
 import { normalizeAddress, domainOf } from '../../address.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
+import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
 import type { Scheduler } from '../../scheduler.js'
-import type { AuditOptions, AuditReport } from '../../sync/audit-types.js'
-import { NO_FAILURES, failureCounts } from '../../sync/failure-counts.js'
-import { lastRuns } from '../../sync/last-runs.js'
-import { heldLeases } from '../../sync/leases.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
@@ -24,6 +20,8 @@ export interface AdminRouteDeps {
   readonly listUsers: (() => Promise<readonly string[]>) | undefined
   /** `email.audit`. */
   readonly audit: (options: AuditOptions) => Promise<AuditReport>
+  /** `email.status`. */
+  readonly status: () => Promise<IntegrationStatus>
 }
 
 /** The values `headers` takes on the audit route: read the rest of the window's headers, or not. */
@@ -53,20 +51,7 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       method: 'GET',
       pattern: '/api/email/status',
       access: 'user',
-      handle: async () => {
-        const list = await accounts.list()
-        const lastRun = await lastRuns(context.db)
-        const failures = await failureCounts(context.db)
-        // Who is syncing an account right now (`null` when nobody is): `busy` in the UI.
-        const leases = await heldLeases(context.db, context.clock.now())
-        return json(200, {
-          enabled: context.config.enabled,
-          scheduler: scheduler.state(),
-          accounts: list.map((a) => {
-            return { ...a, lastRun: lastRun.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null }
-          }),
-        })
-      },
+      handle: async () => json(200, await deps.status()),
     },
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
     {

@@ -3,8 +3,8 @@
  * `addr:<address>` for a participant whose entity is unknown or gone. Links store them, facets
  * show them and filters take them.
  */
-import { normalizeAddress } from '../../address.js'
-import type { IdentityType } from '../../db/database.js'
+import { normalizeAddress } from '../address.js'
+import type { IdentityType } from './database.js'
 
 /** A typed identity key, as stored in `email_identity_links.identity_key`. */
 export type IdentityKey = `${IdentityType}:${string}`

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { EmailDatabase } from '../db/database.js'
+import type { EmailDatabase } from './database.js'
 
 /** What ties a message to the conversations already stored. */
 export interface ThreadClues {

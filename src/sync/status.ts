@@ -1,0 +1,54 @@
+import type { IntegrationContext } from '../context.js'
+import { listAccountRows, type EmailAccount } from '../db/accounts.js'
+import type { SchedulerState } from '../scheduler.js'
+import { NO_FAILURES, failureCounts, type FailureCounts } from './failure-counts.js'
+import { lastRuns, type LastRun } from './last-runs.js'
+import { heldLeases } from './leases.js'
+import type { LeaseHolder } from './sync-types.js'
+
+/** Who holds an account's sync lease now, and whether that process is known to be gone. */
+export type BusyHolder = LeaseHolder & { readonly dead: boolean }
+
+/** One enrolled account as the status shows it: the account, its last run, failures and lease. */
+export interface AccountSyncStatus extends EmailAccount {
+  /** The account's last sync run; `null` before its first. */
+  readonly lastRun: LastRun | null
+  /** Its failed messages: failed for good, and waiting to be retried. */
+  readonly failures: FailureCounts
+  /** Who is syncing it right now (`busy` in the UI); `null` when nobody is. */
+  readonly busy: BusyHolder | null
+}
+
+/** What `email.status()` and `GET /api/email/status` answer. */
+export interface IntegrationStatus {
+  /** `config.enabled`: whether syncing and the routes are on. */
+  readonly enabled: boolean
+  /** The background sync's state in this process. */
+  readonly scheduler: SchedulerState
+  /** Every enrolled account, by address, with its last run, failures and lease holder. */
+  readonly accounts: AccountSyncStatus[]
+}
+
+/**
+ * Builds `email.status()`: every enrolled account joined with its last run, failed-message
+ * counts and current lease holder, plus the scheduler's state. Read-only.
+ *
+ * @example
+ * ```ts
+ * const status = createStatus(context, scheduler)
+ * const { accounts } = await status()
+ * ```
+ */
+export function createStatus(context: IntegrationContext, scheduler: { readonly state: () => SchedulerState }): () => Promise<IntegrationStatus> {
+  return async () => {
+    const list = await listAccountRows(context)
+    const runs = await lastRuns(context.db)
+    const failures = await failureCounts(context.db)
+    const leases = await heldLeases(context.db, context.clock.now())
+    return {
+      enabled: context.config.enabled,
+      scheduler: scheduler.state(),
+      accounts: list.map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null })),
+    }
+  }
+}
