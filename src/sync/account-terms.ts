@@ -66,6 +66,7 @@ export async function reconcileTerms(
   now: string,
 ): Promise<PendingTerm[]> {
   return db.transaction().execute(async (trx) => {
+    await takeWriteLock(trx, accountId)
     const rows = await trx.selectFrom('email_account_terms').selectAll().where('account_id', '=', accountId).execute()
     const byTerm = new Map(rows.map((r) => [r.term, r]))
     const wanted = new Set(terms.map((t) => t.key))
@@ -150,4 +151,19 @@ export async function capturedTerms(db: Kysely<EmailDatabase>, accountId: number
     .where('removed_at', 'is', null)
     .execute()
   return new Set(rows.map((r) => r.term))
+}
+
+/**
+ * Opens the transaction with a write, so that it holds SQLite's write lock before it reads: a
+ * transaction that reads first and writes later cannot upgrade its lock while another process
+ * writes, and fails with "database is locked" instead of waiting. A no-op update of the
+ * account's own row (held under its lease) is that write; PostgreSQL takes the row lock.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => { await takeWriteLock(trx, account.id); ... })
+ * ```
+ */
+export async function takeWriteLock(trx: Kysely<EmailDatabase>, accountId: number): Promise<void> {
+  await trx.updateTable('email_accounts').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', accountId).execute()
 }

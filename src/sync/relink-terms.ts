@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely'
 import { relinkEmails } from '../capture/rematch.js'
 import type { EmailDatabase } from '../db/database.js'
+import { takeWriteLock } from './account-terms.js'
 import type { RunState } from './run-state.js'
 
 /** Emails relinked per statement batch: the ids are bound as an `IN` list. */
@@ -50,7 +51,10 @@ export async function relinkForTerms(db: Kysely<EmailDatabase>, state: RunState,
   const all = [...ids]
   for (let i = 0; i < all.length; i += RELINK_BATCH) {
     const batch = all.slice(i, i + RELINK_BATCH)
-    await db.transaction().execute((trx) => relinkEmails(trx, state.index, batch, now))
+    await db.transaction().execute(async (trx) => {
+      await takeWriteLock(trx, state.account.id)
+      await relinkEmails(trx, state.index, batch, now)
+    })
   }
   return all.length
 }
