@@ -202,7 +202,8 @@ describeEachDialect('the attachment download worker', (open) => {
         inFlight += 1
         peak = Math.max(peak, inFlight)
         try {
-          await sleep(20)
+          // Long enough that the worker starts every slot before the first download ends, even on a busy machine.
+          await sleep(200)
           return await base.getAttachment(messageId, attachmentId, options)
         } finally {
           inFlight -= 1
