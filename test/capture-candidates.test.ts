@@ -1,28 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import type { CommitResult, PreparedPage, SizeHints } from '../src/capture/pipeline.js'
-import { startGmailEmulator, type GmailEmulator } from '../src/testing/index.js'
-import { ANN, BOB, startCaptureSetup, integrityProblems, type CaptureSetup, type CaptureSetupOptions } from './helpers/capture-setup.js'
-import { describeEachDialect, type TestDatabase } from './helpers/databases.js'
+import { ANN, BOB, integrityProblems, type CaptureSetup } from './helpers/capture-setup.js'
+import { setup, sharedEmulator } from './helpers/capture-pipeline-world.js'
+import type { GmailEmulator } from '../src/testing/index.js'
+import { describeEachDialect } from './helpers/databases.js'
 
 // Search candidates through the capture pipeline, content first: real HTTP to the Gmail
 // emulator, the library's Gmail client, a real database and the real blob store. What the
 // emulator served (its request and download counters) shows how each candidate was fetched.
-
-const setups: CaptureSetup[] = []
-const emulators: GmailEmulator[] = []
-afterEach(async () => {
-  await Promise.all(setups.splice(0).map((s) => s.close()))
-  await Promise.all(emulators.splice(0).map((e) => e.close()))
-})
-
-async function setup(open: () => Promise<TestDatabase>, options: CaptureSetupOptions = {}): Promise<CaptureSetup> {
-  const s = await startCaptureSetup(open, options)
-  setups.push(s)
-  return s
-}
 
 const BASE = Date.UTC(2026, 5, 1, 9, 0, 0)
 const NO_HINTS: SizeHints = { medium: new Set(), large: new Set() }
@@ -166,8 +154,7 @@ describeEachDialect('search candidates, content first', (open) => {
   })
 
   it('turns an email stored from another mailbox into a copy, as the header read does, writing no file again', async () => {
-    const emu = await startGmailEmulator({ seed: 31, quota: Infinity, maxInFlight: Infinity })
-    emulators.push(emu)
+    const emu = await sharedEmulator(31)
     const file = { name: 'terms.pdf', bytes: randomBytes(50_000) }
     const received = { id: 'terms@fund.example', from: ANN, to: 'dana@acme.vc', cc: BOB, at: 1, file }
     // Bob's copy first (no Bcc); Ann's sent copy shows the Bcc: a contact the email did not name.
