@@ -1,6 +1,6 @@
 /**
  * Who holds an account's sync lease, in enough detail to tell that the holder died without
- * waiting for the lease to expire (see `src/sync/lease-owner.ts`), and to say who is busy with
+ * waiting for the lease to expire (see `src/sync/lease/owner.ts`), and to say who is busy with
  * an account: the holder's host name, process id and the host's boot identity, the key of the
  * PostgreSQL session lock it holds while it syncs, and since when it holds the lease. All
  * nullable: a lease taken by an earlier version has none of them and simply expires. Frozen

@@ -1,13 +1,13 @@
 export { createEmailIntegration } from './create-email-integration.js'
 export type { EmailIntegration, EmailIntegrationOptions } from './create-email-integration.js'
-export type { AccountsApi } from './accounts.js'
+export type { AccountsApi } from './accounts/api.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
-export type { SyncApi } from './sync/sync-api.js'
-export type { RunNowResult, Scheduler, SchedulerState } from './scheduler.js'
+export type { SyncApi } from './sync/api.js'
+export type { RunNowResult, Scheduler, SchedulerState } from './scheduler/scheduler.js'
 export type { RematchOptions, RematchResult } from './capture/rematch.js'
-export type { AttachmentFile, MailApi } from './mail/mail-api.js'
-export type { SearchApi, SearchItem, SearchOptions, SearchResult } from './search/search-api.js'
+export type { AttachmentFile, MailApi } from './mail/api.js'
+export type { SearchApi, SearchItem, SearchOptions, SearchResult } from './search/api.js'
 export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './digest/api.js'
 export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/types.js'
 export type { Summarizer, SummaryInput, SummaryThread } from './digest/summarizer.js'
@@ -25,15 +25,15 @@ export type {
   ThreadListOptions,
   ThreadPage,
   ThreadSummary,
-} from './mail/mail-types.js'
-export type { LeaseHolder, RetryFailuresOptions, RetryReport, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/sync-types.js'
-export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './sync/audit-types.js'
+} from './mail/types.js'
+export type { LeaseHolder, RetryFailuresOptions, RetryReport, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/types.js'
+export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './sync/audit/types.js'
 export type { AccountSyncStatus, BusyHolder, IntegrationStatus } from './sync/status.js'
 export type { LastRun } from './sync/last-runs.js'
 export type { FailureCounts } from './sync/failure-counts.js'
 export type { DownloadReport } from './capture/attachments-worker.js'
-export { createTerminalProgress } from './cli/progress.js'
-export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './cli/progress.js'
+export { createTerminalProgress } from './sync/progress/terminal.js'
+export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './sync/progress/terminal.js'
 export type { GmailClientTuning } from './sync/gmail-access.js'
 export type {
   Authenticate,
@@ -61,9 +61,9 @@ export {
   isEmailIntegrationError,
 } from './errors.js'
 export type { ConfigurationIssue, EmailIntegrationErrorOptions, ErrorCode, UpstreamErrorOptions } from './errors.js'
-export { Secret } from './secret.js'
-export { createSecretBox, generateSecretKey, keyIdOf } from './crypto.js'
-export type { OpenedSecret, SecretBox, SecretBoxKeys } from './crypto.js'
+export { Secret } from './secrets/secret.js'
+export { createSecretBox, generateSecretKey, keyIdOf } from './secrets/crypto.js'
+export type { OpenedSecret, SecretBox, SecretBoxKeys } from './secrets/crypto.js'
 export type {
   AccountStatus,
   AttachmentStatus,

@@ -1,5 +1,5 @@
 import type { LogFields, Logger } from './hooks.js'
-import { redactDeep } from './redact.js'
+import { redactDeep } from './secrets/redact.js'
 
 /** The levels the library logs at. */
 type Level = 'debug' | 'info' | 'warn' | 'error'

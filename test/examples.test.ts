@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEmailIntegration, type SchedulerState, type ThreadPage } from '../src/index.js'
 import { startGmailEmulator, type GmailEmulator } from '../src/testing/index.js'
 import { openCrm } from '../examples/host/crm.js'
-import { mail, TEAM } from './helpers/sync-setup.js'
+import { mail, TEAM } from './helpers/sync/setup.js'
 
 /**
  * The examples run as a host runs them: each server and the cron job is a child process started

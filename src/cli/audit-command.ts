@@ -1,4 +1,4 @@
-import type { AuditMessage, AuditReport } from '../sync/audit-types.js'
+import type { AuditMessage, AuditReport } from '../sync/audit/types.js'
 import { UsageError, expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { withIntegration } from './commands.js'

@@ -1,9 +1,9 @@
-import type { RetryReport } from '../sync/sync-types.js'
+import type { RetryReport } from '../sync/types.js'
 import { expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { withIntegration } from './commands.js'
 import { ExitCodes, writeLines } from './output.js'
-import { reportText } from './progress-format.js'
+import { reportText } from '../sync/progress/format.js'
 import { listenForStop } from './sync-command.js'
 
 function plural(n: number, noun: string): string {

@@ -1,9 +1,9 @@
-import type { SyncReport } from '../sync/sync-types.js'
+import type { SyncReport } from '../sync/types.js'
 import { expectOperands, type ParsedArgs } from './args.js'
 import type { CliContext, CliIntegration } from './cli-integration.js'
 import { withIntegration } from './commands.js'
 import { ExitCodes, writeLines } from './output.js'
-import { createTerminalProgress, type TerminalProgress } from './progress.js'
+import { createTerminalProgress, type TerminalProgress } from '../sync/progress/terminal.js'
 
 /** The account statuses `runAll` syncs (the others wait for consent or are paused). */
 const SYNCABLE = new Set(['active', 'needs_attention'])

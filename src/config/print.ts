@@ -1,6 +1,6 @@
 import { inspect, type InspectOptions } from 'node:util'
 import { isPlainObject } from './values.js'
-import { redactDeep } from '../redact.js'
+import { redactDeep } from '../secrets/redact.js'
 
 /** `toJSON` and `util.inspect` of an object of the configuration: its redacted copy. */
 function printable(this: object): unknown {

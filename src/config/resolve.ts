@@ -5,8 +5,8 @@ import { SETTINGS, type Setting, type SettingKey, type SettingValues } from './s
 import type { EmailConfig } from './types.js'
 import { isPlainObject, type Parser, parsePath, parseRedirectUri, parseText, parseUrl } from './values.js'
 import { withRedactedPrinting } from './print.js'
-import { containsKeyText, redactText } from '../redact.js'
-import { Secret } from '../secret.js'
+import { containsKeyText, redactText } from '../secrets/redact.js'
+import { Secret } from '../secrets/secret.js'
 
 /** Where the settings come from: environment variables, or a plain object. */
 export type ConfigSource =

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import type { ServiceAccountKey } from './types.js'
 import { fail, isPlainObject, ok, type Parsed, type Parser } from './values.js'
-import { Secret } from '../secret.js'
+import { Secret } from '../secrets/secret.js'
 
 /** AES-256-GCM, which seals the refresh tokens, takes a 256-bit key. */
 const SECRET_KEY_BYTES = 32

@@ -1,4 +1,4 @@
-import type { Secret } from '../secret.js'
+import type { Secret } from '../secrets/secret.js'
 
 /**
  * What each Gmail API method costs in quota units. The token bucket of an account spends these

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { Secret } from '../secret.js'
+import { Secret } from '../secrets/secret.js'
 
 /**
  * The outcome of parsing one setting. A failure says what was expected; `echo` says whether

@@ -1,4 +1,4 @@
-import type { Address } from '../mail/mail-types.js'
+import type { Address } from '../mail/types.js'
 import type { DigestGroup, DigestThread } from './types.js'
 import type { DigestWindow } from './window.js'
 

@@ -1,6 +1,6 @@
 import type { ModelEndpointConfig } from '../config/index.js'
-import { endpointRequest } from '../endpoint.js'
-import type { Address, Identity } from '../mail/mail-types.js'
+import { endpointRequest } from '../secrets/endpoint.js'
+import type { Address, Identity } from '../mail/types.js'
 
 /**
  * How long one model call may take. A local model on modest hardware answers a short prompt

@@ -1,4 +1,4 @@
-import type { Address, Identity } from '../mail/mail-types.js'
+import type { Address, Identity } from '../mail/types.js'
 import type { DigestWindow } from './window.js'
 
 /** Which summarizer wrote a summary: the model, or the extractive fallback. */

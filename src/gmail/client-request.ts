@@ -6,7 +6,7 @@
  */
 import { Gaxios, GaxiosError } from 'gaxios'
 import type { Clock, Logger } from '../hooks.js'
-import type { AccessTokenProvider } from './credentials.js'
+import type { AccessTokenProvider } from './credentials/credentials.js'
 import { gmailHttpError, gmailNetworkError } from './gmail-errors.js'
 import type { QuotaLimiter } from './quota.js'
 

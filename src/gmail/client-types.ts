@@ -5,7 +5,7 @@
 import type { QuotaCosts } from '../config/index.js'
 import type { UpstreamError } from '../errors.js'
 import type { Clock, Logger } from '../hooks.js'
-import type { AccessTokenProvider } from './credentials.js'
+import type { AccessTokenProvider } from './credentials/credentials.js'
 import type { QuotaLimiter } from './quota.js'
 import type {
   GmailHistoryPage,

@@ -4,7 +4,7 @@
  * messages are built from the answer's body and the operation's name only.
  */
 import { UpstreamError } from '../errors.js'
-import { redactUrls } from '../redact.js'
+import { redactUrls } from '../secrets/redact.js'
 import type { GoogleErrorBody } from './types.js'
 import { classifyGmailFailure, isRetryableNetworkFailure } from './retry-classify.js'
 

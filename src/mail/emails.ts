@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { DirectoryEntry } from '../hooks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { identitiesOf, type LinkRow } from './identities.js'
-import type { Address, AttachmentSummary, EmailSummary } from './mail-types.js'
+import type { Address, AttachmentSummary, EmailSummary } from './types.js'
 
 /** Rows per `IN (...)` list when hydrating: well under every dialect's parameter limit. */
 const IN_CHUNK = 500

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ValidationError } from '../errors.js'
-import type { Secret } from '../secret.js'
+import type { Secret } from '../secrets/secret.js'
 import { readDateInput } from './date-input.js'
 
 /** Threads per page when the caller does not say. */

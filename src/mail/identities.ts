@@ -3,7 +3,7 @@ import type { EmailDatabase, IdentityType } from '../db/database.js'
 import type { DirectoryEntry, Directory } from '../hooks.js'
 import type { Clock } from '../hooks.js'
 import { parseIdentityKey } from '../db/identity-keys.js'
-import type { Identity } from './mail-types.js'
+import type { Identity } from './types.js'
 
 /**
  * How long a directory snapshot serves names and existence checks. The directory is the

@@ -7,7 +7,7 @@ import { emailSummaries } from './emails.js'
 import { dateRange, pageLimit, type CursorCodec } from './filters.js'
 import { parseIdentityKey } from '../db/identity-keys.js'
 import { identitiesOf, identityCondition, identityOf, resolvedLinks, type LinkRow } from './identities.js'
-import type { Address, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage, ThreadSummary } from './mail-types.js'
+import type { Address, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage, ThreadSummary } from './types.js'
 
 /** Participants listed per thread summary; a thread with a huge cc list still answers small. */
 export const MAX_THREAD_PARTICIPANTS = 20

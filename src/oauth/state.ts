@@ -6,7 +6,7 @@
  * used) live in `email_oauth_states`, keyed by the nonce.
  */
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Secret } from '../secret.js'
+import type { Secret } from '../secrets/secret.js'
 
 /** How long a consent may take: Google's page plus a user reading it; a stolen state soon dies. */
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000

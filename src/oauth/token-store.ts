@@ -1,7 +1,7 @@
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
-import type { SecretBox } from '../crypto.js'
-import { Secret } from '../secret.js'
+import type { SecretBox } from '../secrets/crypto.js'
+import { Secret } from '../secrets/secret.js'
 
 /** The account a refresh token belongs to; its address binds the sealed envelope to it. */
 export interface TokenOwner {

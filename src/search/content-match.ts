@@ -9,7 +9,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { detectDialect } from '../db/dialect.js'
-import { checkQuery, fts5Match, pgTsQuery, queryWords } from './search-text.js'
+import { checkQuery, fts5Match, pgTsQuery, queryWords } from './text.js'
 
 /** A condition on the `emails` table of a query. */
 export type EmailCondition = (eb: ExpressionBuilder<EmailDatabase, 'emails'>) => Expression<SqlBool>

@@ -4,8 +4,8 @@
 import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { emailConditions } from '../mail/threads.js'
-import type { SearchBackend, SearchHit } from './search-backend.js'
-import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, queryWords } from './search-text.js'
+import type { SearchBackend, SearchHit } from './backend.js'
+import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, queryWords } from './text.js'
 
 /**
  * BM25 column weights (subject, participants, body): a word in the subject says more about

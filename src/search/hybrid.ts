@@ -11,12 +11,12 @@
 import type { Kysely } from 'kysely'
 import type { ModelEndpointConfig } from '../config/index.js'
 import type { EmailDatabase } from '../db/database.js'
-import { endpointRequest } from '../endpoint.js'
+import { endpointRequest } from '../secrets/endpoint.js'
 import { DisabledError } from '../errors.js'
-import { redactError } from '../redact.js'
+import { redactError } from '../secrets/redact.js'
 import { emailConditions } from '../mail/threads.js'
-import type { SearchBackend, SearchHit } from './search-backend.js'
-import { queryWords } from './search-text.js'
+import type { SearchBackend, SearchHit } from './backend.js'
+import { queryWords } from './text.js'
 
 /** How long one call to the embeddings endpoint or Qdrant may take: a search box must answer. */
 export const HYBRID_TIMEOUT_MS = 3_000

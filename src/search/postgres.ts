@@ -6,8 +6,8 @@ import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { MAX_INDEXED_BODY_CHARS } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
-import type { SearchBackend, SearchHit } from './search-backend.js'
-import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText, pgTsQuery, queryWords } from './search-text.js'
+import type { SearchBackend, SearchHit } from './backend.js'
+import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText, pgTsQuery, queryWords } from './text.js'
 
 /**
  * `ts_headline` options: short fragments, our private marks. The marks are quoted so the

@@ -9,13 +9,13 @@ import { ConflictError, UpstreamError } from '../errors.js'
 import { dueFailures } from './failures.js'
 import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
-import { underLease, type LeaseDependencies } from './account-lease.js'
+import { underLease, type LeaseDependencies } from './lease/account-lease.js'
 import { captureWindowStart, reconcileTerms, type PendingTerm } from './account-terms.js'
 import { capturePage, type AccountRow, type IncrementalDecision, type RunState } from './run-state.js'
 import { finishRun } from './run-finish.js'
 import { runScan } from './scan.js'
 import { catchupStart, strategyOf, targetedPlan, windowPlan } from './scan-plan.js'
-import type { LeaseHolder, SyncProgress, SyncReport } from './sync-types.js'
+import type { LeaseHolder, SyncProgress, SyncReport } from './types.js'
 
 /** Accounts synced at once by `runAll`: each has its own quota, but they share this machine and database. */
 export const MAX_PARALLEL_ACCOUNTS = 3

@@ -1,13 +1,13 @@
 import type { IntegrationContext } from '../context.js'
-import { createSecretBox } from '../crypto.js'
+import { createSecretBox } from '../secrets/crypto.js'
 import { findAccountRow } from '../db/accounts.js'
 import { loadRefreshToken, saveRefreshToken } from '../oauth/token-store.js'
 import { ConfigurationError } from '../errors.js'
 import { createGmailClient } from '../gmail/client.js'
 import type { GmailClient, GmailClientOptions } from '../gmail/client-types.js'
-import { createDwdCredentials } from '../gmail/credentials-dwd.js'
-import { createOAuthCredentials } from '../gmail/credentials-oauth.js'
-import type { AccessTokenProvider } from '../gmail/credentials.js'
+import { createDwdCredentials } from '../gmail/credentials/dwd.js'
+import { createOAuthCredentials } from '../gmail/credentials/oauth.js'
+import type { AccessTokenProvider } from '../gmail/credentials/credentials.js'
 import { createQuotaLimiter, type QuotaLimiter } from '../gmail/quota.js'
 
 /** A mailbox the integration reads. */

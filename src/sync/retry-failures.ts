@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { runAccount, type RunDependencies } from './engine.js'
 import { MAX_RETRIES_PER_RUN, selectFailures, stillFailing } from './failures.js'
 import type { AccountRow } from './run-state.js'
-import type { RetryFailuresOptions, RetryReport, SyncReport } from './sync-types.js'
+import type { RetryFailuresOptions, RetryReport, SyncReport } from './types.js'
 
 /** The account statuses a retry of every account's failures reaches: the ones `runAll` syncs. */
 const SYNCABLE_STATUSES = ['active', 'needs_attention'] as const

@@ -1,7 +1,7 @@
 import { nowIso } from '../context.js'
 import { UpstreamError, isEmailIntegrationError } from '../errors.js'
 import type { RunState } from './run-state.js'
-import type { SyncReport } from './sync-types.js'
+import type { SyncReport } from './types.js'
 
 /**
  * Ends a run: writes its row (status, counters, units, strategy, error) and the account's

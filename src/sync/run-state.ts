@@ -10,7 +10,7 @@ import { ConflictError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import { clearFailures, permanentFailures, recordFailures } from './failures.js'
-import type { SyncProgress } from './sync-types.js'
+import type { SyncProgress } from './types.js'
 
 /** An account row. */
 export type AccountRow = Selectable<EmailAccountsTable>

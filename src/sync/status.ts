@@ -1,10 +1,10 @@
 import type { IntegrationContext } from '../context.js'
 import { listAccountRows, type EmailAccount } from '../db/accounts.js'
-import type { SchedulerState } from '../scheduler.js'
+import type { SchedulerState } from '../scheduler/scheduler.js'
 import { NO_FAILURES, failureCounts, type FailureCounts } from './failure-counts.js'
 import { lastRuns, type LastRun } from './last-runs.js'
-import { heldLeases } from './leases.js'
-import type { LeaseHolder } from './sync-types.js'
+import { heldLeases } from './lease/leases.js'
+import type { LeaseHolder } from './types.js'
 
 /** Who holds an account's sync lease now, and whether that process is known to be gone. */
 export type BusyHolder = LeaseHolder & { readonly dead: boolean }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
 import { createEmailIntegration, type Authenticate, type DirectoryEntry, type EmailConfigInput, type EmailIntegration, type LogFields } from '../../src/index.js'
 import type { TestDatabase } from './databases.js'
-import { DIRECTORY, type SyncWorld } from './sync-setup.js'
+import { DIRECTORY, type SyncWorld } from './sync/setup.js'
 
 /** The base of every test request; the host's origin does not matter to the router. */
 export const ORIGIN = 'http://crm.test'

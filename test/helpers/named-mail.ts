@@ -1,6 +1,6 @@
 import type { GmailEmulator } from '../../src/testing/index.js'
 
-/** A message as `mail()` of `sync-setup.ts` makes it. */
+/** A message as `mail()` of `sync/setup.ts` makes it. */
 interface RawMail {
   readonly raw: string
   readonly messageId: string

@@ -5,7 +5,7 @@ import type { EmailDatabase, EmailIntegration, IdentityFacet, ThreadPage } from 
 import type { TestDatabase } from './databases.js'
 import { buildMessage } from './emulator-messages.js'
 import { call, routerIntegration, type Answer, type CallOptions, type Caller, type RouterIntegration, type RouterIntegrationOptions } from './http.js'
-import { mail, syncWorld, TEAM, type SyncWorld } from './sync-setup.js'
+import { mail, syncWorld, TEAM, type SyncWorld } from './sync/setup.js'
 
 // The world of the router tests: an integration on a real database, synced from the Gmail
 // emulator with a few threads (one with an attachment named to break downloads), and the

@@ -9,9 +9,9 @@ import {
 } from '../../src/index.js'
 import type { GmailEmulatorOptions } from '../../src/testing/index.js'
 import type { TestDatabase } from './databases.js'
-import { CHEAP_COSTS, MailLedger } from './sync-expect.js'
-import { childSettings, gatedProxy } from './sync-process.js'
-import { syncWorld, TEAM, type SyncWorld } from './sync-setup.js'
+import { CHEAP_COSTS, MailLedger } from './sync/expect.js'
+import { childSettings, gatedProxy } from './sync/process.js'
+import { syncWorld, TEAM, type SyncWorld } from './sync/setup.js'
 
 /** The three teammates whose mailboxes hold mail in the search tests (the other two stay empty). */
 export const [ANN, BOB, CY] = TEAM as [string, string, string, ...string[]]

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import type { ServiceAccountKey } from '../../src/config/index.js'
-import { Secret } from '../../src/secret.js'
+import { Secret } from '../../src/secrets/secret.js'
 
 /** A generated service account: the key the library is given, and the public half the server checks with. */
 export interface TestServiceAccount {

@@ -9,7 +9,7 @@
  * team's mail. List only domains where strangers can sign up; a company's own mail domain
  * never belongs here, however large the company. Subdomains need no entry: a domain under a
  * listed one (`nyc.rr.com` under `rr.com`) counts as free-mail too. Keep each provider's
- * variants together so a reviewer can see what a provider covers; `test/match-address.test.ts`
+ * variants together so a reviewer can see what a provider covers; `test/capture/match/address.test.ts`
  * checks the list's shape (lowercase, valid, no duplicates).
  */
 

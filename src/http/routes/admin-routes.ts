@@ -1,9 +1,9 @@
-import type { AccountsApi } from '../../accounts.js'
+import type { AccountsApi } from '../../accounts/api.js'
 import type { IntegrationContext } from '../../context.js'
 import { normalizeAddress, domainOf } from '../../address.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
 import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
-import type { Scheduler } from '../../scheduler.js'
+import type { Scheduler } from '../../scheduler/scheduler.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 

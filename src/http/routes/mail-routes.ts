@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
-import type { MailApi } from '../../mail/mail-api.js'
-import type { MailFilter } from '../../mail/mail-types.js'
+import type { MailApi } from '../../mail/api.js'
+import type { MailFilter } from '../../mail/types.js'
 import { ValidationError } from '../../errors.js'
 import { pageLimit } from '../../mail/filters.js'
 import { contentDisposition } from '../download-name.js'

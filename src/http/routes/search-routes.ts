@@ -1,4 +1,4 @@
-import type { SearchApi } from '../../search/search-api.js'
+import type { SearchApi } from '../../search/api.js'
 import { ValidationError } from '../../errors.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'

@@ -1,0 +1,170 @@
+import type { ReadStream } from 'node:fs'
+import { refreshThread } from '../db/threads.js'
+import type { BlobStore } from '../db/blob-store.js'
+import type { IntegrationContext } from '../context.js'
+import { indexEmails, unindexEmails } from '../db/search-index.js'
+import { nowIso } from '../context.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { emailSummaries } from './emails.js'
+import { createContentMatch } from '../search/content-match.js'
+import { createCursorCodec } from './filters.js'
+import { createDirectoryCache } from './identities.js'
+import type { EmailDetail, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
+import { getThread, identityFacet, listThreads } from './threads.js'
+
+/** The largest id the routes accept: ids are database integers. */
+const MAX_ID = 2 ** 31 - 1
+
+/** Reads an id given as text or number: a positive integer, else a `ValidationError`. */
+export function parseId(name: string, value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isInteger(n) || n < 1 || n > MAX_ID) throw new ValidationError(`${name}: expected a positive integer id`)
+  return n
+}
+
+/** An attachment's bytes, ready to stream. */
+export interface AttachmentFile {
+  readonly filename: string
+  readonly mimeType: string
+  readonly size: number
+  readonly stream: ReadStream
+}
+
+/** Reading and moderating stored mail. Hidden mail is never returned. */
+export interface MailApi {
+  readonly threads: {
+    /**
+     * Threads with visible mail matching the filter, newest activity first, a page at a time.
+     *
+     * @example
+     * ```ts
+     * const { items, nextCursor } = await email.threads.list({ identity: 'fund:7', limit: 20 })
+     * ```
+     */
+    readonly list: (options?: ThreadListOptions) => Promise<ThreadPage>
+    /**
+     * A thread and its visible emails; `NotFoundError` when it has none.
+     *
+     * @example
+     * ```ts
+     * const thread = await email.threads.get('12')
+     * ```
+     */
+    readonly get: (id: string | number) => Promise<ThreadDetail>
+  }
+  /**
+   * The identity facet: the identities present in the filtered mail, with counts.
+   *
+   * @example
+   * ```ts
+   * const { items } = await email.identities({ from: '2026-01-01' })
+   * ```
+   */
+  readonly identities: (filter?: MailFilter) => Promise<IdentityFacet>
+  readonly emails: {
+    /**
+     * One email with its text body (never remote HTML); `NotFoundError` when hidden.
+     *
+     * @example
+     * ```ts
+     * const { bodyText } = await email.emails.get('42')
+     * ```
+     */
+    readonly get: (id: string | number) => Promise<EmailDetail>
+    /**
+     * Hides an email from every list, search and digest until restored.
+     *
+     * @example
+     * ```ts
+     * await email.emails.hide('42', 'admin@fund.example')
+     * ```
+     */
+    readonly hide: (id: string | number, by: string) => Promise<void>
+    /**
+     * Restores a hidden email.
+     *
+     * @example
+     * ```ts
+     * await email.emails.restore('42')
+     * ```
+     */
+    readonly restore: (id: string | number) => Promise<void>
+  }
+  readonly attachments: {
+    /**
+     * An attachment's stored bytes; `NotFoundError` when unknown or its email is hidden,
+     * `ConflictError` when its bytes are not (yet) stored.
+     *
+     * @example
+     * ```ts
+     * const file = await email.attachments.open('7')
+     * ```
+     */
+    readonly open: (id: string | number) => Promise<AttachmentFile>
+  }
+}
+
+/** Builds the read API over one integration's context. */
+export function createMailApi(context: IntegrationContext, blobs: BlobStore): MailApi {
+  const { db } = context
+  const directory = createDirectoryCache(context.directory, context.clock)
+  const cursors = createCursorCodec(context.config.secretKey)
+  const contentMatch = createContentMatch(db)
+
+  const setHidden = async (value: string | number, hidden: { at: string; by: string } | null) => {
+    const id = parseId('id', value)
+    const now = nowIso(context)
+    await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('emails')
+        .set({ hidden_at: hidden?.at ?? null, hidden_by: hidden?.by ?? null, updated_at: now })
+        .where('id', '=', id)
+        .returning('thread_id')
+        .executeTakeFirst()
+      if (row === undefined) throw new NotFoundError(`email ${id} not found`)
+      await refreshThread(trx, row.thread_id, now)
+      // The search index holds visible mail only, changed in the same transaction.
+      if (hidden === null) await indexEmails(trx, [id])
+      else await unindexEmails(trx, [id])
+    })
+  }
+
+  return {
+    threads: {
+      list: async (options = {}) => listThreads(db, options, cursors, await directory.get(), contentMatch),
+      async get(value) {
+        const id = parseId('id', value)
+        const thread = await getThread(db, id, await directory.get())
+        if (thread === null) throw new NotFoundError(`thread ${id} not found`)
+        return thread
+      },
+    },
+    identities: async (filter = {}) => identityFacet(db, filter, await directory.get()),
+    emails: {
+      async get(value) {
+        const id = parseId('id', value)
+        const summary = (await emailSummaries(db, [id], await directory.get())).get(id)
+        if (summary === undefined) throw new NotFoundError(`email ${id} not found`)
+        const row = await db.selectFrom('emails').select('body_text').where('id', '=', id).executeTakeFirstOrThrow()
+        return { ...summary, bodyText: row.body_text ?? '' }
+      },
+      hide: (id, by) => setHidden(id, { at: nowIso(context), by }),
+      restore: (id) => setHidden(id, null),
+    },
+    attachments: {
+      async open(value) {
+        const id = parseId('id', value)
+        const row = await db
+          .selectFrom('email_attachments')
+          .innerJoin('emails', 'emails.id', 'email_attachments.email_id')
+          .select(['email_attachments.filename', 'email_attachments.mime_type', 'email_attachments.size', 'email_attachments.sha256', 'email_attachments.status'])
+          .where('email_attachments.id', '=', id)
+          .where('emails.hidden_at', 'is', null)
+          .executeTakeFirst()
+        if (row === undefined) throw new NotFoundError(`attachment ${id} not found`)
+        if (row.status !== 'stored' || row.sha256 === null) throw new ConflictError(`attachment ${id} is ${row.status}: its bytes are not stored`)
+        return { filename: row.filename, mimeType: row.mime_type, size: row.size, stream: blobs.read(row.sha256) }
+      },
+    },
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The search backend interface (SPEC §9): a backend turns a query into ranked email ids with a
+ * highlight. Backends never return emails themselves: the search API hydrates the ids from the
+ * SQL tables, which are canonical, so a backend cannot leak hidden mail.
+ */
+import type { MailFilter } from '../mail/types.js'
+
+/** What a backend is asked. */
+export interface SearchQuery {
+  /** The user's text as typed; each backend splits it into words and never treats it as syntax. */
+  readonly text: string
+  /** Identity and date filters, as the thread list reads them. */
+  readonly filter: MailFilter
+  /** The most hits wanted. */
+  readonly limit: number
+}
+
+/** One ranked result. */
+export interface SearchHit {
+  readonly emailId: number
+  /** Higher is better; comparable only within one answer of one backend. */
+  readonly score: number
+  /**
+   * Plain text around the match, matched words between {@link MARK_OPEN} and {@link MARK_CLOSE}
+   * (`«` `»`); escape it before putting it in HTML.
+   */
+  readonly highlight: string
+}
+
+/**
+ * A search backend.
+ *
+ * @example
+ * ```ts
+ * const hits = await backend.search({ text: 'term sheet', filter: { identity: 'fund:7' }, limit: 20 })
+ * ```
+ */
+export interface SearchBackend {
+  /** `fts5`, `postgres` or `hybrid`: reported with every answer. */
+  readonly name: string
+  search(query: SearchQuery): Promise<SearchHit[]>
+}
+
+/** Opens a match in a highlight. */
+export const MARK_OPEN = '«'
+/** Closes a match in a highlight. */
+export const MARK_CLOSE = '»'

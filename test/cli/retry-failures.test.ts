@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEmailIntegration, loadConfig, type DirectoryEntry, type RetryReport } from '../../src/index.js'
+import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
+import { cliEnvironment, runProcess, type Outcome } from '../helpers/cli-process.js'
+import { mail } from '../helpers/sync/setup.js'
+
+const root = resolve(import.meta.dirname, '../..')
+const tsx = resolve(root, 'node_modules/.bin/tsx')
+const ANN = 'ann@fund.example'
+const FUND = 'dana@acme.vc'
+const DIRECTORY: DirectoryEntry[] = [{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]
+
+/** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
+function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
+  return runProcess(tsx, ['src/cli/main.ts', ...args], env, root)
+}
+
+/** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
+function poison(): string {
+  let body = 'Content-Type: text/plain\r\n\r\ncore\r\n'
+  for (let i = 0; i < 300; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
+  const head = [`From: ${FUND}`, `To: ${ANN}`, 'Subject: Nested', 'Date: Mon, 1 Jun 2026 10:00:00 +0000', 'Message-ID: <deep@acme.vc>', 'MIME-Version: 1.0']
+  return `${head.join('\r\n')}\r\n${body}`
+}
+
+describe('crm-email-integration retry-failures', () => {
+  let dir: string
+  let emu: GmailEmulator
+  let env: Record<string, string>
+  let poisonId: string
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'email-cli-retry-'))
+    emu = await startGmailEmulator({ seed: 9 })
+    emu.addMailbox(ANN)
+    const cliEnv = cliEnvironment(emu, dir, DIRECTORY)
+    env = { ...cliEnv.env, CRM_GMAIL_DB: join(dir, 'crm.sqlite'), CRM_GMAIL_DIRECTORY_FILE: cliEnv.directoryFile }
+    emu.addMessage(ANN, mail({ from: FUND, to: [ANN], subject: 'Term sheet' }).raw)
+    poisonId = emu.addMessage(ANN, poison()).id
+
+    // The host syncs in its own process (twice); the operator then uses the command line.
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(env.CRM_GMAIL_DB) }) })
+    const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve(DIRECTORY) })
+    await email.migrate()
+    await email.accounts.enroll(ANN)
+    expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'partial', captured: 1, failed: 1 })
+    expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', failed: 0 })
+    await email.close()
+    await db.destroy()
+  }, 60_000)
+
+  afterAll(async () => {
+    await emu.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('shows a poison message in the status and fetches it again only when told to', async () => {
+    expect(emu.stats.downloads[poisonId]).toBe(1)
+
+    const status = await cli(['status', '--json'], env)
+    const accounts = (JSON.parse(status.stdout) as { accounts: { address: string; failures: unknown }[] }).accounts
+    expect(accounts).toEqual([expect.objectContaining({ address: ANN, failures: { permanent: 1, waiting: 0, nextAttemptAt: null } })])
+    const table = await cli(['status'], env)
+    expect(table.stdout).toContain(`${ANN}: 1 failed for good, never fetched again by a sync (\`crm-email-integration retry-failures --account ${ANN}\` tries them now)`)
+
+    const retried = await cli(['retry-failures', '--account', ANN, '--json'], env)
+    expect(retried.code).toBe(0)
+    const reports = JSON.parse(retried.stdout) as RetryReport[]
+    expect(reports).toEqual([expect.objectContaining({ account: ANN, retried: 1, resolved: 0, failing: 1 })])
+    expect(reports[0]?.run).toMatchObject({ account: ANN, kind: 'incremental', status: 'ok' })
+    expect(emu.stats.downloads[poisonId]).toBe(2)
+
+    const plain = await cli(['retry-failures'], env)
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toMatch(new RegExp(`^${ANN}: retried 1 failed message: 0 captured or settled, 1 still failing\n${ANN}: incremental ok, `))
+    expect(emu.stats.downloads[poisonId]).toBe(3)
+
+    emu.deleteMessage(ANN, poisonId)
+    const settled = await cli(['retry-failures'], env)
+    expect(settled.stdout).toMatch(new RegExp(`^${ANN}: retried 1 failed message: 1 captured or settled, 0 still failing\n`))
+    const nothing = await cli(['retry-failures', '--account', 'eve@fund.example'], env)
+    expect(nothing.code).toBe(2)
+    expect(nothing.stderr).toContain('eve@fund.example is not enrolled')
+  }, 120_000)
+})

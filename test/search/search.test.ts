@@ -1,0 +1,369 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Kysely } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { storeMessage } from '../../src/capture/store.js'
+import type { IntegrationContext } from '../../src/context.js'
+import type { EmailDatabase } from '../../src/db/database.js'
+import { DisabledError, ValidationError } from '../../src/errors.js'
+import { createRouter } from '../../src/http/router.js'
+import { searchRoutes } from '../../src/http/routes/search-routes.js'
+import { createFts5Backend } from '../../src/search/fts5.js'
+import { createHybridBackend, QDRANT_COLLECTION } from '../../src/search/hybrid.js'
+import { createSearchApi, type SearchApi, type SearchResult } from '../../src/search/api.js'
+import type { SearchBackend } from '../../src/search/backend.js'
+import { fts5Match, highlightText, pgTsQuery, queryWords } from '../../src/search/text.js'
+import { testContext } from '../helpers/context.js'
+import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
+import { expectError, read, request } from '../helpers/http.js'
+import { deliverNamed } from '../helpers/named-mail.js'
+import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
+
+const [ANN, BOB] = TEAM as [string, string, ...string[]]
+const day = (d: number) => new Date(Date.UTC(2026, 5, d, 12))
+
+/** The characters and operators of FTS5 and tsquery syntax, as a user might type them. */
+const SYNTAX_QUERIES = [
+  '"',
+  '""',
+  'zebra"',
+  'zebra OR giraffe',
+  'OR',
+  'AND NOT',
+  '*',
+  'zeb*',
+  'NEAR(zebra wire)',
+  'NEAR(',
+  '(',
+  ')',
+  '(zebra',
+  '-zebra',
+  'zebra -wire',
+  'subject:zebra',
+  ':',
+  '^zebra',
+  '^',
+  "'",
+  "zebra' | 'x",
+  '!zebra & wire',
+  '<->',
+  'zebra:*',
+  '\\',
+  '{subject}: zebra',
+  '+',
+  '@',
+  '%_',
+]
+
+describe('query text', () => {
+  it('splits input into words and quotes each, so no operator survives', () => {
+    expect(queryWords('NEAR(a b) OR "x" -y:z ^w *')).toEqual(['near', 'a', 'b', 'or', 'x', 'y', 'z', 'w'])
+    expect(queryWords('dana@acme.vc Café')).toEqual(['dana', 'acme', 'vc', 'café'])
+    expect(fts5Match(['near', 'or', 'x'])).toBe('"near" "or" "x"*')
+    expect(pgTsQuery(['near', 'or', 'x'])).toBe("'near' & 'or' & 'x':*")
+    expect(queryWords('"*()-:^')).toEqual([])
+  })
+
+  it('marks matches with guillemets, and never confuses the mail own guillemets with marks', () => {
+    expect(highlightText('a \uE000deck\uE001 «quoted»\n\tend')).toBe('a «deck» ‹quoted› end')
+  })
+})
+
+describeEachDialect('content search', (open) => {
+  let t: TestDatabase
+  let w: SyncWorld
+  let context: IntegrationContext
+  let api: SearchApi
+  const ids: Record<string, string> = {}
+
+  const db = () => t.db as unknown as Kysely<EmailDatabase>
+  const idOf = async (name: string): Promise<string> => {
+    const row = await db().selectFrom('emails').select('id').where('message_id', '=', ids[name] ?? '').executeTakeFirstOrThrow()
+    return String(row.id)
+  }
+  const found = async (q: string, options: Parameters<SearchApi['search']>[1] = {}): Promise<string[]> =>
+    (await api.search(q, options)).items.map((i) => i.email.subject)
+
+  beforeEach(async () => {
+    t = await open()
+    w = await syncWorld(t)
+    const add = deliverNamed(w.emu, ids)
+    add('fund', mail({ from: 'partner@acme.vc', to: [ANN], subject: 'Fund update', date: day(1), body: 'Quarterly numbers attached. The zebra crossing is closed.' }), ANN)
+    add('call', mail({ from: 'ops@acme.vc', to: [BOB], subject: 'Capital call', date: day(6), body: 'Please wire the capital call by Friday.' }), BOB)
+    add('globex', mail({ from: 'ceo@globex.example', to: [ANN], subject: 'Globex intro', date: day(3), body: 'Happy to introduce our team; the wire details follow.' }), ANN)
+    add('dana', mail({ from: 'Dana Diaz <dana@gmail.com>', to: [BOB], subject: 'Coffee?', date: day(4), body: 'Coffee next week? «Café» at noon.' }), BOB)
+    add('giraffe', mail({ from: 'partner@acme.vc', to: [ANN], subject: 'Giraffe memo', date: day(5), body: 'Notes on the portfolio, nothing more.' }), ANN)
+    add('giraffeBody', mail({ from: 'ceo@globex.example', to: [ANN], subject: 'Misc', date: day(2), body: 'A long note. It mentions a giraffe once among many other words about the portfolio and the weather.' }), ANN)
+    await w.email.sync.runAll()
+    context = { ...testContext(t.db), directory: () => Promise.resolve(DIRECTORY) }
+    api = createSearchApi(context)
+  })
+
+  afterEach(async () => {
+    await w.close()
+    await t.close()
+  })
+
+  it('finds a word that only one email body holds, first, with the email hydrated and the word marked', async () => {
+    const result = await api.search('zebra')
+    expect(result.backend).toBe(t.dialect === 'postgres' ? 'postgres' : 'fts5')
+    expect(result.items.map((i) => i.email.subject)).toEqual(['Fund update'])
+    const [item] = result.items
+    expect(item?.email.id).toBe(await idOf('fund'))
+    expect(item?.email.identities.map((i) => i.key)).toEqual(['fund:7'])
+    expect(item?.email.mailboxes).toEqual([ANN])
+    expect(item?.highlight).toContain('«zebra»')
+    expect(item?.score).toBeGreaterThan(0)
+  })
+
+  it('ranks a word in the subject above the same word in a body, and matches every word', async () => {
+    expect(await found('giraffe')).toEqual(['Giraffe memo', 'Misc'])
+    const [first, second] = (await api.search('giraffe')).items
+    expect(first?.score ?? 0).toBeGreaterThan(second?.score ?? 0)
+    expect(await found('wire capital')).toEqual(['Capital call'])
+    expect((await found('wire')).sort()).toEqual(['Capital call', 'Globex intro'])
+    // The last word is also a prefix: results while the user is still typing.
+    expect(await found('capital ca')).toEqual(['Capital call'])
+    expect(await found('nothingmatcheshere')).toEqual([])
+  })
+
+  it('searches participants by address parts and names, and folds case', async () => {
+    expect(await found('globex')).toContain('Globex intro')
+    expect(await found('DIAZ')).toEqual(['Coffee?'])
+    expect(await found('dana gmail')).toEqual(['Coffee?'])
+  })
+
+  it('filters by typed identity (and the bare id) and by date range', async () => {
+    expect((await found('portfolio')).sort()).toEqual(['Giraffe memo', 'Misc'])
+    expect(await found('portfolio', { identity: 'fund:7' })).toEqual(['Giraffe memo'])
+    expect(await found('portfolio', { identity: '7' })).toEqual(['Giraffe memo'])
+    expect(await found('portfolio', { identity: 'org:o-1' })).toEqual(['Misc'])
+    expect(await found('portfolio', { identity: 'nope:1' })).toEqual([])
+    expect(await found('wire', { from: '2026-06-05' })).toEqual(['Capital call'])
+    expect(await found('wire', { to: '2026-06-03' })).toEqual(['Globex intro'])
+    expect(await found('wire', { from: '2026-06-04', to: '2026-06-05' })).toEqual([])
+    await expect(api.search('wire', { from: 'yesterday' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(api.search('wire', { limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+    expect(await found('wire', { limit: 1 })).toHaveLength(1)
+  })
+
+  it('never finds hidden mail, and finds it again once restored', async () => {
+    const id = await idOf('fund')
+    await w.email.emails.hide(id, 'admin@fund.example')
+    expect(await found('zebra')).toEqual([])
+    expect(await found('fund update')).toEqual([])
+    await w.email.emails.restore(id)
+    expect(await found('zebra')).toEqual(['Fund update'])
+  })
+
+  it('hydrates from the SQL tables: a hit for a hidden email from any backend is dropped', async () => {
+    const id = Number(await idOf('fund'))
+    // Hidden behind the index's back: the join and the hydration still keep it out.
+    await db().updateTable('emails').set({ hidden_at: new Date().toISOString(), hidden_by: 'x' }).where('id', '=', id).execute()
+    expect(await found('zebra')).toEqual([])
+  })
+
+  it('treats FTS and tsquery syntax in the query as plain words, never as an error', async () => {
+    for (const q of SYNTAX_QUERIES) {
+      const result = await api.search(q)
+      expect(Array.isArray(result.items), q).toBe(true)
+    }
+    expect(await found('zebra OR giraffe')).toEqual([])
+    expect(await found('NEAR(zebra crossing)')).toEqual([])
+    expect(await found('"zebra"')).toEqual(['Fund update'])
+    expect(await found('-zebra')).toEqual(['Fund update'])
+    expect(await found('(zebra)')).toEqual(['Fund update'])
+    expect(await found('zebra:')).toEqual(['Fund update'])
+    expect(await found('^zebra*')).toEqual(['Fund update'])
+    expect(await found('café')).toEqual(['Coffee?'])
+  })
+
+  it('refuses an empty or whitespace-only query, and one too long', async () => {
+    for (const q of ['', ' ', '\t\n ']) await expect(api.search(q), JSON.stringify(q)).rejects.toBeInstanceOf(ValidationError)
+    await expect(api.search('x'.repeat(501))).rejects.toBeInstanceOf(ValidationError)
+    await expect(api.search(Array.from({ length: 21 }, (_, i) => `w${i}`).join(' '))).rejects.toBeInstanceOf(ValidationError)
+  })
+
+  it('finds a new email right after capture, inside the capture transaction', async () => {
+    const account = await db().selectFrom('email_accounts').select('id').where('address', '=', ANN).executeTakeFirstOrThrow()
+    const date = '2026-06-09T10:00:00.000Z'
+    await db().transaction().execute(async (trx) => {
+      await storeMessage(
+        trx,
+        {
+          accountId: account.id,
+          gmailId: 'fresh-1',
+          gmailThreadId: 'fresh-1',
+          labelIds: ['INBOX'],
+          internalDate: date,
+          email: {
+            messageId: 'fresh@mail.example',
+            messageIdSynthetic: false,
+            inReplyTo: null,
+            references: [],
+            date,
+            headerDate: date,
+            from: { address: 'quinn@okapi.example', name: 'Quinn Okapi' },
+            sender: null,
+            replyTo: [],
+            to: [{ address: ANN, name: null }],
+            cc: [],
+            bcc: [],
+            subject: 'Fresh news',
+            text: 'The narwhal report.',
+            html: null,
+            snippet: 'The narwhal report.',
+            attachments: [],
+            sizeBytes: 100,
+          },
+          fingerprint: 'fresh',
+          isDraft: false,
+          links: [],
+          attachments: [],
+        },
+        date,
+      )
+      // Searchable inside the transaction that stored it ...
+      expect((await createFts5OrPg(trx).search({ text: 'narwhal', filter: {}, limit: 5 })).length).toBe(1)
+    })
+    // ... and after it committed.
+    expect(await found('narwhal')).toEqual(['Fresh news'])
+    expect(await found('okapi')).toEqual(['Fresh news'])
+  })
+
+  /** The keyword backend of the dialect over a transaction. */
+  function createFts5OrPg(trx: Kysely<EmailDatabase>): SearchBackend {
+    const api = createSearchApi({ ...context, db: trx })
+    return {
+      name: 'api',
+      search: async (query) =>
+        (await api.search(query.text, { limit: query.limit })).items.map((i) => ({ emailId: Number(i.email.id), score: i.score, highlight: i.highlight })),
+    }
+  }
+
+  it('answers GET /api/email/search through the router: 200 with the shape, 400 for an empty or missing q', async () => {
+    const errors: string[] = []
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_f: unknown, m: string) => void errors.push(m) }
+    const router = createRouter({
+      routes: searchRoutes(api),
+      enabled: true,
+      authenticate: (req) => Promise.resolve(req.headers.has('x-test-user') ? { userId: 'u', email: BOB, isAdmin: false } : null),
+      logger,
+    })
+    const get = async (path: string, as: 'user' | 'anon' = 'user') => {
+      const response = await router(request('GET', path, { as }))
+      if (response === null) throw new Error('router answered null')
+      // The backend's name `postgres` is an answer field, not a leaked driver detail.
+      return read(response, ['postgres'])
+    }
+    const ok = await get('/api/email/search?q=zebra')
+    expect(ok.status, ok.text).toBe(200)
+    const body = ok.body as SearchResult
+    expect(Object.keys(body).sort()).toEqual(['backend', 'items'])
+    expect(body.items.map((i) => [i.email.subject, Object.keys(i).sort()])).toEqual([['Fund update', ['email', 'highlight', 'score']]])
+    const filtered = await get('/api/email/search?q=portfolio&investor_id=7&from=2026-06-01&to=2026-06-30&limit=5')
+    expect((filtered.body as SearchResult).items.map((i) => i.email.subject)).toEqual(['Giraffe memo'])
+    expect((await get(`/api/email/search?q=${encodeURIComponent('NEAR( "x" OR *')}`)).status).toBe(200)
+    expectError(await get('/api/email/search?q='), 400, 'validation_failed')
+    expectError(await get('/api/email/search?q=%20%20'), 400, 'validation_failed')
+    expectError(await get('/api/email/search'), 400, 'validation_failed')
+    expectError(await get('/api/email/search?q=a&q=b'), 400, 'validation_failed')
+    expectError(await get('/api/email/search?q=a&limit=x'), 400, 'validation_failed')
+    expectError(await get('/api/email/search?q=a&from=nope'), 400, 'validation_failed')
+    expectError(await get('/api/email/search?q=a', 'anon'), 401, 'unauthenticated')
+    expect(errors).toEqual([])
+  })
+
+  describe('the hybrid backend', () => {
+    let server: Server | null = null
+    let url = ''
+
+    /** A stand-in for the embeddings endpoint and Qdrant: one local server answering both. */
+    const standIn = async (points: (emailIds: number[]) => unknown[] | null, ranked: number[]) => {
+      server = createServer((req, res) => {
+        req.resume()
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json')
+          if (req.url === '/v1/embeddings') {
+            res.end(JSON.stringify({ data: [{ embedding: [0.1, 0.2, 0.3] }] }))
+          } else if (req.url === `/collections/${QDRANT_COLLECTION}/points/search`) {
+            const result = points(ranked)
+            if (result === null) res.writeHead(404).end(JSON.stringify({ status: { error: 'Not found: Collection' } }))
+            else res.end(JSON.stringify({ result, status: 'ok' }))
+          } else res.writeHead(500).end('{}')
+        })
+      })
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    }
+    const closedPort = async (): Promise<string> => {
+      const probe = createServer()
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+      const port = (probe.address() as AddressInfo).port
+      await new Promise<void>((resolve) => probe.close(() => { resolve(); }))
+      return `http://127.0.0.1:${port}`
+    }
+    const hybridApi = (base: string, qdrant = base) =>
+      createSearchApi({
+        ...context,
+        config: { ...context.config, embeddings: { url: `${base}/v1`, model: 'embed-test' }, qdrantUrl: qdrant },
+      })
+
+    afterEach(async () => {
+      const s = server
+      server = null
+      if (s !== null) await new Promise<void>((resolve) => s.close(() => { resolve(); }))
+    })
+
+    it('answers 503 backend_unavailable when the embeddings endpoint or Qdrant is down', async () => {
+      const down = await closedPort()
+      const error: unknown = await hybridApi(down).search('zebra').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(DisabledError)
+      expect(error).toMatchObject({ code: 'backend_unavailable', status: 503 })
+      expect((error as Error).message).toMatch(/^search backend unavailable: the embeddings endpoint/)
+
+      await standIn(() => [], [])
+      const qdrantDown: unknown = await hybridApi(url, down).search('zebra').catch((e: unknown) => e)
+      expect(qdrantDown).toMatchObject({ code: 'backend_unavailable', status: 503 })
+      expect((qdrantDown as Error).message).toMatch(/Qdrant/)
+
+      const router = createRouter({
+        routes: searchRoutes(hybridApi(down)),
+        enabled: true,
+        authenticate: () => Promise.resolve({ userId: 'u', email: BOB, isAdmin: false }),
+        logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      })
+      const response = await router(request('GET', '/api/email/search?q=zebra', { as: 'user' }))
+      if (response === null) throw new Error('router answered null')
+      expectError(await read(response), 503, 'backend_unavailable')
+    })
+
+    it('fuses vector hits with keyword hits by reciprocal rank, keeping hidden and filtered-out mail out', async () => {
+      const fund = Number(await idOf('fund'))
+      const coffee = Number(await idOf('dana'))
+      const giraffe = Number(await idOf('giraffe'))
+      await w.email.emails.hide(String(giraffe), 'admin@fund.example')
+      await standIn((ranked) => ranked.map((id, i) => ({ id, score: 1 - i / 10, version: 1 })), [coffee, fund, giraffe, 999_999])
+      const result = await hybridApi(url).search('zebra')
+      expect(result.backend).toBe('hybrid')
+      // fund: keyword rank 0 + vector rank 1; coffee: vector rank 0 only; giraffe hidden; 999999 unknown.
+      expect(result.items.map((i) => i.email.subject)).toEqual(['Fund update', 'Coffee?'])
+      expect(result.items[0]?.highlight).toContain('«zebra»')
+      expect(result.items[1]?.highlight).toBe(result.items[1]?.email.snippet)
+      const filtered = await hybridApi(url).search('zebra', { identity: 'fund:7' })
+      expect(filtered.items.map((i) => i.email.subject)).toEqual(['Fund update'])
+    })
+
+    it('answers the keyword results while the vector collection does not exist yet', async () => {
+      await standIn(() => null, [])
+      const result = await hybridApi(url).search('zebra')
+      expect(result.items.map((i) => i.email.subject)).toEqual(['Fund update'])
+      expect(result.backend).toBe('hybrid')
+    })
+
+    it('is built over any keyword backend', () => {
+      const hybrid = createHybridBackend({ db: db(), keyword: createFts5Backend(db()), embeddings: { url: 'http://x', model: 'm' }, qdrantUrl: 'http://y' })
+      expect(hybrid.name).toBe('hybrid')
+    })
+  })
+})
