@@ -248,3 +248,20 @@ export function isEmailIntegrationError(value: unknown): value is EmailIntegrati
   const { code, status } = value as { code?: unknown; status?: unknown }
   return typeof code === 'string' && code in ErrorCodes && typeof status === 'number' && value instanceof Error
 }
+
+/**
+ * The message of something thrown, for logs, run rows and error responses: an `Error`'s
+ * message, a thrown string itself, and `'unknown error'` for anything else (a thrown object
+ * may hold anything, so it is never printed).
+ *
+ * @example
+ * ```ts
+ * errorMessage(new Error('socket hang up')) // 'socket hang up'
+ * errorMessage('timed out')                 // 'timed out'
+ * errorMessage({ token: 'x' })              // 'unknown error'
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return typeof error === 'string' ? error : 'unknown error'
+}
