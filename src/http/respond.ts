@@ -1,4 +1,4 @@
-import { isEmailIntegrationError, ValidationError } from '../errors.js'
+import { errorMessage, isEmailIntegrationError, ValidationError } from '../errors.js'
 import type { Logger } from '../hooks.js'
 
 /** The largest JSON body a route reads: every route's body is a few fields. */
@@ -32,7 +32,7 @@ export function errorResponse(error: unknown, logger: Required<Logger>): Respons
     if (error.status >= 500 && error.code !== 'integration_disabled') logger.error({ code: error.code, message: error.message }, 'email route failed')
     return json(error.status, { error: { code: error.code, message: error.message } })
   }
-  logger.error({ error: error instanceof Error ? error.message : 'unknown error' }, 'email route failed unexpectedly')
+  logger.error({ error: errorMessage(error) }, 'email route failed unexpectedly')
   return json(500, { error: { code: 'internal', message: 'Internal error' } })
 }
 
