@@ -36,13 +36,16 @@ export function domainOf(address: string): string {
 }
 
 /**
- * Whether `domain` is one of `domains` or a subdomain of one.
+ * Whether a normalized address belongs to one of the workspace domains: its domain is one of
+ * `workspaceDomains` exactly. A subdomain does not count: the service account's delegation and
+ * the consent screen cover the domains configured, not the names under them.
  *
  * @example
  * ```ts
- * isWithinDomains('mail.fund.example', ['fund.example']) // true
+ * isWorkspaceAddress('ann@fund.example', ['fund.example'])      // true
+ * isWorkspaceAddress('ann@eu.fund.example', ['fund.example'])   // false
  * ```
  */
-export function isWithinDomains(domain: string, domains: readonly string[]): boolean {
-  return domains.some((d) => domain === d || domain.endsWith(`.${d}`))
+export function isWorkspaceAddress(address: string, workspaceDomains: readonly string[]): boolean {
+  return workspaceDomains.includes(domainOf(address))
 }

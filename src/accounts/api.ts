@@ -1,4 +1,4 @@
-import { domainOf, normalizeAddress } from '../address.js'
+import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import { insertAccount, listAccountRows, toAccount, type EmailAccount } from '../db/accounts.js'
@@ -52,7 +52,7 @@ export function createAccountsApi(context: IntegrationContext): AccountsApi {
       if (address === null) throw new ValidationError(`address: ${JSON.stringify(input.slice(0, 80))} is not an email address`)
       const domains = config.workspaceDomains
       const mustBeInWorkspace = config.authMethod === 'dwd' || domains.length > 0
-      if (mustBeInWorkspace && !domains.includes(domainOf(address))) {
+      if (mustBeInWorkspace && !isWorkspaceAddress(address, domains)) {
         const allowed = domains.length > 0 ? domains.join(', ') : 'none configured (CRM_GMAIL_WORKSPACE_DOMAIN)'
         throw new ValidationError(`address: ${address} is not in the workspace domains (${allowed})`)
       }

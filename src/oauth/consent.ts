@@ -5,7 +5,7 @@
  * Google account that consented is the user's own, and stores the refresh token sealed while
  * enrolling the account, in one transaction.
  */
-import { domainOf, normalizeAddress } from '../address.js'
+import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { createSecretBox, type SecretBox } from '../secrets/crypto.js'
 import { findAccountRow, insertAccount, toAccount, type EmailAccount } from '../db/accounts.js'
@@ -115,7 +115,7 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
     const address = typeof email === 'string' ? normalizeAddress(email) : null
     if (address === null) throw new ValidationError('principal: your sign-in has no valid email address, so there is no mailbox to connect')
     const domains = config.workspaceDomains
-    if (domains.length > 0 && !domains.includes(domainOf(address))) {
+    if (domains.length > 0 && !isWorkspaceAddress(address, domains)) {
       throw new ValidationError(`principal: ${address} is not in the workspace domains (${domains.join(', ')}), so its mailbox cannot be connected`)
     }
     return address
