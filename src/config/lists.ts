@@ -1,12 +1,12 @@
+import { normalizeAddress } from '../address.js'
 import type { QuotaCosts } from './types.js'
 import { fail, isPlainObject, ok, type Parsed, type Parser } from './values.js'
 
 /** DNS limits (RFC 1035): a label is at most 63 octets, a whole name at most 253 characters. */
 const MAX_DOMAIN_LENGTH = 253
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
-/** RFC 5321 limits on the local part and on a whole address. */
+/** RFC 5321's limit on the local part of an address. */
 const MAX_LOCAL_PART_LENGTH = 64
-const MAX_ADDRESS_LENGTH = 254
 
 /** The Gmail quota cost table in force from 2026. */
 export const QUOTA_COSTS_2026: QuotaCosts = Object.freeze({ get: 20, list: 5, history: 2, profile: 1, attachment: 20 })
@@ -27,14 +27,14 @@ export function normalizeDomain(entry: string): string | null {
   return domain
 }
 
-/** A lowercase `local@domain` address, or `null`. */
-export function normalizeAddress(entry: string): string | null {
-  const at = entry.lastIndexOf('@')
-  if (at <= 0 || entry.length > MAX_ADDRESS_LENGTH) return null
-  const local = entry.slice(0, at).toLowerCase()
-  const domain = normalizeDomain(entry.slice(at + 1))
-  if (domain === null || local.length > MAX_LOCAL_PART_LENGTH || /[\s@,<>"]/.test(local)) return null
-  return `${local}@${domain}`
+/**
+ * A blocklisted address in {@link normalizeAddress}'s form (the form the matcher compares), or
+ * `null`. Two configuration rules stay on top of it: the domain may end in a dot, as the domain
+ * lists allow, and the local part keeps RFC 5321's limit of 64 characters.
+ */
+function blocklistAddress(entry: string): string | null {
+  const address = normalizeAddress(entry.replace(/\.$/, ''))
+  return address === null || address.lastIndexOf('@') > MAX_LOCAL_PART_LENGTH ? null : address
 }
 
 /** The trimmed, non-blank entries of a comma-separated string or of an array of strings. */
@@ -72,7 +72,7 @@ function classify(list: readonly string[], only?: 'address' | 'domain'): { resul
   for (const entry of list) {
     // `@fund.example` is a common way to write "the whole domain"; anything else with `@` is an address.
     const isAddress = only === 'address' || (only === undefined && entry.indexOf('@') > 0)
-    const normal = isAddress ? normalizeAddress(entry) : normalizeDomain(entry.replace(/^@/, ''))
+    const normal = isAddress ? blocklistAddress(entry) : normalizeDomain(entry.replace(/^@/, ''))
     if (normal === null) bad.push(entry)
     else (isAddress ? addresses : domains).add(normal)
   }

@@ -118,6 +118,14 @@ describe('CRM_GMAIL_BLOCKLIST', () => {
     expect(message).not.toContain('"ok.example"')
   })
 
+  it('takes addresses in the form the matcher compares, a trailing dot on the domain allowed', () => {
+    expect(blocklist('Ann@Vendor.Example., o\'neil@vendor.example')).toEqual({ addresses: ['ann@vendor.example', "o'neil@vendor.example"], domains: [] })
+    const err = configError(() => loadConfig({ [`${P}BLOCKLIST`]: `a..b@x.example, ${'x'.repeat(65)}@x.example` }))
+    const message = err.issues[0]?.message ?? ''
+    expect(message).toContain('"a..b@x.example"')
+    expect(message).toContain('…')
+  })
+
   it('accepts the resolved shape in a plain object', () => {
     expect(resolveConfig({ blocklist: { addresses: ['A@B.example'], domains: ['@C.example'] } }).blocklist)
       .toEqual({ addresses: ['a@b.example'], domains: ['c.example'] })
