@@ -250,7 +250,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       if (closed) return Promise.reject(new EmailIntegrationError('closed', 'This email integration was closed'))
       return fn(...args)
     }
-  const accounts = createAccountsApi(context)
+  const accounts = createAccountsApi(context, { listUsers: options.listUsers })
   const access = createGmailAccess(context, options.gmail)
   const sync = createSyncApi(context, access, processOwner(), options.sync)
   const blobs = createBlobStore(config.attachmentsDir)
@@ -277,11 +277,9 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     logger: context.logger,
     routes: [
       ...adminRoutes({
-        context,
         accounts,
         scheduler,
         rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
-        listUsers: options.listUsers,
         audit: (auditOptions) => auditAccount(context, access, auditOptions),
         status,
       }),
@@ -298,7 +296,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     config,
     migrate: open(() => migrateToLatest(schemaDb)),
     rollback: open(() => rollbackAll(schemaDb)),
-    accounts: Object.freeze({ enroll: open(accounts.enroll), list: open(accounts.list), clearSearchFallback: open(accounts.clearSearchFallback) }),
+    accounts: Object.freeze({ enroll: open(accounts.enroll), enrollAll: open(accounts.enrollAll), list: open(accounts.list), clearSearchFallback: open(accounts.clearSearchFallback) }),
     status: open(status),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),

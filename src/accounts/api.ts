@@ -2,7 +2,24 @@ import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import { insertAccount, listAccountRows, toAccount, type EmailAccount } from '../db/accounts.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
+
+/** Addresses one enroll-all call may name: a team, not a mailing list. */
+export const MAX_ENROLL_ALL = 1000
+
+/** What {@link AccountsApi.enrollAll} did with each address, in the order given. */
+export interface EnrollAllResult {
+  /** The normalized address of each account enrolled, or already enrolled. */
+  readonly enrolled: string[]
+  /** Each address not enrolled, with why (an address that is none is cut to 100 characters). */
+  readonly skipped: { address: string; reason: string }[]
+}
+
+/** Where the accounts API finds the host's users for {@link AccountsApi.enrollAll}. */
+export interface AccountsApiOptions {
+  /** The host's users' addresses (`EmailIntegrationOptions.listUsers`). */
+  readonly listUsers?: (() => Promise<readonly string[]>) | undefined
+}
 
 /** Managing which teammates' mailboxes the integration captures. */
 export interface AccountsApi {
@@ -28,6 +45,21 @@ export interface AccountsApi {
    */
   readonly list: () => Promise<EmailAccount[]>
   /**
+   * Enrolls each address, or without any the host's users from the `listUsers` option, and
+   * reports each one: enrolled (already enrolled counts, as with `enroll`), or skipped with a
+   * reason (not an email address, not in the workspace domains, or what `enroll` refused). At
+   * most {@link MAX_ENROLL_ALL} addresses may be given; a longer list, or one that is not of
+   * strings, is a `ValidationError` and nothing is enrolled. Without addresses and without a
+   * `listUsers` option it throws a `ValidationError`.
+   *
+   * @example
+   * ```ts
+   * const { enrolled, skipped } = await email.accounts.enrollAll(['ann@fund.example', 'bob@fund.example'])
+   * for (const s of skipped) console.warn(s.address, s.reason)
+   * ```
+   */
+  readonly enrollAll: (addresses?: readonly string[]) => Promise<EnrollAllResult>
+  /**
    * Returns an account whose recall guard tripped to capture through Gmail's search. Check
    * first, with `email.audit({ account })`, that search now lists the account's CRM mail; the
    * header scan the fallback started goes on to its end. Resolves to the account; throws
@@ -42,10 +74,36 @@ export interface AccountsApi {
   readonly clearSearchFallback: (address: string) => Promise<EmailAccount>
 }
 
-/** Builds the accounts API over one integration's context. */
-export function createAccountsApi(context: IntegrationContext): AccountsApi {
+/**
+ * Checks a list of addresses to enroll at once: an array of strings, at most
+ * {@link MAX_ENROLL_ALL} of them; a `ValidationError` naming `addresses` otherwise.
+ *
+ * @example
+ * ```ts
+ * const addresses = expectAddressList(body.addresses)
+ * ```
+ */
+export function expectAddressList(value: unknown): readonly string[] {
+  if (!isStringArray(value)) throw new ValidationError('addresses: expected an array of addresses')
+  if (value.length > MAX_ENROLL_ALL) throw new ValidationError(`addresses: at most ${MAX_ENROLL_ALL} addresses`)
+  return value
+}
+
+function isStringArray(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string')
+}
+
+/**
+ * Builds the accounts API over one integration's context.
+ *
+ * @example
+ * ```ts
+ * const accounts = createAccountsApi(context, { listUsers: options.listUsers })
+ * ```
+ */
+export function createAccountsApi(context: IntegrationContext, options: AccountsApiOptions = {}): AccountsApi {
   const { config } = context
-  return {
+  const api: AccountsApi = {
     async enroll(input) {
       if (typeof input !== 'string') throw new ValidationError('address: expected a string')
       const address = normalizeAddress(input)
@@ -68,6 +126,26 @@ export function createAccountsApi(context: IntegrationContext): AccountsApi {
       return account
     },
     list: () => listAccountRows(context),
+    async enrollAll(given) {
+      const addresses = given !== undefined ? expectAddressList(given) : options.listUsers === undefined ? null : await options.listUsers()
+      if (addresses === null) throw new ValidationError('addresses: required (the host has no listUsers hook)')
+      const enrolled: string[] = []
+      const skipped: { address: string; reason: string }[] = []
+      for (const raw of addresses) {
+        const address = normalizeAddress(raw)
+        if (address === null) skipped.push({ address: raw.slice(0, 100), reason: 'not an email address' })
+        else if (!isWorkspaceAddress(address, config.workspaceDomains)) skipped.push({ address, reason: 'not in the workspace domains' })
+        else {
+          try {
+            enrolled.push((await api.enroll(address)).address)
+          } catch (error) {
+            if (!isEmailIntegrationError(error) || error.status >= 500) throw error
+            skipped.push({ address, reason: error.message })
+          }
+        }
+      }
+      return { enrolled, skipped }
+    },
     async clearSearchFallback(input) {
       const address = typeof input === 'string' ? normalizeAddress(input) : null
       if (address === null) throw new ValidationError('address: expected the address of an enrolled mailbox')
@@ -83,4 +161,5 @@ export function createAccountsApi(context: IntegrationContext): AccountsApi {
       return toAccount(row)
     },
   }
+  return api
 }

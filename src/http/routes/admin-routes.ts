@@ -1,23 +1,20 @@
-import type { AccountsApi } from '../../accounts/api.js'
-import type { IntegrationContext } from '../../context.js'
-import { normalizeAddress, domainOf } from '../../address.js'
-import { NotFoundError, ValidationError, isEmailIntegrationError } from '../../errors.js'
+import { expectAddressList, type AccountsApi } from '../../accounts/api.js'
+import { normalizeAddress } from '../../address.js'
+import type { EmailAccount } from '../../db/accounts.js'
+import { NotFoundError, ValidationError } from '../../errors.js'
 import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
 import type { Scheduler } from '../../scheduler/scheduler.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
-/** Addresses one enroll-all request may name: a team, not a mailing list. */
-export const MAX_ENROLL_ALL = 1000
-
-/** What the admin routes need. */
+/** What the admin routes need: the public API objects they answer from. */
 export interface AdminRouteDeps {
-  readonly context: IntegrationContext
+  /** `email.accounts`. */
   readonly accounts: AccountsApi
+  /** `email.scheduler`. */
   readonly scheduler: Scheduler
+  /** `email.rematch`. */
   readonly rematch: (options?: RematchOptions) => Promise<RematchResult>
-  /** The host's users (their addresses), for enroll-all without a body. */
-  readonly listUsers: (() => Promise<readonly string[]>) | undefined
   /** `email.audit`. */
   readonly audit: (options: AuditOptions) => Promise<AuditReport>
   /** `email.status`. */
@@ -37,15 +34,24 @@ function auditOptionsOf(url: URL): AuditOptions {
   return { account, readHeaders, ...(identity === undefined ? {} : { identity }) }
 }
 
-function stringList(value: unknown, name: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ValidationError(`${name}: expected an array of addresses`)
-  if (value.length > MAX_ENROLL_ALL) throw new ValidationError(`${name}: at most ${MAX_ENROLL_ALL} addresses`)
-  return value as string[]
+/** An admin route whose body is `{ address }` and whose answer is `{ account }`. */
+function accountRoute(pattern: string, act: (address: string) => Promise<EmailAccount>): Route {
+  return {
+    method: 'POST',
+    pattern,
+    access: 'admin',
+    fields: ['address'],
+    handle: async ({ body }) => {
+      const { address } = await body()
+      if (typeof address !== 'string') throw new ValidationError('address: required')
+      return json(200, { account: await act(address) })
+    },
+  }
 }
 
 /** The routes that manage accounts and syncing. */
 export function adminRoutes(deps: AdminRouteDeps): Route[] {
-  const { context, accounts, scheduler } = deps
+  const { accounts, scheduler } = deps
   return [
     {
       method: 'GET',
@@ -54,54 +60,16 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       handle: async () => json(200, await deps.status()),
     },
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
-    {
-      method: 'POST',
-      pattern: '/api/email/accounts/clear-search-fallback',
-      access: 'admin',
-      fields: ['address'],
-      handle: async ({ body }) => {
-        const { address } = await body()
-        if (typeof address !== 'string') throw new ValidationError('address: required')
-        return json(200, { account: await accounts.clearSearchFallback(address) })
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/api/email/accounts/enroll',
-      access: 'admin',
-      fields: ['address'],
-      handle: async ({ body }) => {
-        const { address } = await body()
-        if (typeof address !== 'string') throw new ValidationError('address: required')
-        return json(200, { account: await accounts.enroll(address) })
-      },
-    },
+    accountRoute('/api/email/accounts/clear-search-fallback', accounts.clearSearchFallback),
+    accountRoute('/api/email/accounts/enroll', accounts.enroll),
     {
       method: 'POST',
       pattern: '/api/email/accounts/enroll-all',
       access: 'admin',
       fields: ['addresses'],
       handle: async ({ body }) => {
-        const given = (await body()).addresses
-        const addresses = given !== undefined ? stringList(given, 'addresses') : deps.listUsers === undefined ? null : await deps.listUsers()
-        if (addresses === null) throw new ValidationError('addresses: required (the host has no listUsers hook)')
-        const domains = context.config.workspaceDomains
-        const enrolled: string[] = []
-        const skipped: { address: string; reason: string }[] = []
-        for (const raw of addresses) {
-          const address = normalizeAddress(raw)
-          if (address === null) skipped.push({ address: raw.slice(0, 100), reason: 'not an email address' })
-          else if (!domains.includes(domainOf(address))) skipped.push({ address, reason: 'not in the workspace domains' })
-          else {
-            try {
-              enrolled.push((await accounts.enroll(address)).address)
-            } catch (error) {
-              if (!isEmailIntegrationError(error) || error.status >= 500) throw error
-              skipped.push({ address, reason: error.message })
-            }
-          }
-        }
-        return json(200, { enrolled, skipped })
+        const { addresses } = await body()
+        return json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses)))
       },
     },
     {
