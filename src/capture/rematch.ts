@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import { nowIso, type IntegrationContext } from '../context.js'
-import type { EmailDatabase, IdentityType, ParticipantRole } from '../db/database.js'
+import type { EmailDatabase, EmailIdentityLinksTable, ParticipantRole } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { buildMatchIndex, type AddressMatch, type MatchIndex } from './match/match-index.js'
 import type { ParsedAddress, ParsedHeaders } from './parse/parsed-email.js'
@@ -62,14 +62,8 @@ interface BatchOutcome {
   readonly lastId: number | null
 }
 
-interface StoredLink {
-  readonly email_id: number
-  readonly identity_key: string
-  readonly identity_type: IdentityType
-  readonly identity_id: string
-  readonly address: string
-  readonly match_kind: 'exact' | 'domain'
-}
+/** A link row as rematch compares it: every column but its creation time. */
+type StoredLink = Readonly<Omit<EmailIdentityLinksTable, 'created_at'>>
 
 interface ParticipantRow {
   readonly email_id: number
