@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, expect } from 'vitest'
 import type { EmailDatabase, EmailIntegration, IdentityFacet, ThreadPage } from '../../src/index.js'
 import type { TestDatabase } from './databases.js'
-import { buildMessage } from './emulator-messages.js'
+import { buildMessage } from './message.js'
 import { call, routerIntegration, type Answer, type CallOptions, type Caller, type RouterIntegration, type RouterIntegrationOptions } from './http.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from './sync/setup.js'
 

@@ -5,7 +5,7 @@ import { accessToken, reasonOf } from '../../helpers/emulator-auth.js'
 import type { ErrorBody } from '../../helpers/emulator-auth.js'
 import { batchBody, parseBatchAnswer } from '../../helpers/emulator-batch.js'
 import type { BatchAnswerPart, BatchCall } from '../../helpers/emulator-batch.js'
-import { buildMessage } from '../../helpers/emulator-messages.js'
+import { buildMessage } from '../../helpers/message.js'
 
 const ANN = 'ann@fund.example'
 const BO = 'bo@fund.example'

@@ -10,7 +10,7 @@ import { startGmailEmulator } from '../../../src/testing/index.js'
 import type { GmailEmulator } from '../../../src/testing/index.js'
 import { READONLY } from '../../helpers/emulator-auth.js'
 import { parseBatchAnswer } from '../../helpers/emulator-batch.js'
-import { buildMessage } from '../../helpers/emulator-messages.js'
+import { buildMessage } from '../../helpers/message.js'
 
 const ANN = 'ann@fund.example'
 /** gtoken (inside google-auth-library) always posts here; the test routes it to the emulator. */

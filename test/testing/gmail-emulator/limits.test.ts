@@ -4,7 +4,7 @@ import { resolveEmulatorOptions } from '../../../src/testing/gmail-emulator/opti
 import type { GmailEmulator, GmailEmulatorOptions } from '../../../src/testing/index.js'
 import { accessToken, gmailGet, reasonOf } from '../../helpers/emulator-auth.js'
 import type { ErrorBody } from '../../helpers/emulator-auth.js'
-import { buildMessage } from '../../helpers/emulator-messages.js'
+import { buildMessage } from '../../helpers/message.js'
 
 const ANN = 'ann@fund.example'
 const BO = 'bo@fund.example'

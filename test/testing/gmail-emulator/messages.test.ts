@@ -4,7 +4,7 @@ import { startGmailEmulator } from '../../../src/testing/index.js'
 import type { GmailEmulator } from '../../../src/testing/index.js'
 import { accessToken, gmailGet, reasonOf } from '../../helpers/emulator-auth.js'
 import type { ErrorBody } from '../../helpers/emulator-auth.js'
-import { buildMessage } from '../../helpers/emulator-messages.js'
+import { buildMessage } from '../../helpers/message.js'
 
 const ANN = 'ann@fund.example'
 const DAY = 24 * 3600 * 1000
