@@ -6,6 +6,7 @@ import {
   type EmailAccount,
   type EmailConfig,
   type EmailIntegration,
+  type EnrollAllResult,
   type MigrationReport,
   type Secret,
 } from '../src/index.js'
@@ -23,6 +24,9 @@ describe('public types', () => {
     expectTypeOf<EmailIntegration['migrate']>().returns.toEqualTypeOf<Promise<MigrationReport>>()
     expectTypeOf<EmailIntegration['accounts']['enroll']>().parameters.toEqualTypeOf<[address: string]>()
     expectTypeOf<EmailIntegration['accounts']['list']>().returns.toEqualTypeOf<Promise<EmailAccount[]>>()
+    expectTypeOf<EmailIntegration['accounts']['enrollAll']>().parameters.toEqualTypeOf<[addresses?: readonly string[]]>()
+    expectTypeOf<EmailIntegration['accounts']['enrollAll']>().returns.toEqualTypeOf<Promise<EnrollAllResult>>()
+    expectTypeOf<EnrollAllResult['skipped'][number]>().toEqualTypeOf<{ address: string; reason: string }>()
   })
 
   it('resolves configuration to concrete types, with secrets wrapped', () => {
