@@ -1,23 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { CaptureStrategy, EmailDatabase, SyncKind, SyncRunStatus } from '../db/database.js'
+import type { RunCounts } from './types.js'
 
 /** An account's last sync run, as the status route and `crm-email-integration status` show it. */
-export interface LastRun {
+export interface LastRun extends RunCounts {
   readonly kind: SyncKind
   readonly status: SyncRunStatus
-  readonly listed: number
-  readonly fetched: number
-  readonly captured: number
-  readonly skipped: number
-  readonly failed: number
-  /** Search candidates downloaded and discarded (false positives), part of `skipped`. */
-  readonly discarded: number
-  /** The recall guard's sample of unlisted mail, and the CRM mail it found there. */
-  readonly recallSampled: number
-  readonly recallMissed: number
   /** `search` or `headers`; `null` for a run before capture on search existed. */
   readonly strategy: CaptureStrategy | null
-  readonly unitsSpent: number
   readonly startedAt: string
   readonly finishedAt: string | null
   readonly error: string | null

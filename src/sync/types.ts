@@ -1,17 +1,7 @@
 import type { CaptureStrategy, SyncKind } from '../db/database.js'
 
-/** What one sync run of one account did (the shape of SPEC §8). */
-export interface SyncReport {
-  /** The mailbox address. */
-  readonly account: string
-  readonly kind: SyncKind
-  /**
-   * `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped;
-   * `error`: the run failed; `busy` (from `runAll` only): another process, or another run of
-   * this one, holds the account's lease, and `heldBy` says who. A `busy` report counts nothing
-   * and `kind` is the run the account was due for.
-   */
-  readonly status: 'ok' | 'partial' | 'error' | 'busy'
+/** What a sync run counted: the numbers a report gives and an account's last run keeps. */
+export interface RunCounts {
   /** Messages listed (by messages.list or history). */
   readonly listed: number
   /** Messages whose content was downloaded. */
@@ -39,10 +29,24 @@ export interface SyncReport {
    */
   readonly recallSampled: number
   readonly recallMissed: number
-  /** How the run found CRM mail: `search` (Gmail's search for the directory's identities) or `headers`. */
-  readonly strategy: CaptureStrategy
   /** Gmail quota units this run spent. */
   readonly unitsSpent: number
+}
+
+/** What one sync run of one account did (the shape of SPEC §8). */
+export interface SyncReport extends RunCounts {
+  /** The mailbox address. */
+  readonly account: string
+  readonly kind: SyncKind
+  /**
+   * `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped;
+   * `error`: the run failed; `busy` (from `runAll` only): another process, or another run of
+   * this one, holds the account's lease, and `heldBy` says who. A `busy` report counts nothing
+   * and `kind` is the run the account was due for.
+   */
+  readonly status: 'ok' | 'partial' | 'error' | 'busy'
+  /** How the run found CRM mail: `search` (Gmail's search for the directory's identities) or `headers`. */
+  readonly strategy: CaptureStrategy
   readonly startedAt: string
   readonly finishedAt: string
   /** Why the run failed or stopped, when it did. */
