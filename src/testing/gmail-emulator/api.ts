@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { QuotaCosts } from '../../config/index.js'
 import type { AccessGrant } from './credentials.js'
 import type { EmulatorContext } from './context.js'
+import { withRolledReset } from './faults.js'
 import type { FaultDecision } from './faults.js'
 import { getAttachment, getMessage, getProfile, listMessages } from './handlers.js'
 import { listHistory } from './handlers-history.js'
@@ -114,9 +115,7 @@ async function serve(ctx: EmulatorContext, request: ApiRequest, name: GmailEmula
     if (!charge.ok) return userRateLimitExceeded(charge.retryAt)
     ctx.stats.units(user, cost)
     const response = route.handler({ ctx, mailbox, grant: auth.grant, params: request.url.searchParams, args: args.slice(1) })
-    if (fault.failure !== 'reset') return response
-    ctx.stats.fault('reset')
-    return { ...response, reset: true }
+    return withRolledReset(ctx.stats, fault, response)
   } finally {
     ctx.inFlight.release(user)
   }
@@ -134,10 +133,7 @@ export function methodNameOf(request: ApiRequest): GmailEmulatorMethod | 'unknow
  */
 export async function serveApi(ctx: EmulatorContext, request: ApiRequest): Promise<EmulatorResponse> {
   const name = methodNameOf(request)
-  ctx.stats.request(name)
-  const response = await serve(ctx, request, name)
-  ctx.stats.response(name, response.status)
-  return response
+  return ctx.stats.counted(name, () => serve(ctx, request, name))
 }
 
 /**

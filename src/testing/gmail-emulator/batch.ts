@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { injectedFailure, serveApi } from './api.js'
 import type { EmulatorContext } from './context.js'
+import { withRolledReset } from './faults.js'
 import { parseRawHeaders, parseStructured, splitHeaders } from './mime-headers.js'
 import { splitMultipart } from './mime.js'
 import { googleError, jsonResponse, notFound } from './responses.js'
@@ -105,9 +106,7 @@ async function answerBatch(ctx: EmulatorContext, request: BatchRequest): Promise
     headers: { 'content-type': `multipart/mixed; boundary=${responseBoundary}`, vary: 'Origin, X-Origin, Referer' },
     body,
   }
-  if (fault.failure !== 'reset') return response
-  ctx.stats.fault('reset')
-  return { ...response, reset: true }
+  return withRolledReset(ctx.stats, fault, response)
 }
 
 /**
@@ -116,8 +115,5 @@ async function answerBatch(ctx: EmulatorContext, request: BatchRequest): Promise
  * answer is multipart/mixed with its own boundary and `Content-ID: <response-ID>` per part.
  */
 export async function serveBatch(ctx: EmulatorContext, request: BatchRequest): Promise<EmulatorResponse> {
-  ctx.stats.request('batch')
-  const response = await answerBatch(ctx, request)
-  ctx.stats.response('batch', response.status)
-  return response
+  return ctx.stats.counted('batch', () => answerBatch(ctx, request))
 }

@@ -1,5 +1,7 @@
 import type { GmailEmulatorMethod, ResolvedEmulatorOptions } from './options.js'
 import type { SeededRandom } from './random.js'
+import type { EmulatorResponse } from './responses.js'
+import type { StatsRecorder } from './stats.js'
 
 /** What to do to one request: fail it (or not), and how long to wait first. */
 export interface FaultDecision {
@@ -35,4 +37,14 @@ export class FaultInjector {
     else if (draw < f.serverError + f.rateLimit + f.reset && resettable) failure = 'reset'
     return { failure, delayMs }
   }
+}
+
+/**
+ * The answer to a request whose rolled fault is a reset: the fault is counted and the answer
+ * marked, so the server sends half of it and drops the connection. Any other answer is as it was.
+ */
+export function withRolledReset(stats: StatsRecorder, fault: FaultDecision, response: EmulatorResponse): EmulatorResponse {
+  if (fault.failure !== 'reset') return response
+  stats.fault('reset')
+  return { ...response, reset: true }
 }

@@ -11,27 +11,37 @@ export function tokenResponse(accessToken: string, extra: Record<string, string>
     { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate', pragma: 'no-cache' })
 }
 
-function authenticateClient(ctx: EmulatorContext, params: URLSearchParams): OAuthClient | EmulatorResponse {
+/** What a grant that a client redeems starts from: the client, and the token or code it redeems. */
+interface Redemption {
+  readonly client: OAuthClient
+  readonly credential: string
+}
+
+/**
+ * The client authenticated by its id and secret, and the grant's own parameter (`refresh_token`
+ * or `code`); or the error Google answers when the client is unknown or the parameter missing.
+ */
+function redemption(ctx: EmulatorContext, params: URLSearchParams, parameter: 'refresh_token' | 'code'): Redemption | EmulatorResponse {
   const client = ctx.credentials.clients.get(params.get('client_id') ?? '')
   if (client === undefined) return oauthError(401, 'invalid_client', 'The OAuth client was not found.')
   if (params.get('client_secret') !== client.clientSecret) return oauthError(401, 'invalid_client', 'Unauthorized')
-  return client
+  const credential = params.get(parameter)
+  if (credential === null || credential === '') return oauthError(400, 'invalid_request', `Missing required parameter: ${parameter}`)
+  return { client, credential }
 }
 
-function isResponse(value: OAuthClient | EmulatorResponse): value is EmulatorResponse {
+function isResponse(value: Redemption | EmulatorResponse): value is EmulatorResponse {
   return 'status' in value
 }
 
 /** `grant_type=refresh_token`: a new access token for the refresh token's mailbox and scopes. */
 export function refreshTokenGrant(ctx: EmulatorContext, params: URLSearchParams): EmulatorResponse {
-  const client = authenticateClient(ctx, params)
-  if (isResponse(client)) return client
-  const token = params.get('refresh_token')
-  if (token === null || token === '') return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token')
-  const grant = ctx.credentials.lookupRefresh(token)
+  const request = redemption(ctx, params, 'refresh_token')
+  if (isResponse(request)) return request
+  const grant = ctx.credentials.lookupRefresh(request.credential)
   if (grant === undefined) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.')
   // A refresh token only works with the client it was issued to.
-  if (grant.clientId !== client.clientId) return oauthError(401, 'unauthorized_client', 'Unauthorized')
+  if (grant.clientId !== request.client.clientId) return oauthError(401, 'unauthorized_client', 'Unauthorized')
   ctx.stats.tokenIssued(grant.mailbox)
   return tokenResponse(ctx.credentials.issueAccess(grant.mailbox, grant.scopes, ctx.now()), { scope: grant.scopes.join(' ') })
 }
@@ -46,12 +56,10 @@ function challengeOf(verifier: string, method: 'S256' | 'plain'): string {
  * `access_type=offline`, as Google does. PKCE is checked when the consent carried a challenge.
  */
 export function authorizationCodeGrant(ctx: EmulatorContext, params: URLSearchParams): EmulatorResponse {
-  const client = authenticateClient(ctx, params)
-  if (isResponse(client)) return client
-  const code = params.get('code')
-  if (code === null || code === '') return oauthError(400, 'invalid_request', 'Missing required parameter: code')
-  const grant = ctx.credentials.takeCode(code)
-  if (grant === undefined || grant.expiresAt <= ctx.now() || grant.clientId !== client.clientId) {
+  const request = redemption(ctx, params, 'code')
+  if (isResponse(request)) return request
+  const grant = ctx.credentials.takeCode(request.credential)
+  if (grant === undefined || grant.expiresAt <= ctx.now() || grant.clientId !== request.client.clientId) {
     return oauthError(400, 'invalid_grant', 'Bad Request')
   }
   if (params.get('redirect_uri') !== grant.redirectUri) return oauthError(400, 'redirect_uri_mismatch', 'Bad Request')

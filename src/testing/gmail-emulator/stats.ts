@@ -85,6 +85,14 @@ export class StatsRecorder implements GmailEmulatorStats {
     bump(this.counters.responses, `${method} ${status}`)
   }
 
+  /** Counts a request under its method name, then its answer once `answer` gives it. */
+  async counted<T extends { readonly status: number }>(method: string, answer: () => Promise<T>): Promise<T> {
+    this.request(method)
+    const response = await answer()
+    this.response(method, response.status)
+    return response
+  }
+
   /** Adds charged quota units. */
   units(user: string, units: number): void {
     bump(this.counters.unitsSpent, user, units)

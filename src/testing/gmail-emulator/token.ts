@@ -1,5 +1,6 @@
 import { compactVerify } from 'jose'
 import type { EmulatorContext } from './context.js'
+import { withRolledReset } from './faults.js'
 import { authorizationCodeGrant, refreshTokenGrant, tokenResponse } from './oauth.js'
 import { oauthError } from './responses.js'
 import type { EmulatorResponse } from './responses.js'
@@ -114,15 +115,10 @@ async function grant(ctx: EmulatorContext, request: TokenRequest): Promise<Emula
   else if (type === 'authorization_code') response = authorizationCodeGrant(ctx, params)
   else if (type === '') response = oauthError(400, 'invalid_request', 'Missing required parameter: grant_type')
   else response = oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${type}`)
-  if (fault.failure !== 'reset') return response
-  ctx.stats.fault('reset')
-  return { ...response, reset: true }
+  return withRolledReset(ctx.stats, fault, response)
 }
 
 /** `POST /token`: Google's OAuth 2.0 token endpoint. */
 export async function serveToken(ctx: EmulatorContext, request: TokenRequest): Promise<EmulatorResponse> {
-  ctx.stats.request('token')
-  const response = await grant(ctx, request)
-  ctx.stats.response('token', response.status)
-  return response
+  return ctx.stats.counted('token', () => grant(ctx, request))
 }
