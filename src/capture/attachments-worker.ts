@@ -2,7 +2,7 @@ import type { Selectable, Updateable } from 'kysely'
 import pLimit from 'p-limit'
 import { nowIso, type IntegrationContext } from '../context.js'
 import type { EmailAttachmentsTable } from '../db/database.js'
-import { isEmailIntegrationError, UpstreamError, ValidationError } from '../errors.js'
+import { errorMessage, isEmailIntegrationError, UpstreamError, ValidationError } from '../errors.js'
 import type { GmailAttachmentData, GmailCallOptions, GmailClient } from '../gmail/client-types.js'
 import type { GmailMessagePart } from '../gmail/types.js'
 import type { BlobStore } from '../db/blob-store.js'
@@ -293,6 +293,6 @@ function blockAccount(run: Run, source: Source, error: unknown): 'pending' {
 }
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error)
+  const text = errorMessage(error)
   return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`
 }

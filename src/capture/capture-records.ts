@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely'
 import type { EmailConfig } from '../config/index.js'
 import type { EmailDatabase } from '../db/database.js'
+import { errorMessage } from '../errors.js'
 import type { GmailMessage } from '../gmail/types.js'
 import type { BlobStore } from '../db/blob-store.js'
 import { prepareAttachments } from './capture-attachments.js'
@@ -96,7 +97,7 @@ export async function recordOf(deps: ContentDeps, account: CaptureAccount, sourc
       record: { ...copyBase(account, source), email, fingerprint: fingerprintOf(email), isDraft: isDraft(source.meta), attachments },
     }
   } catch (error) {
-    const reason = `storing attachments failed: ${error instanceof Error ? error.message : 'unknown error'}`
+    const reason = `storing attachments failed: ${errorMessage(error)}`
     return { kind: 'failed', failure: { gmailId: source.meta.id, reason, retryable: true } }
   }
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { errorMessage } from '../errors.js'
 
 /** A mistake in how the command was called or set up: the message and the usage text, exit code 2. */
 export class UsageError extends Error {
@@ -78,7 +79,7 @@ function parseStrict(argv: readonly string[]) {
     return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
   } catch (error) {
     // node:util names the offending option in its message.
-    throw new UsageError(error instanceof Error ? error.message : String(error))
+    throw new UsageError(errorMessage(error))
   }
 }
 

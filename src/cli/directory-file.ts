@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { DirectoryEntry, DirectoryEntryType } from '../hooks.js'
+import { errorMessage } from '../errors.js'
 import { UsageError } from './args.js'
 
 /** The environment variable naming the directory file when `--directory` is not given. */
@@ -34,7 +35,7 @@ export async function loadDirectoryFile(path: string): Promise<readonly Director
     try {
       value = JSON.parse(text) as unknown
     } catch (error) {
-      throw new UsageError(`${where}: not valid JSON (${error instanceof Error ? error.message : 'parse error'})`)
+      throw new UsageError(`${where}: not valid JSON (${errorMessage(error)})`)
     }
   }
   return validateDirectory(value, where)
@@ -45,7 +46,7 @@ async function importModule(file: string, where: string): Promise<unknown> {
   try {
     module = (await import(pathToFileURL(file).href)) as { default?: unknown }
   } catch (error) {
-    throw new UsageError(`${where}: cannot be loaded (${error instanceof Error ? error.message : String(error)})`)
+    throw new UsageError(`${where}: cannot be loaded (${errorMessage(error)})`)
   }
   const exported = module.default
   if (typeof exported !== 'function') return exported

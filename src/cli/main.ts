@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { auditCommand } from './audit-command.js'
+import { errorMessage } from '../errors.js'
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js'
 import type { CliContext } from './cli-integration.js'
 import { digestCommand, enrollCommand, migrateCommand, rollbackCommand } from './commands.js'
@@ -33,7 +34,7 @@ async function runCli(argv: readonly string[], env: Readonly<Record<string, stri
     args = parseCommandLine(argv)
   } catch (error) {
     // Called wrongly: say what was wrong, then how to call it.
-    writeLines(streams.stderr, `error: ${error instanceof Error ? error.message : String(error)}`, '', USAGE)
+    writeLines(streams.stderr, `error: ${errorMessage(error)}`, '', USAGE)
     return ExitCodes.usage
   }
   if (args.options.version === true) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isEmailIntegrationError, type ErrorCode } from '../errors.js'
+import { errorMessage, isEmailIntegrationError, type ErrorCode } from '../errors.js'
 import { UsageError } from './args.js'
 
 /** The CLI's exit codes. */
@@ -55,7 +55,7 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream): numb
     writeLines(stderr, `error: ${error.message}`)
     return USAGE_CODES.has(error.code) ? ExitCodes.usage : ExitCodes.failure
   }
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   writeLines(stderr, `error: ${message}`)
   if (/no such table|relation "?email\w*"? does not exist/i.test(message)) {
     writeLines(stderr, 'The email tables are missing: run `crm-email-integration migrate` first.')

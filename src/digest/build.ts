@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
+import { errorMessage } from '../errors.js'
 import type { DirectoryEntry, Logger } from '../hooks.js'
 import { identityOf, resolvedLinks, type LinkRow } from '../mail/identities.js'
 import type { Address, Identity } from '../mail/types.js'
@@ -176,7 +177,7 @@ function summarizing(deps: DigestBuildDeps): (input: SummaryInput, fallback: () 
         throw new Error('the summarizer returned an empty summary')
       } catch (error) {
         healthy = false
-        deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'digest summarizer failed; using extractive summaries')
+        deps.logger.warn({ error: errorMessage(error) }, 'digest summarizer failed; using extractive summaries')
       }
     }
     return { text: fallback(), source: 'extractive' }

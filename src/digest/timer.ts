@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js'
 import type { Logger } from '../hooks.js'
 import type { ScheduledDigestResult } from './api.js'
 
@@ -37,7 +38,7 @@ export function createDigestTimer(options: {
         else if (result.reason === 'delivery failed') options.logger.error({ period: result.period, error: result.error }, 'daily email digest failed')
       })
       .catch((error: unknown) => {
-        options.logger.error({ error: error instanceof Error ? error.message : 'unknown error' }, 'daily email digest check failed')
+        options.logger.error({ error: errorMessage(error) }, 'daily email digest check failed')
       })
       .finally(() => {
         running = null

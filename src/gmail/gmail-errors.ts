@@ -3,7 +3,7 @@
  * carrying Google's status, reason and message. The access token is never part of a message:
  * messages are built from the answer's body and the operation's name only.
  */
-import { UpstreamError } from '../errors.js'
+import { errorMessage, UpstreamError } from '../errors.js'
 import { redactUrls } from '../secrets/redact.js'
 import type { GoogleErrorBody } from './types.js'
 import { classifyGmailFailure, isRetryableNetworkFailure } from './retry-classify.js'
@@ -207,7 +207,7 @@ export function gmailNetworkError(operation: string, cause: unknown, timeoutMs: 
  */
 function systemErrorOf(error: unknown): { code: string | undefined; message: string } {
   let current: unknown = error
-  let message = error instanceof Error ? error.message : String(error)
+  let message = errorMessage(error)
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
     const { code, cause } = current as { code?: unknown; cause?: unknown }
     if (typeof code === 'string') {

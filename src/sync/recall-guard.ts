@@ -13,6 +13,7 @@ import { decideCapture } from '../capture/match/policy.js'
 import { METADATA_HEADERS } from '../capture/pipeline.js'
 import { parseMetadataHeaders } from '../capture/parse/full.js'
 import { nowIso } from '../context.js'
+import { errorMessage } from '../errors.js'
 import { dayQuery, type SearchWindow } from '../gmail/search-query.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import { captureWindowStart, capturedTerms } from './account-terms.js'
@@ -68,7 +69,7 @@ export async function runRecallGuard(state: RunState, window: SearchWindow, scan
     }
   } catch (error) {
     if (state.signal?.aborted === true) throw error
-    state.context.logger.warn({ account: state.account.address, error: error instanceof Error ? error.message : String(error) }, 'email recall guard skipped')
+    state.context.logger.warn({ account: state.account.address, error: errorMessage(error) }, 'email recall guard skipped')
   }
 }
 

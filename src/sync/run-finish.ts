@@ -1,5 +1,5 @@
 import { nowIso } from '../context.js'
-import { UpstreamError, isEmailIntegrationError } from '../errors.js'
+import { UpstreamError, errorMessage, isEmailIntegrationError } from '../errors.js'
 import type { RunState } from './run-state.js'
 import type { SyncReport } from './types.js'
 
@@ -17,7 +17,7 @@ import type { SyncReport } from './types.js'
 export async function finishRun(state: RunState, startedAt: string, finished: boolean, error: unknown): Promise<SyncReport> {
   const { context, counts } = state
   const finishedAt = nowIso(context)
-  const message = error === null ? null : error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
+  const message = error === null ? null : errorMessage(error)
   const status = error !== null ? 'error' : !finished || counts.failed > 0 ? 'partial' : 'ok'
   const revoked = error instanceof UpstreamError && error.reason === 'invalid_grant'
   const configuration = isEmailIntegrationError(error) && error.code === 'configuration_invalid'

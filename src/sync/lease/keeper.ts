@@ -1,5 +1,5 @@
 import type { IntegrationContext } from '../../context.js'
-import { ConflictError } from '../../errors.js'
+import { ConflictError, errorMessage } from '../../errors.js'
 import { renewLease } from './leases.js'
 
 /** A held lease kept alive while its run works. */
@@ -63,7 +63,7 @@ export function keepLease(options: KeepLeaseOptions): LeaseKeeper {
         controller.abort(leaseLost(address))
       }
     } catch (error) {
-      context.logger.warn({ account: address, error: error instanceof Error ? error.message : String(error) }, 'email sync lease renewal failed; trying again')
+      context.logger.warn({ account: address, error: errorMessage(error) }, 'email sync lease renewal failed; trying again')
     } finally {
       renewing = false
     }

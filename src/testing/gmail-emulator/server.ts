@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { errorMessage } from '../../errors.js'
 import { serveApi } from './api.js'
 import { serveBatch } from './batch.js'
 import type { EmulatorContext } from './context.js'
@@ -85,7 +86,7 @@ export function attachHandler(server: Server, ctx: EmulatorContext, base: string
       })
       .catch((error: unknown) => {
         // A bug in the emulator must show up in the test, not hang it.
-        const message = error instanceof Error ? error.message : String(error)
+        const message = errorMessage(error)
         if (response.headersSent) request.socket.destroy()
         else send(request, response, googleError(500, `Emulator failure: ${message}`, 'backendError', 'INTERNAL'))
       })
