@@ -1,5 +1,5 @@
 import { decodeWords } from 'postal-mime'
-import type { ParsedHeaders } from './parsed-email.js'
+import type { ParsedHeaders, ParsedParties } from './parsed-email.js'
 import { parseAddressList, parseMailbox } from './addresses.js'
 import { parseDateHeader } from './date.js'
 import { parseMessageId, parseMessageIdList } from './ids.js'
@@ -129,15 +129,17 @@ export function safeDecodeWords(value: string): string {
  * ```
  */
 export function toParsedHeaders(h: NormalizedHeaders): ParsedHeaders {
-  return {
-    messageId: h.messageId,
-    from: h.from,
-    sender: h.sender,
-    replyTo: h.replyTo,
-    to: h.to,
-    cc: h.cc,
-    bcc: h.bcc,
-    subject: h.subject,
-    headerDate: h.headerDate,
-  }
+  return { messageId: h.messageId, ...partiesOf(h), subject: h.subject, headerDate: h.headerDate }
+}
+
+/**
+ * Only the participants of a message's headers (a copy, without the other fields).
+ *
+ * @example
+ * ```ts
+ * partiesOf(normalizeHeaders(fields)).to.map((a) => a.address)
+ * ```
+ */
+export function partiesOf(h: ParsedParties): ParsedParties {
+  return { from: h.from, sender: h.sender, replyTo: h.replyTo, to: h.to, cc: h.cc, bcc: h.bcc }
 }

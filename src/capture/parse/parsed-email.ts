@@ -29,8 +29,18 @@ export interface ParsedAttachment {
   readonly partId: string | null
 }
 
+/** Who a message is from and to, as its header fields name them. */
+export interface ParsedParties {
+  readonly from: ParsedAddress | null
+  readonly sender: ParsedAddress | null
+  readonly replyTo: readonly ParsedAddress[]
+  readonly to: readonly ParsedAddress[]
+  readonly cc: readonly ParsedAddress[]
+  readonly bcc: readonly ParsedAddress[]
+}
+
 /** One email, parsed. */
-export interface ParsedEmail {
+export interface ParsedEmail extends ParsedParties {
   /** The Message-ID without angle brackets (a synthetic one when the message had none). */
   readonly messageId: string
   readonly messageIdSynthetic: boolean
@@ -42,12 +52,6 @@ export interface ParsedEmail {
   readonly date: string
   /** The Date header as ISO-8601 UTC when it was present and readable, else `null` (used in the fingerprint). */
   readonly headerDate: string | null
-  readonly from: ParsedAddress | null
-  readonly sender: ParsedAddress | null
-  readonly replyTo: readonly ParsedAddress[]
-  readonly to: readonly ParsedAddress[]
-  readonly cc: readonly ParsedAddress[]
-  readonly bcc: readonly ParsedAddress[]
   /** Decoded subject, `''` when missing. */
   readonly subject: string
   /** The text body; from the HTML when the message has no text part; `null` when it has neither. */
@@ -62,14 +66,8 @@ export interface ParsedEmail {
 }
 
 /** The headers needed to decide whether to capture a message, read before its content. */
-export interface ParsedHeaders {
+export interface ParsedHeaders extends ParsedParties {
   readonly messageId: string | null
-  readonly from: ParsedAddress | null
-  readonly sender: ParsedAddress | null
-  readonly replyTo: readonly ParsedAddress[]
-  readonly to: readonly ParsedAddress[]
-  readonly cc: readonly ParsedAddress[]
-  readonly bcc: readonly ParsedAddress[]
   readonly subject: string
   /** The Date header as ISO-8601 UTC, or `null` when missing or unreadable. */
   readonly headerDate: string | null
