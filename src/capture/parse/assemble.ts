@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { ParsedAttachment, ParsedEmail, ParsedHeaders, ParseResult } from './parsed-email.js'
+import { partiesOf } from './headers.js'
 import type { NormalizedHeaders } from './headers.js'
 import { internalDateToIso } from './date.js'
 import { sanitizeEmailHtml } from './html.js'
@@ -184,12 +185,7 @@ export function assembleEmail(content: EmailContent): ParseResult<ParsedEmail> {
       references: h.references,
       date,
       headerDate: h.headerDate,
-      from: h.from,
-      sender: h.sender,
-      replyTo: h.replyTo,
-      to: h.to,
-      cc: h.cc,
-      bcc: h.bcc,
+      ...partiesOf(h),
       subject: h.subject,
       text,
       html: sanitized === '' ? null : sanitized,
