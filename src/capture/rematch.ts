@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import { nowIso, type IntegrationContext } from '../context.js'
+import { groupBy, inChunks } from '../db/chunks.js'
 import type { EmailDatabase, EmailIdentityLinksTable, ParticipantRole } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { buildMatchIndex, type AddressMatch, type MatchIndex } from './match/match-index.js'
@@ -21,9 +22,6 @@ export const DEFAULT_REMATCH_BATCH_SIZE = 500
  * builds cap a statement at 32,766 parameters (PostgreSQL at 65,535).
  */
 export const MAX_REMATCH_BATCH_SIZE = 5_000
-
-/** Rows per multi-row INSERT: 7 columns x 500 rows stays far under every parameter limit. */
-const INSERT_CHUNK = 500
 
 /**
  * Stale links per DELETE. Each is an `OR` term, and SQLite parses a chain of them as a tree as
@@ -240,23 +238,8 @@ function rowOf(emailId: number, match: AddressMatch): StoredLink {
   }
 }
 
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>()
-  for (const item of items) {
-    const key = keyOf(item)
-    const group = groups.get(key)
-    if (group === undefined) groups.set(key, [item])
-    else group.push(item)
-  }
-  return groups
-}
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
-}
-
 async function deleteLinks(db: Kysely<EmailDatabase>, rows: readonly StoredLink[]): Promise<void> {
-  for (const chunk of chunks(rows, DELETE_CHUNK)) {
+  for (const chunk of inChunks(rows, DELETE_CHUNK)) {
     await db
       .deleteFrom('email_identity_links')
       .where((eb) =>
@@ -271,7 +254,7 @@ async function deleteLinks(db: Kysely<EmailDatabase>, rows: readonly StoredLink[
 }
 
 async function insertLinks(db: Kysely<EmailDatabase>, rows: readonly StoredLink[], now: string): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+  for (const chunk of inChunks(rows)) {
     await db
       .insertInto('email_identity_links')
       .values(chunk.map((r) => ({ ...r, created_at: now })))

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { inChunks } from '../db/chunks.js'
 import type { EmailDatabase, ParticipantRole } from '../db/database.js'
 import { indexEmails } from '../db/search-index.js'
 import type { ParsedAddress, ParsedEmail } from './parse/parsed-email.js'
@@ -143,7 +144,7 @@ async function addMissingBcc(db: Kysely<EmailDatabase>, emailId: number, bcc: re
     known.add(a.address)
     missing.push(a)
   }
-  for (const chunk of chunks(missing, INSERT_CHUNK)) {
+  for (const chunk of inChunks(missing)) {
     await db
       .insertInto('email_participants')
       .values(chunk.map((a) => ({ email_id: emailId, role: 'bcc' as const, position: position++, address: a.address, name: a.name })))
@@ -192,7 +193,8 @@ async function insertEmail(
     .executeTakeFirstOrThrow()
 
   const participants = participantRows(row.id, email)
-  for (const chunk of chunks(participants, INSERT_CHUNK)) {
+  // A header of thousands of recipients is split so no statement passes the parameter limit.
+  for (const chunk of inChunks(participants)) {
     await db.insertInto('email_participants').values(chunk).execute()
   }
   const references = parentIds.map((ref, position) => ({ email_id: row.id, ref_message_id: ref, position }))
@@ -200,16 +202,6 @@ async function insertEmail(
   // In the capture's transaction: an email is searchable exactly when it is stored.
   await indexEmails(db, [row.id])
   return row.id
-}
-
-/**
- * Rows per multi-row INSERT: a header of thousands of recipients is split so no statement
- * passes SQLite's or PostgreSQL's limit on bound parameters (5 columns x 500 rows).
- */
-const INSERT_CHUNK = 500
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
 }
 
 function participantRows(emailId: number, email: ParsedEmail) {
@@ -286,7 +278,7 @@ async function insertLinks(db: Kysely<EmailDatabase>, emailId: number, links: re
     match_kind: l.matchKind,
     created_at: now,
   }))
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+  for (const chunk of inChunks(rows)) {
     await db
       .insertInto('email_identity_links')
       .values(chunk)

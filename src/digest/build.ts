@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { errorMessage } from '../errors.js'
 import type { DirectoryEntry, Logger } from '../hooks.js'
@@ -19,8 +20,6 @@ export const MAX_DIGEST_EMAILS = 5_000
 export const EXCERPTS_PER_GROUP = 3
 /** Characters of each quoted body read from the database: enough for its first sentences. */
 export const EXCERPT_CHARS = 600
-/** Rows per `IN (...)` list: well under every dialect's parameter limit. */
-const IN_CHUNK = 500
 
 const TYPE_RANK: Readonly<Record<Identity['type'], number>> = { fund: 0, org: 1, contact: 2, addr: 3 }
 
@@ -31,12 +30,6 @@ export interface DigestBuildDeps {
   /** The model (or the host's) summarizer; `null` for extractive summaries only. */
   readonly summarizer: Summarizer | null
   readonly logger: Required<Logger>
-}
-
-async function inChunks<T>(ids: readonly number[], query: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
-  const rows: T[] = []
-  for (let i = 0; i < ids.length; i += IN_CHUNK) rows.push(...(await query(ids.slice(i, i + IN_CHUNK))))
-  return rows
 }
 
 interface WindowEmail {
@@ -65,9 +58,9 @@ async function threadFacts(db: Kysely<EmailDatabase>, emails: readonly WindowEma
   const ids = emails.map((e) => e.id)
   const threadIds = [...new Set(emails.map((e) => e.thread_id))]
   const subjects = new Map(
-    (await inChunks(threadIds, (chunk) => db.selectFrom('email_threads').select(['id', 'subject']).where('id', 'in', chunk).execute())).map((t) => [t.id, t.subject]),
+    (await queryInChunks(threadIds, (chunk) => db.selectFrom('email_threads').select(['id', 'subject']).where('id', 'in', chunk).execute())).map((t) => [t.id, t.subject]),
   )
-  const people = await inChunks(ids, (chunk) =>
+  const people = await queryInChunks(ids, (chunk) =>
     db
       .selectFrom('email_participants')
       .select(['email_id', 'role', 'position', 'address', 'name'])
@@ -112,7 +105,7 @@ async function groupByIdentity(
   emails: readonly WindowEmail[],
   directory: ReadonlyMap<string, DirectoryEntry>,
 ): Promise<GroupDraft[]> {
-  const links: LinkRow[] = await inChunks(
+  const links: LinkRow[] = await queryInChunks(
     emails.map((e) => e.id),
     (chunk) =>
       db
@@ -152,7 +145,7 @@ async function groupByIdentity(
 /** The opening text of the newest emails of each group: the body's start, or Gmail's snippet. */
 async function excerpts(db: Kysely<EmailDatabase>, groups: readonly GroupDraft[]): Promise<Map<number, string>> {
   const ids = [...new Set(groups.flatMap((g) => g.emails.slice(0, EXCERPTS_PER_GROUP).map((e) => e.id)))]
-  const rows = await inChunks(ids, (chunk) =>
+  const rows = await queryInChunks(ids, (chunk) =>
     db
       .selectFrom('emails')
       .select(['id', 'snippet', sql<string | null>`substr(body_text, 1, ${EXCERPT_CHARS})`.as('body')])

@@ -1,28 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { DirectoryEntry } from '../hooks.js'
+import { groupBy, queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { identitiesOf, type LinkRow } from './identities.js'
 import type { Address, AttachmentSummary, EmailSummary } from './types.js'
-
-/** Rows per `IN (...)` list when hydrating: well under every dialect's parameter limit. */
-const IN_CHUNK = 500
-
-async function inChunks<T>(ids: readonly number[], query: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
-  const rows: T[] = []
-  for (let i = 0; i < ids.length; i += IN_CHUNK) rows.push(...(await query(ids.slice(i, i + IN_CHUNK))))
-  return rows
-}
-
-function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
-  const map = new Map<K, T[]>()
-  for (const row of rows) {
-    const k = key(row)
-    const list = map.get(k)
-    if (list === undefined) map.set(k, [row])
-    else list.push(row)
-  }
-  return map
-}
 
 /**
  * Builds the summaries of visible (not hidden) emails, by id, in a fixed number of queries
@@ -34,7 +15,7 @@ export async function emailSummaries(
   directory: ReadonlyMap<string, DirectoryEntry>,
 ): Promise<Map<number, EmailSummary>> {
   if (emailIds.length === 0) return new Map()
-  const emails = await inChunks(emailIds, (chunk) =>
+  const emails = await queryInChunks(emailIds, (chunk) =>
     db
       .selectFrom('emails')
       .select(['id', 'message_id', 'thread_id', 'subject', 'sent_at', 'from_address', 'from_name', 'snippet'])
@@ -43,8 +24,8 @@ export async function emailSummaries(
       .execute(),
   )
   const ids = emails.map((e) => e.id)
-  const participants = group(
-    await inChunks(ids, (chunk) =>
+  const participants = groupBy(
+    await queryInChunks(ids, (chunk) =>
       db
         .selectFrom('email_participants')
         .select(['email_id', 'role', 'position', 'address', 'name'])
@@ -57,8 +38,8 @@ export async function emailSummaries(
     ),
     (p) => p.email_id,
   )
-  const links = group(
-    await inChunks(ids, (chunk): Promise<LinkRow[]> =>
+  const links = groupBy(
+    await queryInChunks(ids, (chunk): Promise<LinkRow[]> =>
       db
         .selectFrom('email_identity_links')
         .select(['email_id', 'identity_key', 'identity_type', 'identity_id', 'address', 'match_kind'])
@@ -67,8 +48,8 @@ export async function emailSummaries(
     ),
     (l) => l.email_id,
   )
-  const copies = group(
-    await inChunks(ids, (chunk) =>
+  const copies = groupBy(
+    await queryInChunks(ids, (chunk) =>
       db
         .selectFrom('email_copies')
         .innerJoin('email_accounts', 'email_accounts.id', 'email_copies.account_id')
@@ -80,8 +61,8 @@ export async function emailSummaries(
     ),
     (c) => c.email_id,
   )
-  const attachments = group(
-    await inChunks(ids, (chunk) =>
+  const attachments = groupBy(
+    await queryInChunks(ids, (chunk) =>
       db
         .selectFrom('email_attachments')
         .select(['id', 'email_id', 'filename', 'mime_type', 'size', 'sha256', 'status'])

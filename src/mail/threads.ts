@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely'
+import { queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import type { ContentMatch } from '../search/content-match.js'
@@ -87,17 +88,22 @@ async function threadSummaries(
     .orderBy('id', 'desc')
     .execute()
   const emailIds = emails.map((e) => e.id)
-  const people = emailIds.length === 0 ? [] : await db
-    .selectFrom('email_participants')
-    .select(['email_id', 'address', 'name'])
-    .where('email_id', 'in', emailIds)
-    .where('role', 'in', ['from', 'to', 'cc'])
-    .execute()
-  const links: LinkRow[] = emailIds.length === 0 ? [] : await db
-    .selectFrom('email_identity_links')
-    .select(['email_id', 'identity_key', 'identity_type', 'identity_id', 'address', 'match_kind'])
-    .where('email_id', 'in', emailIds)
-    .execute()
+  // A page of long threads can hold more emails than one statement may bind.
+  const people = await queryInChunks(emailIds, (ids) =>
+    db
+      .selectFrom('email_participants')
+      .select(['email_id', 'address', 'name'])
+      .where('email_id', 'in', ids)
+      .where('role', 'in', ['from', 'to', 'cc'])
+      .execute(),
+  )
+  const links: LinkRow[] = await queryInChunks(emailIds, (ids) =>
+    db
+      .selectFrom('email_identity_links')
+      .select(['email_id', 'identity_key', 'identity_type', 'identity_id', 'address', 'match_kind'])
+      .where('email_id', 'in', ids)
+      .execute(),
+  )
 
   const result = new Map<number, ThreadSummary>()
   for (const t of threads) {
