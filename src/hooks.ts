@@ -1,6 +1,7 @@
 /**
  * The hooks a host gives `createEmailIntegration`: who its CRM identities are, who is calling,
- * where logs go and what time it is. Structural types only, so no host framework leaks in.
+ * where logs go and what time it is. Structural types only, so no host framework leaks in, and
+ * the system clock that stands in when a host gives no clock.
  */
 
 /** The kinds of CRM entity that mail is linked to. */
@@ -108,3 +109,14 @@ export interface Logger {
 export interface Clock {
   now(): Date
 }
+
+/**
+ * The system clock: every default that needs the time and was given no {@link Clock} uses this
+ * one, and `createEmailIntegration` hands its own clock down wherever it builds a part.
+ *
+ * @example
+ * ```ts
+ * const clock = options.clock ?? SYSTEM_CLOCK
+ * ```
+ */
+export const SYSTEM_CLOCK: Clock = Object.freeze({ now: () => new Date() })

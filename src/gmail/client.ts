@@ -4,7 +4,7 @@
  * units it spends.
  */
 import { ValidationError } from '../errors.js'
-import type { Clock } from '../hooks.js'
+import { SYSTEM_CLOCK } from '../hooks.js'
 import { batchGet, partsPerBatch } from './batch-get.js'
 import { checkBaseUrl, checkId, checkOptionalToken, checkPageSize, buildUrl, messageQuery, resolveClientLimits } from './client-params.js'
 import type { QueryValue } from './client-params.js'
@@ -21,8 +21,6 @@ import type {
 import { gmailProtocolError } from './gmail-errors.js'
 import { resolveRetryPolicy, withGmailRetry } from './retry.js'
 import type { GmailAttachment, GmailHistoryPage, GmailMessage, GmailMessageListPage, GmailProfile } from './types.js'
-
-const systemClock: Clock = { now: () => new Date() }
 
 /** Reads a JSON answer as a resource, or `null` when it lacks the fields the library relies on. */
 type Reader<T> = (value: Readonly<Record<string, unknown>>) => T | null
@@ -99,7 +97,7 @@ export function createGmailClient(options: GmailClientOptions): GmailClient {
   const { timeoutMs, batchSize, costs } = resolveClientLimits(options)
   const policy = resolveRetryPolicy({ ...options.backoff, retryMax: options.retryMax })
   const { limiter, logger } = options
-  const clock = options.clock ?? systemClock
+  const clock = options.clock ?? SYSTEM_CLOCK
   const transport = createGmailTransport({ mailbox, credentials: options.credentials, limiter, timeoutMs, clock, logger })
   const userUrl = `${baseUrl}/gmail/v1/users/${encodeURIComponent(mailbox)}`
   const onRetry = (): void => {

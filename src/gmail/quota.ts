@@ -5,7 +5,7 @@
  * or job makes it, because Gmail enforces these limits per user.
  */
 import { ValidationError } from '../errors.js'
-import type { Clock } from '../hooks.js'
+import { SYSTEM_CLOCK, type Clock } from '../hooks.js'
 import { QUOTA_WINDOW_MS, RollingWindow } from './quota-window.js'
 
 /**
@@ -44,12 +44,6 @@ export const timerSleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 
-/**
- * The default clock: wall time, because Retry-After pauses are wall-clock dates from Google. A
- * clock stepping backwards only delays the refill (elapsed time is never negative).
- */
-const wallClock: Clock = { now: () => new Date() }
-
 /** Settings of {@link createQuotaLimiter}. */
 export interface QuotaLimiterOptions {
   /** Quota units per second the account may spend (`CRM_GMAIL_RATE_UNITS_SEC`); the bucket holds one second's worth. */
@@ -63,7 +57,11 @@ export interface QuotaLimiterOptions {
   readonly unitsPerMinute?: number
   /** Requests in flight at most; default {@link DEFAULT_MAX_IN_FLIGHT}. */
   readonly maxInFlight?: number
-  /** The time source; tests inject a fake one together with `sleep`. */
+  /**
+   * The time source; tests inject a fake one together with `sleep`. Wall time by default,
+   * because Retry-After pauses are wall-clock dates from Google; a clock stepping backwards
+   * only delays the refill (elapsed time is never negative).
+   */
   readonly clock?: Clock
   /** How to wait; default {@link timerSleep}. */
   readonly sleep?: Sleep
@@ -145,7 +143,7 @@ class TokenBucketLimiter implements QuotaLimiter {
       throw new ValidationError(`maxInFlight: expected an integer of at least 1, got ${String(maxInFlight)}`)
     }
     this.maxInFlight = maxInFlight
-    this.#clock = options.clock ?? wallClock
+    this.#clock = options.clock ?? SYSTEM_CLOCK
     this.#sleep = options.sleep ?? timerSleep
     this.#tokens = this.rateUnitsSec
     this.#lastRefill = this.#now()

@@ -1,5 +1,5 @@
-import { DisabledError, EmailIntegrationError } from '../errors.js'
-import type { Clock, Logger } from '../hooks.js'
+import { DisabledError, EmailIntegrationError, errorMessage } from '../errors.js'
+import { SYSTEM_CLOCK, type Clock, type Logger } from '../hooks.js'
 import { toLogSink } from '../logger.js'
 import {
   createRunTimer,
@@ -138,14 +138,8 @@ interface ActiveRun {
 
 type Outcome = { readonly ok: true; readonly reports: SyncReport[] } | { readonly ok: false; readonly error: unknown }
 
-const systemClock: Clock = { now: () => new Date() }
-
 function noop(): void {
   // a rejection already recorded in the state and the log
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
 }
 
 /**
@@ -172,7 +166,7 @@ function messageOf(error: unknown): string {
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const intervalMs = intervalMsOf(options.intervalMin)
-  const clock = options.clock ?? systemClock
+  const clock = options.clock ?? SYSTEM_CLOCK
   const random = options.random ?? Math.random
   const timers = options.timers ?? systemTimers
   const log = toLogSink(options.logger)
@@ -204,8 +198,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await options.afterSync(signal)
       return null
     } catch (error) {
-      log.error({ error: messageOf(error) }, 'email attachment downloads failed')
-      return `attachment downloads: ${messageOf(error)}`
+      log.error({ error: errorMessage(error) }, 'email attachment downloads failed')
+      return `attachment downloads: ${errorMessage(error)}`
     }
   }
 
@@ -226,7 +220,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         busy: outcome.reports.filter((r) => r.status === 'busy').length,
       }, 'email sync run finished')
     } else {
-      lastError = messageOf(outcome.error)
+      lastError = errorMessage(outcome.error)
       log.error({ account: run.account, error: lastError }, 'email sync run failed')
     }
     if (scheduled) timer.schedule(jitter(intervalMs, random))

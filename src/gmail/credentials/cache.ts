@@ -4,7 +4,7 @@
  */
 import { Gaxios } from 'gaxios'
 import { UpstreamError, ValidationError } from '../../errors.js'
-import type { Clock } from '../../hooks.js'
+import type { Clock, Logger } from '../../hooks.js'
 import { Secret } from '../../secrets/secret.js'
 import type { AccessToken } from './credentials.js'
 
@@ -21,9 +21,6 @@ export const MAX_TOKEN_TIMEOUT_MS = 120_000
 export const TOKEN_RETRY_DELAYS_MS: readonly number[] = [250, 1000]
 /** Google's descriptions are one sentence; anything longer is not worth carrying into a message. */
 const MAX_DESCRIPTION_CHARS = 300
-
-/** The clock used when the host gives none. */
-export const SYSTEM_CLOCK: Clock = { now: () => new Date() }
 
 /** One instance for the token endpoint only: no interceptors another user of gaxios may add. */
 const http = new Gaxios()
@@ -178,6 +175,51 @@ export async function postTokenForm(request: TokenRequest): Promise<TokenResult>
       await new Promise((resolve) => setTimeout(resolve, delayMs))
     }
   }
+}
+
+/** Whose grant a provider asks for, for the lines it logs (never a token or secret). */
+export interface GrantLog {
+  readonly mailbox: string
+  readonly mode: 'dwd' | 'oauth'
+  readonly logger: Logger
+}
+
+/**
+ * A mailbox's grant from the token endpoint ({@link postTokenForm}), logged as every provider
+ * logs it: an endpoint failure is logged and thrown on, a refusal logged and thrown as the
+ * provider's own error (`refused`).
+ *
+ * @example
+ * ```ts
+ * const grant = await requestGrant({ tokenUrl, form, timeoutMs }, { mailbox, mode: 'dwd', logger }, (failure) => genericFailure(failure, `for ${mailbox}`))
+ * ```
+ */
+export async function requestGrant(request: TokenRequest, log: GrantLog, refused: (failure: TokenFailure) => Error): Promise<TokenGrant> {
+  const { mailbox, mode, logger } = log
+  const result = await postTokenForm(request).catch((error: unknown) => {
+    if (error instanceof UpstreamError) logger.warn?.({ mailbox, mode, reason: error.reason }, 'gmail token endpoint failed')
+    throw error
+  })
+  if (!result.ok) {
+    logger.warn?.({ mailbox, mode, status: result.failure.status, reason: result.failure.error }, 'gmail token refused')
+    throw refused(result.failure)
+  }
+  return result.grant
+}
+
+/**
+ * The access token of a grant, expiring `expiresIn` seconds after the request was sent; logs it
+ * granted (its expiry only).
+ *
+ * @example
+ * ```ts
+ * return grantedToken(grant, sentAt, { mailbox, mode: 'oauth', logger })
+ * ```
+ */
+export function grantedToken(grant: TokenGrant, sentAt: Date, log: GrantLog): AccessToken {
+  const expiresAt = new Date(sentAt.getTime() + grant.expiresIn * 1000)
+  log.logger.debug?.({ mailbox: log.mailbox, mode: log.mode, expiresAt: expiresAt.toISOString() }, 'gmail token granted')
+  return { token: grant.accessToken, expiresAt }
 }
 
 async function postOnce(request: TokenRequest): Promise<TokenResult> {

@@ -1,7 +1,7 @@
 /**
  * Where the Gmail client gets its access tokens. Two providers implement it: domain-wide
- * delegation (`credentials-dwd.ts`, a service account acting for each mailbox) and OAuth
- * (`credentials-oauth.ts`, each user's own refresh token).
+ * delegation (`dwd.ts`, a service account acting for each mailbox) and OAuth
+ * (`oauth.ts`, each user's own refresh token).
  */
 
 /** The one scope the library asks for: it only ever reads mail. */

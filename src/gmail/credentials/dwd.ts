@@ -6,18 +6,9 @@
 import { SignJWT, importPKCS8, type CryptoKey } from 'jose'
 import type { ServiceAccountKey } from '../../config/index.js'
 import { ConfigurationError, UpstreamError } from '../../errors.js'
-import type { Clock, Logger } from '../../hooks.js'
+import { SYSTEM_CLOCK, type Clock, type Logger } from '../../hooks.js'
 import { Secret } from '../../secrets/secret.js'
-import {
-  SYSTEM_CLOCK,
-  createTokenCache,
-  describe,
-  genericFailure,
-  postTokenForm,
-  resolveTimeoutMs,
-  resolveTokenUrl,
-  type TokenFailure,
-} from './cache.js'
+import { createTokenCache, describe, genericFailure, grantedToken, requestGrant, resolveTimeoutMs, resolveTokenUrl, type TokenFailure } from './cache.js'
 import { GMAIL_READONLY_SCOPE, type AccessToken, type AccessTokenProvider } from './credentials.js'
 
 /** Google refuses assertions that live longer than an hour. */
@@ -97,21 +88,13 @@ export function createDwdCredentials(options: DwdCredentialsOptions): AccessToke
       .setIssuedAt(iat)
       .setExpirationTime(iat + MAX_ASSERTION_LIFETIME_S)
       .sign(await key())
-    const result = await postTokenForm({
-      tokenUrl,
-      form: { grant_type: JWT_BEARER_GRANT, assertion: new Secret(assertion) },
-      timeoutMs,
-    }).catch((error: unknown) => {
-      if (error instanceof UpstreamError) logger.warn?.({ mailbox, mode: 'dwd', reason: error.reason }, 'gmail token endpoint failed')
-      throw error
-    })
-    if (!result.ok) {
-      logger.warn?.({ mailbox, mode: 'dwd', status: result.failure.status, reason: result.failure.error }, 'gmail token refused')
-      throw dwdFailure(result.failure, mailbox, scope, serviceAccount)
-    }
-    const expiresAt = new Date(sentAt.getTime() + result.grant.expiresIn * 1000)
-    logger.debug?.({ mailbox, mode: 'dwd', expiresAt: expiresAt.toISOString() }, 'gmail token granted')
-    return { token: result.grant.accessToken, expiresAt }
+    const log = { mailbox, mode: 'dwd', logger } as const
+    const granted = await requestGrant(
+      { tokenUrl, form: { grant_type: JWT_BEARER_GRANT, assertion: new Secret(assertion) }, timeoutMs },
+      log,
+      (failure) => dwdFailure(failure, mailbox, scope, serviceAccount),
+    )
+    return grantedToken(granted, sentAt, log)
   }
 
   const cache = createTokenCache(grant, clock)

@@ -4,18 +4,9 @@
  * ends the consent flow (with the PKCE verifier).
  */
 import { ConfigurationError, UpstreamError, ValidationError } from '../../errors.js'
-import type { Clock, Logger } from '../../hooks.js'
+import { SYSTEM_CLOCK, type Clock, type Logger } from '../../hooks.js'
 import { Secret } from '../../secrets/secret.js'
-import {
-  SYSTEM_CLOCK,
-  createTokenCache,
-  describe,
-  genericFailure,
-  postTokenForm,
-  resolveTimeoutMs,
-  resolveTokenUrl,
-  type TokenFailure,
-} from './cache.js'
+import { createTokenCache, describe, genericFailure, grantedToken, postTokenForm, requestGrant, resolveTimeoutMs, resolveTokenUrl, type TokenFailure } from './cache.js'
 import type { AccessToken, AccessTokenProvider } from './credentials.js'
 
 /** RFC 7636 §4.1: a verifier is 43 to 128 unreserved characters. */
@@ -97,25 +88,13 @@ export function createOAuthCredentials(options: OAuthCredentialsOptions): Access
       )
     }
     const sentAt = clock.now()
-    const result = await postTokenForm({
-      tokenUrl: client.tokenUrl,
-      form: {
-        grant_type: 'refresh_token',
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-        refresh_token: refreshToken,
-      },
-      timeoutMs: client.timeoutMs,
-    }).catch((error: unknown) => {
-      if (error instanceof UpstreamError) logger.warn?.({ mailbox, mode: 'oauth', reason: error.reason }, 'gmail token endpoint failed')
-      throw error
-    })
-    if (!result.ok) {
-      logger.warn?.({ mailbox, mode: 'oauth', status: result.failure.status, reason: result.failure.error }, 'gmail token refused')
-      throw oauthFailure(result.failure, client.clientId, `for ${mailbox}`, () =>
-        `the refresh token for ${mailbox} was revoked or has expired (invalid_grant): its owner must grant access again (OAuth consent)`)
-    }
-    const { accessToken, expiresIn, refreshToken: rotated } = result.grant
+    const log = { mailbox, mode: 'oauth', logger } as const
+    const form = { grant_type: 'refresh_token', client_id: client.clientId, client_secret: client.clientSecret, refresh_token: refreshToken }
+    const granted = await requestGrant({ tokenUrl: client.tokenUrl, form, timeoutMs: client.timeoutMs }, log, (failure) =>
+      oauthFailure(failure, client.clientId, `for ${mailbox}`, () =>
+        `the refresh token for ${mailbox} was revoked or has expired (invalid_grant): its owner must grant access again (OAuth consent)`),
+    )
+    const rotated = granted.refreshToken
     if (rotated !== null && rotated !== refreshToken.reveal() && onRefreshTokenRotated !== undefined) {
       try {
         await onRefreshTokenRotated(mailbox, new Secret(rotated))
@@ -125,9 +104,7 @@ export function createOAuthCredentials(options: OAuthCredentialsOptions): Access
         logger.error?.({ mailbox, error: name }, 'gmail refresh token rotated but not stored')
       }
     }
-    const expiresAt = new Date(sentAt.getTime() + expiresIn * 1000)
-    logger.debug?.({ mailbox, mode: 'oauth', expiresAt: expiresAt.toISOString() }, 'gmail token granted')
-    return { token: accessToken, expiresAt }
+    return grantedToken(granted, sentAt, log)
   }
 
   const cache = createTokenCache(grant, clock)
