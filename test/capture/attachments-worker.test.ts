@@ -23,25 +23,26 @@ import { createEmailIntegration } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
 import { testContext } from '../helpers/context.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
+import { buildMessage } from '../helpers/message.js'
+import { ANN, BOB } from '../helpers/team.js'
 
 // The download worker against the real Gmail client, the emulator and a real database; pending
 // rows are made the way the pipeline makes them (format=full, parse, prepare, store).
 
-const ANN = 'ann@fund.example'
-const BOB = 'bob@fund.example'
-
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
-/** A message with one attachment, as a sender's client would write it. */
+/** A message with one attachment, as a sender's client would write it (the same bytes for every copy of `n`). */
 function mime(n: number, attachment: Buffer, filename = `deck-${n}.pdf`): string {
-  const headers = [
-    'From: Dana <dana@acme.vc>', `To: ${ANN}, ${BOB}`, `Subject: Deck ${n}`, `Date: Mon, ${1 + (n % 28)} Jun 2026 10:00:00 +0000`,
-    `Message-ID: <deck-${n}@acme.vc>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"',
-  ]
-  const text = ['--b1', 'Content-Type: text/plain; charset=utf-8', '', `Here is deck ${n}.`]
-  const file = ['--b1', 'Content-Type: application/pdf', `Content-Disposition: attachment; filename="${filename}"`]
-  const base64 = attachment.toString('base64').replace(/.{76}/g, '$&\r\n')
-  return [...headers, '', ...text, ...file, 'Content-Transfer-Encoding: base64', '', base64, '--b1--', ''].join('\r\n')
+  return buildMessage({
+    from: 'Dana <dana@acme.vc>',
+    to: [ANN, BOB],
+    subject: `Deck ${n}`,
+    date: new Date(Date.UTC(2026, 5, 1 + (n % 28), 10)),
+    messageId: `deck-${n}@acme.vc`,
+    text: `Here is deck ${n}.`,
+    attachments: [{ filename, contentType: 'application/pdf', content: attachment }],
+    boundary: `deck-${n}`,
+  })
 }
 
 describeEachDialect('the attachment download worker', (open) => {

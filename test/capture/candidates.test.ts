@@ -3,10 +3,12 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import type { CommitResult, PreparedPage, SizeHints } from '../../src/capture/pipeline.js'
-import { ANN, BOB, integrityProblems, type CaptureSetup } from '../helpers/capture-setup.js'
+import { integrityProblems, type CaptureSetup } from '../helpers/capture-setup.js'
 import { setup, sharedEmulator } from '../helpers/capture-pipeline-world.js'
+import { ANN, BOB } from '../helpers/team.js'
 import type { GmailEmulator } from '../../src/testing/index.js'
 import { describeEachDialect } from '../helpers/databases.js'
+import { buildMessage } from '../helpers/message.js'
 
 // Search candidates through the capture pipeline, content first: real HTTP to the Gmail
 // emulator, the library's Gmail client, a real database and the real blob store. What the
@@ -28,35 +30,18 @@ interface Mail {
 }
 
 function rfc822(m: Mail): string {
-  const head = [
-    `From: ${m.from}`,
-    `To: ${m.to}`,
-    ...(m.cc === undefined ? [] : [`Cc: ${m.cc}`]),
-    ...(m.bcc === undefined ? [] : [`Bcc: ${m.bcc}`]),
-    `Subject: About ${m.id}`,
-    `Date: ${new Date(BASE + (m.at ?? 0) * 60_000).toUTCString()}`,
-    `Message-ID: <${m.id}>`,
-    'MIME-Version: 1.0',
-  ]
-  const body = m.body ?? `Body of ${m.id}.`
-  if (m.file === undefined) return [...head, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n')
-  return [
-    ...head,
-    'Content-Type: multipart/mixed; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    body,
-    '--b',
-    `Content-Type: application/octet-stream; name="${m.file.name}"`,
-    `Content-Disposition: attachment; filename="${m.file.name}"`,
-    'Content-Transfer-Encoding: base64',
-    '',
-    m.file.bytes.toString('base64').replace(/.{76}/g, '$&\r\n'),
-    '--b--',
-    '',
-  ].join('\r\n')
+  return buildMessage({
+    from: m.from,
+    to: m.to,
+    ...(m.cc === undefined ? {} : { cc: m.cc }),
+    ...(m.bcc === undefined ? {} : { bcc: m.bcc }),
+    subject: `About ${m.id}`,
+    date: new Date(BASE + (m.at ?? 0) * 60_000),
+    messageId: m.id,
+    text: m.body ?? `Body of ${m.id}.`,
+    ...(m.file === undefined ? {} : { attachments: [{ filename: m.file.name, content: m.file.bytes }] }),
+    boundary: m.id,
+  })
 }
 
 /** Adds a message and returns its listing entry, as a search listing gives it. */
@@ -110,10 +95,9 @@ describeEachDialect('search candidates, content first', (open) => {
       unmatched: add(s, ANN, { id: 'news@letters.example', from: 'news@letters.example', to: ANN, at: 4, file: { name: 'ad.pdf', bytes: randomBytes(30_000) } }),
       internal: add(s, ANN, { id: 'lunch@fund.example', from: BOB, to: ANN, at: 5 }),
       blocked: add(s, ANN, { id: 'spammy@acme.vc', from: 'spammy@acme.vc', to: ANN, at: 6 }),
-      replyToOnly: add(s, ANN, [
-        'From: promo@mailer.example', `To: ${ANN}`, 'Reply-To: dana@acme.vc', 'Subject: Offer',
-        `Date: ${new Date(BASE).toUTCString()}`, 'Message-ID: <offer@mailer.example>', '', 'Buy now.', '',
-      ].join('\r\n')),
+      replyToOnly: add(s, ANN, buildMessage({
+        from: 'promo@mailer.example', to: ANN, replyTo: 'dana@acme.vc', subject: 'Offer', date: new Date(BASE), messageId: 'offer@mailer.example', text: 'Buy now.',
+      })),
     }
     s.emu.stats.reset()
     const { page, result } = await capture(s, ANN, [...crm, ...Object.values(falsePositives)])

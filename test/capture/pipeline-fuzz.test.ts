@@ -2,8 +2,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ParsedEmail } from '../../src/capture/parse/parsed-email.js'
 import { parseRawMessage } from '../../src/capture/parse/raw.js'
 import {
-  ANN,
-  BOB,
   captureSnapshot,
   expectedParticipants,
   integrityProblems,
@@ -15,6 +13,7 @@ import {
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { loadMailFixture, mailFixtureNames } from '../helpers/fixtures.js'
 import { coreMutations, int, pick, seededRandom as random, type Mutation } from '../helpers/mail-mutations.js'
+import { ANN, BOB } from '../helpers/team.js'
 
 /*
  * A seeded mutation test of the whole pipeline: corpus messages are truncated, have bytes

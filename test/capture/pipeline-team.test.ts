@@ -5,9 +5,6 @@ import { parseRawMessage } from '../../src/capture/parse/raw.js'
 import type { DirectoryEntry } from '../../src/hooks.js'
 import type { GmailEmulator } from '../../src/testing/index.js'
 import {
-  ANN,
-  BOB,
-  CAT,
   captureSnapshot,
   expectedParticipants,
   integrityProblems,
@@ -19,6 +16,8 @@ import {
 import { BASE, downloads, linksByMessage, rfc822, setup, setups, sharedEmulator, skipReasons, type Mail } from '../helpers/capture-pipeline-world.js'
 import { describeEachDialect } from '../helpers/databases.js'
 import { loadMailFixture, mailFixtureNames } from '../helpers/fixtures.js'
+import { buildMessage } from '../helpers/message.js'
+import { ANN, BOB, CAT } from '../helpers/team.js'
 
 // The capture pipeline across a team, and over the mail corpus: real HTTP to the Gmail emulator,
 // the library's Gmail client and DWD credentials, a real database, the real blob store.
@@ -157,10 +156,9 @@ describeEachDialect('the capture pipeline', (open) => {
       // Ann's sent copy names her Bcc recipient; Bob's received copy cannot. Same Message-ID,
       // From and Date: one email, whichever mailbox is read first.
       const emu = await sharedEmulator()
-      const headers = ['From: Ann <ann@fund.example>', 'To: dana@acme.vc', `Cc: ${BOB}`, 'Subject: Terms', `Date: ${new Date(BASE).toUTCString()}`, 'Message-ID: <bcc@fund.example>']
-      const body = ['', 'Terms attached.', '']
-      emu.addMessage(ANN, [...headers, 'Bcc: Jane <jane@startup.example>', ...body].join('\r\n'), { labelIds: ['SENT'] })
-      emu.addMessage(BOB, [...headers, ...body].join('\r\n'))
+      const terms = { from: `Ann <${ANN}>`, to: 'dana@acme.vc', cc: BOB, subject: 'Terms', date: new Date(BASE), messageId: 'bcc@fund.example', text: 'Terms attached.' }
+      emu.addMessage(ANN, buildMessage({ ...terms, bcc: 'Jane <jane@startup.example>' }), { labelIds: ['SENT'] })
+      emu.addMessage(BOB, buildMessage(terms))
       const stored: unknown[] = []
       for (const order of [[ANN, BOB], [BOB, ANN]]) {
         const s = await setup(open, { emulator: emu })
@@ -212,17 +210,16 @@ describeEachDialect('the capture pipeline', (open) => {
     ]
     /** Corpus messages between teammates only: not CRM mail in matched mode. */
     const internalOnly = ['forwarded-rfc822.eml', 'inline-rfc822.eml', 'missing-headers.eml']
-    const manyRecipients = [
-      'From: Dana <dana@acme.vc>',
-      `To: ${Array.from({ length: 10_000 }, (_, i) => `"Recipient ${i}" <r${i}@globex.example>`).join(',\r\n ')}`,
-      `Cc: ${ANN}`,
-      'Subject: To everyone',
-      `Date: ${new Date(BASE).toUTCString()}`,
-      'Message-ID: <everyone@acme.vc>',
-      '',
-      'Hello all.',
-      '',
-    ].join('\r\n')
+    const manyRecipients = buildMessage({
+      from: 'Dana <dana@acme.vc>',
+      // Folded, one recipient a line: the header is long, no line of it is.
+      to: Array.from({ length: 10_000 }, (_, i) => `"Recipient ${i}" <r${i}@globex.example>`).join(',\r\n '),
+      cc: ANN,
+      subject: 'To everyone',
+      date: new Date(BASE),
+      messageId: 'everyone@acme.vc',
+      text: 'Hello all.',
+    })
 
     /** Adds every fixture (and the 10,000-recipient message) to Ann's mailbox; returns Gmail id -> name. */
     function fillCorpus(s: CaptureSetup): Map<string, string> {

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { RAW_FETCH_MAX_BYTES } from '../../src/capture/pipeline.js'
 import { mailWithAttachments } from '../helpers/attachment-mail.js'
-import { ANN, BOB, CAT, captureSnapshot, integrityProblems, storedParticipants, threadPartition } from '../helpers/capture-setup.js'
+import { captureSnapshot, integrityProblems, storedParticipants, threadPartition } from '../helpers/capture-setup.js'
 import { BASE, downloads, fillAnnsMailbox, linksByMessage, rfc822, setup, skipReasons, storedCopies } from '../helpers/capture-pipeline-world.js'
 import { describeEachDialect, openSqlite } from '../helpers/databases.js'
+import { buildMessage } from '../helpers/message.js'
+import { ANN, BOB, CAT } from '../helpers/team.js'
 
 // The capture pipeline end to end: real HTTP to the Gmail emulator, the library's Gmail client
 // and DWD credentials, a real database, the real blob store.
@@ -214,9 +216,9 @@ describeEachDialect('the capture pipeline', (open) => {
     expect(downloads(s.emu)[bobs]).toBeUndefined()
   })
 
-  /** A message from Dana to Ann with extra header lines and a body (multipart when `parts` says so). */
+  /** A message from Dana to Ann with extra header lines and a MIME body given line by line. */
   const hostile = (id: string, extra: readonly string[], body: readonly string[]) =>
-    ['From: dana@acme.vc', `To: ${ANN}`, 'Subject: Hostile', `Date: ${new Date(BASE).toUTCString()}`, `Message-ID: <${id}>`, ...extra, 'MIME-Version: 1.0', ...body].join('\r\n')
+    buildMessage({ from: 'dana@acme.vc', to: ANN, subject: 'Hostile', date: new Date(BASE), messageId: id, headers: extra, body: body.join('\r\n') })
 
   it('keeps NUL out of an attachment type, so every database stores the message', async () => {
     // PostgreSQL refuses NUL in text: the message failed there as a retryable "storing failed"
@@ -270,16 +272,14 @@ describe('the capture pipeline on SQLite alone', () => {
     // arrives as `dana@acme.vc, <x@...>`. The raw reading knows it is a name. Nobody of the
     // fund took part, so the fund must not be linked (nor, in matched mode, the mail stored).
     const s = await setup(openSqlite)
-    s.emu.addMessage(ANN, [
-      'From: Eve <eve@elsewhere.example>',
-      `To: =?UTF-8?Q?dana=40acme.vc=2C?= <x@elsewhere.example>, ${ANN}`,
-      'Subject: Hello',
-      `Date: ${new Date(BASE).toUTCString()}`,
-      'Message-ID: <spoof@elsewhere.example>',
-      '',
-      'Hi.',
-      '',
-    ].join('\r\n'))
+    s.emu.addMessage(ANN, buildMessage({
+      from: 'Eve <eve@elsewhere.example>',
+      to: ['=?UTF-8?Q?dana=40acme.vc=2C?= <x@elsewhere.example>', ANN],
+      subject: 'Hello',
+      date: new Date(BASE),
+      messageId: 'spoof@elsewhere.example',
+      text: 'Hi.',
+    }))
     const run = await s.captureMailbox(ANN)
     expect(run.failed).toEqual([])
     expect(await linksByMessage(s)).toEqual({})

@@ -31,6 +31,7 @@ export function mailWithAttachments(options: {
     subject: options.subject ?? 'Files',
     date: options.date,
     messageId: options.messageId,
+    boundary: options.messageId,
     text: options.text ?? 'See attached.',
     attachments: options.files.map((file) => ({
       filename: file.name,

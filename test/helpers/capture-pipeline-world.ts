@@ -1,11 +1,13 @@
 /**
- * The capture pipeline's test world: set-ups closed after each test, a shared emulator, an
- * RFC 822 writer for small messages, and readers of what was stored.
+ * The capture pipeline's test world: set-ups closed after each test, a shared emulator, small
+ * messages of Ann's mailbox, and readers of what was stored.
  */
 import { afterEach } from 'vitest'
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
-import { ANN, BOB, CAT, startCaptureSetup, type CaptureSetup, type CaptureSetupOptions, type MailboxRun } from './capture-setup.js'
+import { startCaptureSetup, type CaptureSetup, type CaptureSetupOptions, type MailboxRun } from './capture-setup.js'
 import type { TestDatabase } from './databases.js'
+import { buildMessage } from './message.js'
+import { ANN, BOB, CAT } from './team.js'
 
 // The capture pipeline end to end: real HTTP to the Gmail emulator, the library's Gmail client
 // and DWD credentials, a real database, the real blob store.
@@ -44,22 +46,24 @@ export interface Mail {
   readonly body?: string
 }
 
+/**
+ * A plain text message of {@link Mail}'s fields, dated `at` minutes after BASE.
+ *
+ * @example
+ * emu.addMessage(ANN, rfc822({ id: 'fund@acme.vc', from: 'Dana <dana@eu.acme.vc>', to: ANN, at: 1 }))
+ */
 export function rfc822(m: Mail): string {
-  return [
-    `From: ${m.from}`,
-    `To: ${m.to}`,
-    ...(m.cc === undefined ? [] : [`Cc: ${m.cc}`]),
-    `Subject: ${m.subject ?? `About ${m.id}`}`,
-    `Date: ${new Date(BASE + (m.at ?? 0) * 60_000).toUTCString()}`,
-    `Message-ID: <${m.id}>`,
-    ...(m.inReplyTo === undefined ? [] : [`In-Reply-To: <${m.inReplyTo}>`]),
-    ...(m.references === undefined ? [] : [`References: ${m.references.map((r) => `<${r}>`).join(' ')}`]),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    m.body ?? `Body of ${m.id}.`,
-    '',
-  ].join('\r\n')
+  return buildMessage({
+    from: m.from,
+    to: m.to,
+    ...(m.cc === undefined ? {} : { cc: m.cc }),
+    subject: m.subject ?? `About ${m.id}`,
+    date: new Date(BASE + (m.at ?? 0) * 60_000),
+    messageId: m.id,
+    ...(m.inReplyTo === undefined ? {} : { inReplyTo: m.inReplyTo }),
+    ...(m.references === undefined ? {} : { references: m.references }),
+    text: m.body ?? `Body of ${m.id}.`,
+  })
 }
 
 /** Gmail ids whose content the emulator served, with how often. */

@@ -32,20 +32,17 @@ import { createEmailIntegration } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
 import { testContext } from './context.js'
 import type { TestDatabase } from './databases.js'
+import { ACME, ANN, BOB, CAT, WORKSPACE_DOMAIN } from './team.js'
 
-/** The team's Workspace domain: its addresses are internal, never linked. */
-export const WORKSPACE_DOMAIN = 'fund.example'
-export const ANN = 'ann@fund.example'
-export const BOB = 'bob@fund.example'
-export const CAT = 'cat@fund.example'
-export const TEAM = [ANN, BOB, CAT] as const
+/** The teammates whose mailboxes a capture set-up enrolls unless told otherwise. */
+export const CAPTURE_MAILBOXES: readonly string[] = [ANN, BOB, CAT]
 
 /**
  * A fund by domain, an org by domain, a contact by exact address, and a contact at a free-mail
  * address. The org also lists a free-mail and the workspace domain, which must never match.
  */
 export const DIRECTORY: readonly DirectoryEntry[] = [
-  { type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] },
+  ACME,
   { type: 'org', id: 'globex', name: 'Globex', domains: ['globex.example', 'gmail.com', WORKSPACE_DOMAIN] },
   { type: 'contact', id: 'c1', name: 'Jane Roe', emails: ['jane@startup.example'] },
   { type: 'contact', id: 'c2', name: 'Pat Gmail', emails: ['pat.lee@gmail.com'] },
@@ -88,7 +85,7 @@ export interface CaptureSetupOptions {
   /** Configuration over the defaults (workspace domain and blocklist above). */
   readonly config?: EmailConfigInput
   readonly directory?: readonly DirectoryEntry[]
-  /** Mailboxes to enroll (default: the team of three). */
+  /** Mailboxes to enroll (default: {@link CAPTURE_MAILBOXES}). */
   readonly mailboxes?: readonly string[]
   /** An emulator to use instead of starting one; it is left running on close. */
   readonly emulator?: GmailEmulator
@@ -157,7 +154,7 @@ export async function startCaptureSetup(open: () => Promise<TestDatabase>, optio
   try {
     await migrate(t)
     const now = new Date().toISOString()
-    for (const address of options.mailboxes ?? TEAM) {
+    for (const address of options.mailboxes ?? CAPTURE_MAILBOXES) {
       const { account } = await insertAccount(context, { address, authMethod: 'dwd', status: 'active', statusReason: null, now })
       accounts.set(address, { id: Number(account.id), address })
       emu.addMailbox(address)

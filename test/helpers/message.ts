@@ -44,6 +44,8 @@ export interface TestMessage {
   readonly html?: string
   /** Wraps the content in multipart/mixed with these files. */
   readonly attachments?: readonly TestAttachment[]
+  /** Makes the MIME boundaries (`alt-<boundary>`, `mixed-<boundary>`) the same for every copy of a message. Default a counter. */
+  readonly boundary?: string
   /** The MIME entity after MIME-Version (its Content-Type lines, a blank line, its content), as given: replaces text, html and attachments. */
   readonly body?: string
 }
@@ -116,11 +118,12 @@ export function buildMessage(spec: TestMessage = {}): string {
   ]
   if (spec.body !== undefined) return `${headers.join(CRLF)}${CRLF}${spec.body}`
   const text = spec.text ?? 'Hello from the test.'
+  const boundary = spec.boundary ?? String(counter)
   let body = spec.html === undefined
     ? textPart('plain', text)
-    : multipart('alternative', `alt-${counter}`, [textPart('plain', text), textPart('html', spec.html)])
+    : multipart('alternative', `alt-${boundary}`, [textPart('plain', text), textPart('html', spec.html)])
   if (spec.attachments !== undefined && spec.attachments.length > 0) {
-    body = multipart('mixed', `mixed-${counter}`, [body, ...spec.attachments.map(attachmentPart)])
+    body = multipart('mixed', `mixed-${boundary}`, [body, ...spec.attachments.map(attachmentPart)])
   }
   return `${headers.join(CRLF)}${CRLF}${body}`
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { downloadPendingAttachments } from '../../../src/capture/attachments-worker.js'
-import { ANN, startCaptureSetup, type CaptureSetup } from '../../helpers/capture-setup.js'
+import { startCaptureSetup, type CaptureSetup } from '../../helpers/capture-setup.js'
+import { ANN } from '../../helpers/team.js'
 import { openSqlite } from '../../helpers/databases.js'
 
 /*
