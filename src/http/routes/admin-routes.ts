@@ -34,19 +34,17 @@ function auditOptionsOf(url: URL): AuditOptions {
   return { account, readHeaders, ...(identity === undefined ? {} : { identity }) }
 }
 
+/** An admin POST route that reads `fields` of its JSON body. */
+function adminPost(pattern: string, fields: readonly string[], answer: (body: Record<string, unknown>) => Promise<Response>): Route {
+  return { method: 'POST', pattern, access: 'admin', fields, handle: async ({ body }) => answer(await body()) }
+}
+
 /** An admin route whose body is `{ address }` and whose answer is `{ account }`. */
 function accountRoute(pattern: string, act: (address: string) => Promise<EmailAccount>): Route {
-  return {
-    method: 'POST',
-    pattern,
-    access: 'admin',
-    fields: ['address'],
-    handle: async ({ body }) => {
-      const { address } = await body()
-      if (typeof address !== 'string') throw new ValidationError('address: required')
-      return json(200, { account: await act(address) })
-    },
-  }
+  return adminPost(pattern, ['address'], async ({ address }) => {
+    if (typeof address !== 'string') throw new ValidationError('address: required')
+    return json(200, { account: await act(address) })
+  })
 }
 
 /** The routes that manage accounts and syncing. */
@@ -62,33 +60,19 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
     accountRoute('/api/email/accounts/clear-search-fallback', accounts.clearSearchFallback),
     accountRoute('/api/email/accounts/enroll', accounts.enroll),
-    {
-      method: 'POST',
-      pattern: '/api/email/accounts/enroll-all',
-      access: 'admin',
-      fields: ['addresses'],
-      handle: async ({ body }) => {
-        const { addresses } = await body()
-        return json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses)))
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/api/email/sync/run-now',
-      access: 'admin',
-      fields: ['account'],
-      handle: async ({ body }) => {
-        const { account } = await body()
-        if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')
-        if (typeof account === 'string' && normalizeAddress(account) === null) throw new ValidationError('account: not an email address')
-        const address = typeof account === 'string' ? normalizeAddress(account) : null
-        if (address !== null && !(await accounts.list()).some((a) => a.address === address)) {
-          throw new NotFoundError(`account ${address} is not enrolled`)
-        }
-        const result = scheduler.runNow(address ?? undefined)
-        return json(202, { started: result.started, account: result.account })
-      },
-    },
+    adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }) =>
+      json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses))),
+    ),
+    adminPost('/api/email/sync/run-now', ['account'], async ({ account }) => {
+      if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')
+      if (typeof account === 'string' && normalizeAddress(account) === null) throw new ValidationError('account: not an email address')
+      const address = typeof account === 'string' ? normalizeAddress(account) : null
+      if (address !== null && !(await accounts.list()).some((a) => a.address === address)) {
+        throw new NotFoundError(`account ${address} is not enrolled`)
+      }
+      const result = scheduler.runNow(address ?? undefined)
+      return json(202, { started: result.started, account: result.account })
+    }),
     { method: 'POST', pattern: '/api/email/rematch', access: 'admin', handle: async () => json(200, await deps.rematch()) },
     // Reads Gmail (lists, and with headers=true a metadata get per unlisted message): admins only.
     {
