@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
-import type { GmailClient } from '../gmail/client-types.js'
+import type { BatchGetResult, GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
 import { copyBase, isDraft, knownCopies, knownEmails, readContent, recordOf, type ContentDeps } from './capture-records.js'
 import { candidateGroups } from './content-groups.js'
@@ -21,6 +21,25 @@ import type { CaptureRecord, CopyRecord } from './store.js'
 /** What preparing candidates needs: the database (to skip what is stored) and the content steps. */
 export interface CandidateDeps extends ContentDeps {
   readonly db: Kysely<EmailDatabase>
+}
+
+/**
+ * Files a message Gmail would not serve: skipped as `gone` when Gmail no longer has it (404),
+ * else a failure, classified by {@link gmailFailure}. The headers-first pipeline files its
+ * refusals here too.
+ *
+ * @example
+ * ```ts
+ * if (!result.ok) fileRefusal(result, skipped, failed)
+ * ```
+ */
+export function fileRefusal(
+  result: Extract<BatchGetResult, { readonly ok: false }>,
+  skipped: { gmailId: string; reason: SkipReason }[],
+  failed: CaptureFailure[],
+): void {
+  if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
+  else failed.push(gmailFailure(result.id, result.error))
 }
 
 /** A candidate read and decided for capture, its content still in memory. */
@@ -67,8 +86,7 @@ export async function prepareCandidatePage(
     const kept: Kept[] = []
     for (const result of results) {
       if (!result.ok) {
-        if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
-        else failed.push(gmailFailure(result.id, result.error))
+        fileRefusal(result, skipped, failed)
         continue
       }
       fetched += 1

@@ -3,11 +3,11 @@ import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessage, GmailMessageRef } from '../gmail/types.js'
 import type { BlobStore } from '../db/blob-store.js'
 import { MIB } from './capture-attachments.js'
-import { prepareCandidatePage, type CandidateDeps } from './candidates.js'
+import { fileRefusal, prepareCandidatePage, type CandidateDeps } from './candidates.js'
 import { copyBase, isDraft, knownCopies, knownEmails, readContent, recordOf, type EmailIdentity } from './capture-records.js'
 import { commitPage } from './commit-page.js'
 import { contentGroups } from './content-groups.js'
-import { gmailFailure, type CaptureFailure } from './failure.js'
+import type { CaptureFailure } from './failure.js'
 import type { MatchIndex, MessageMatch } from './match/match-index.js'
 import { decideCapture } from './match/policy.js'
 import { fingerprintOfHeaders } from './parse/assemble.js'
@@ -67,8 +67,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
     const candidates: Candidate[] = []
     for (const result of metas) {
       if (!result.ok) {
-        if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
-        else failed.push(gmailFailure(result.id, result.error))
+        fileRefusal(result, skipped, failed)
         continue
       }
       const headers = parseMetadataHeaders(result.message)
@@ -102,8 +101,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
         const candidate = group.items[i]
         if (candidate === undefined) continue
         if (!result.ok) {
-          if (result.error.upstreamStatus === 404) skipped.push({ gmailId: result.id, reason: 'gone' })
-          else failed.push(gmailFailure(result.id, result.error))
+          fileRefusal(result, skipped, failed)
           continue
         }
         fetched += 1
