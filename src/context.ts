@@ -3,14 +3,18 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { EmailConfig } from './config/index.js'
 import type { EmailDatabase } from './db/database.js'
+import type { DialectStrategy } from './db/dialect.js'
 import type { Clock, Directory, Logger } from './hooks.js'
 
 /**
  * What every part of one integration shares: the database (the library's own view of the
- * host's Kysely instance), the resolved configuration and the host's hooks.
+ * host's Kysely instance) and its dialect, the resolved configuration and the host's hooks.
+ * `createEmailIntegration` makes it once.
  */
 export interface IntegrationContext {
   readonly db: Kysely<EmailDatabase>
+  /** What differs between SQLite and PostgreSQL, chosen once from `db`. */
+  readonly dialect: DialectStrategy
   readonly config: EmailConfig
   readonly directory: Directory
   readonly logger: Required<Logger>

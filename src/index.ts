@@ -1,5 +1,5 @@
 export { createEmailIntegration } from './create-email-integration.js'
-export type { EmailIntegration, EmailIntegrationOptions } from './create-email-integration.js'
+export type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
 export { MAX_ENROLL_ALL, type AccountsApi, type EnrollAllResult } from './accounts/api.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'

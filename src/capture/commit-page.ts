@@ -4,7 +4,8 @@
  */
 import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
-import { detectDialect } from '../db/dialect.js'
+import { dialectOf, type DialectStrategy } from '../db/dialect.js'
+import { errorMessage } from '../errors.js'
 import type { CaptureFailure } from './failure.js'
 import type { CommitResult, PreparedPage } from './pipeline-types.js'
 import { storeCopyOf, storeMessage } from './store.js'
@@ -22,7 +23,8 @@ type Write = readonly [gmailId: string, write: () => Promise<{ emailId: number }
 
 /**
  * Stores a prepared page: copies of known emails first, then new records. A message whose
- * write fails is undone alone and reported; the rest of the page commits.
+ * write fails is undone alone and reported; the rest of the page commits. `dialect` is the
+ * integration's (`context.dialect`); without it, the transaction's own is detected.
  *
  * @example
  * ```ts
@@ -31,14 +33,19 @@ type Write = readonly [gmailId: string, write: () => Promise<{ emailId: number }
  * console.log(result.captured, result.failed)
  * ```
  */
-export async function commitPage(trx: Kysely<EmailDatabase>, page: PreparedPage, now: string): Promise<CommitResult> {
+export async function commitPage(
+  trx: Kysely<EmailDatabase>,
+  page: PreparedPage,
+  now: string,
+  dialect: DialectStrategy = dialectOf(trx),
+): Promise<CommitResult> {
   const emailIds: number[] = []
   const failed: CaptureFailure[] = []
   // Mailboxes sync in parallel, in several processes. Two pages holding the same email, or two
   // messages of one conversation, must not commit unaware of each other: PostgreSQL would let
   // one insert fail the dedup constraint, or split the conversation into two threads. SQLite
   // has one writer at a time; on PostgreSQL this transaction lock gives the same guarantee.
-  if (page.copies.length + page.records.length > 0 && detectDialect(trx as unknown as Kysely<unknown>) === 'postgres') {
+  if (page.copies.length + page.records.length > 0 && dialect.concurrentWriters) {
     await sql`select pg_advisory_xact_lock(${CAPTURE_COMMIT_LOCK})`.execute(trx)
   }
   const writes: Write[] = [
@@ -65,8 +72,7 @@ export async function commitPage(trx: Kysely<EmailDatabase>, page: PreparedPage,
       }
     }
     if (lastError !== null) {
-      const reason = lastError instanceof Error ? lastError.message : 'unknown error'
-      failed.push({ gmailId, reason: `storing failed: ${reason}`, retryable: true })
+      failed.push({ gmailId, reason: `storing failed: ${errorMessage(lastError)}`, retryable: true })
     }
   }
   return { captured: emailIds.length, emailIds, failed }

@@ -1,12 +1,12 @@
 import { sql, type Kysely, type Migration } from 'kysely'
-import { detectDialect } from './dialect.js'
+import { dialectOf, type DialectStrategy } from './dialect.js'
 import * as m0001 from '../../migrations/0001-email-tables.js'
 import * as m0002 from '../../migrations/0002-oauth-states.js'
 import * as m0003 from '../../migrations/0003-search.js'
 import * as m0004 from '../../migrations/0004-lease-owner.js'
 import * as m0005 from '../../migrations/0005-failure-backoff.js'
 import * as m0006 from '../../migrations/0006-search-capture.js'
-import { EmailIntegrationError } from '../errors.js'
+import { EmailIntegrationError, errorMessage } from '../errors.js'
 
 /**
  * The library's own migration bookkeeping table, so that the host's migrations (Kysely's
@@ -60,8 +60,12 @@ export interface MigrationReport {
  * - PostgreSQL: a transaction-scoped advisory lock per schema, released by the commit, by the
  *   rollback, or by the server when the connection of a killed process drops.
  */
-async function inMigrationTransaction<T>(db: Kysely<unknown>, work: (trx: Kysely<unknown>) => Promise<T>): Promise<T> {
-  if (detectDialect(db) === 'postgres') {
+async function inMigrationTransaction<T>(
+  db: Kysely<unknown>,
+  dialect: DialectStrategy,
+  work: (trx: Kysely<unknown>) => Promise<T>,
+): Promise<T> {
+  if (dialect.migrationLock === 'advisory') {
     return db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${PG_MIGRATION_LOCK_KEY}, hashtext(current_schema()))`.execute(trx)
       return work(trx)
@@ -101,8 +105,7 @@ async function appliedMigrations(trx: Kysely<unknown>): Promise<string[]> {
 
 function failure(action: string, error: unknown, failed: string | null): EmailIntegrationError {
   const which = failed === null ? '' : ` (${failed})`
-  const reason = error instanceof Error ? error.message : String(error)
-  return new EmailIntegrationError('migration_failed', `Email schema ${action} failed${which}: ${reason}`, {
+  return new EmailIntegrationError('migration_failed', `Email schema ${action} failed${which}: ${errorMessage(error)}`, {
     cause: error,
   })
 }
@@ -111,17 +114,18 @@ function failure(action: string, error: unknown, failed: string | null): EmailIn
  * Applies every pending migration, all in one transaction: either all of them and their
  * bookkeeping are committed, or none (a failure, or the process killed at any instant), and
  * the next call starts again from the same place. Idempotent: a second call applies nothing.
- * Concurrent calls, in this process or others, take turns.
+ * Concurrent calls, in this process or others, take turns. `dialect` is the integration's;
+ * without it (a database opened alone), it is detected.
  *
  * @example
  * ```ts
- * const { applied } = await migrateToLatest(db)
+ * const { applied } = await migrateToLatest(db, context.dialect)
  * ```
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationReport> {
+export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectStrategy = dialectOf(db)): Promise<MigrationReport> {
   let current: string | null = null
   try {
-    return await inMigrationTransaction(db, async (trx) => {
+    return await inMigrationTransaction(db, dialect, async (trx) => {
       const done = new Set(await appliedMigrations(trx))
       const pending = Object.keys(MIGRATIONS).filter((name) => !done.has(name))
       for (const name of pending) {
@@ -139,17 +143,18 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRep
 
 /**
  * Undoes every migration, then drops the bookkeeping tables, in one transaction: afterwards
- * nothing the library created is left, and nothing else is touched.
+ * nothing the library created is left, and nothing else is touched. `dialect` as for
+ * {@link migrateToLatest}.
  *
  * @example
  * ```ts
- * await rollbackAll(db)
+ * await rollbackAll(db, context.dialect)
  * ```
  */
-export async function rollbackAll(db: Kysely<unknown>): Promise<void> {
+export async function rollbackAll(db: Kysely<unknown>, dialect: DialectStrategy = dialectOf(db)): Promise<void> {
   let current: string | null = null
   try {
-    await inMigrationTransaction(db, async (trx) => {
+    await inMigrationTransaction(db, dialect, async (trx) => {
       for (const name of (await appliedMigrations(trx)).reverse()) {
         current = name
         await MIGRATIONS[name]?.down?.(trx)

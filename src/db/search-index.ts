@@ -10,11 +10,12 @@
  * Only visible mail is indexed: hiding deletes the row, restoring writes it again. Queries also
  * join `emails` on `hidden_at is null`, so a stale row could never leak hidden mail anyway.
  * The table is not part of `EmailDatabase`: its shape differs by dialect, and only this module
- * and the search backends touch it, with explicit SQL.
+ * and the search backends touch it, with explicit SQL. Each function takes the integration's
+ * dialect (`context.dialect`); a caller without one (a migration) lets it be detected.
  */
 import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase, ParticipantRole } from './database.js'
-import { detectDialect } from './dialect.js'
+import { dialectOf, type DialectStrategy } from './dialect.js'
 
 /** The index table (and, on SQLite, the prefix of FTS5's shadow tables). */
 export const SEARCH_INDEX_TABLE = 'email_fts'
@@ -52,11 +53,6 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu
  */
 export function searchWords(text: string): string[] {
   return text.normalize('NFKC').match(WORD) ?? []
-}
-
-/** Whether the database is PostgreSQL (the dialect check takes any Kysely; ours is typed). */
-function isPostgres(db: Kysely<EmailDatabase>): boolean {
-  return detectDialect(db as unknown as Kysely<unknown>) === 'postgres'
 }
 
 interface SearchDocument {
@@ -102,16 +98,19 @@ async function documents(db: Kysely<EmailDatabase>, ids: readonly number[]): Pro
  *
  * @example
  * ```ts
- * await db.transaction().execute((trx) => indexEmails(trx, [emailId]))
+ * await db.transaction().execute((trx) => indexEmails(trx, [emailId], context.dialect))
  * ```
  */
-export async function indexEmails(db: Kysely<EmailDatabase>, emailIds: readonly number[]): Promise<void> {
-  const postgres = isPostgres(db)
+export async function indexEmails(
+  db: Kysely<EmailDatabase>,
+  emailIds: readonly number[],
+  dialect: DialectStrategy = dialectOf(db),
+): Promise<void> {
   for (let i = 0; i < emailIds.length; i += INDEX_BATCH) {
     const ids = emailIds.slice(i, i + INDEX_BATCH)
-    await unindexEmails(db, ids)
+    await unindexEmails(db, ids, dialect)
     for (const [id, doc] of await documents(db, ids)) {
-      if (postgres) {
+      if (dialect.keywordIndex === 'tsvector') {
         // The words, not the raw text: PostgreSQL's parser keeps `dana@acme.vc` or `acme.vc` as
         // one token, which the word-by-word query could never match.
         const words = (text: string) => searchWords(text).join(' ')
@@ -132,12 +131,16 @@ export async function indexEmails(db: Kysely<EmailDatabase>, emailIds: readonly 
  *
  * @example
  * ```ts
- * await unindexEmails(trx, [emailId])
+ * await unindexEmails(trx, [emailId], context.dialect)
  * ```
  */
-export async function unindexEmails(db: Kysely<EmailDatabase>, emailIds: readonly number[]): Promise<void> {
+export async function unindexEmails(
+  db: Kysely<EmailDatabase>,
+  emailIds: readonly number[],
+  dialect: DialectStrategy = dialectOf(db),
+): Promise<void> {
   if (emailIds.length === 0) return
-  const key = isPostgres(db) ? sql.ref('email_id') : sql.ref('rowid')
+  const key = dialect.keywordIndex === 'tsvector' ? sql.ref('email_id') : sql.ref('rowid')
   await sql`delete from email_fts where ${key} in (${sql.join([...emailIds])})`.execute(db)
 }
 
@@ -150,7 +153,7 @@ export async function unindexEmails(db: Kysely<EmailDatabase>, emailIds: readonl
  * await reindexAll(db)
  * ```
  */
-export async function reindexAll(db: Kysely<EmailDatabase>): Promise<void> {
+export async function reindexAll(db: Kysely<EmailDatabase>, dialect: DialectStrategy = dialectOf(db)): Promise<void> {
   let after = 0
   for (;;) {
     const rows = await db
@@ -163,7 +166,7 @@ export async function reindexAll(db: Kysely<EmailDatabase>): Promise<void> {
       .execute()
     const last = rows.at(-1)
     if (last === undefined) return
-    await indexEmails(db, rows.map((r) => r.id))
+    await indexEmails(db, rows.map((r) => r.id), dialect)
     after = last.id
   }
 }

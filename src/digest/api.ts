@@ -1,6 +1,6 @@
 import type { IntegrationContext } from '../context.js'
-import { ConflictError } from '../errors.js'
-import { createDirectoryCache } from '../mail/identities.js'
+import type { DirectoryCache } from '../directory/cache.js'
+import { ConflictError, errorMessage } from '../errors.js'
 import { processOwner } from '../context.js'
 import { buildDigest } from './build.js'
 import { claimDigestDay, finishDigestDay, previousCursor } from './runs.js'
@@ -70,7 +70,7 @@ export interface DigestApi {
 }
 
 /**
- * Builds the digest API over an integration's context.
+ * Builds the digest API over an integration's context and directory cache.
  *
  * Decisions: a quiet window is still sent (a short "quiet window" digest), so the team can
  * tell a quiet day from a broken digest; a day whose delivery failed, or whose claim a crashed
@@ -79,11 +79,10 @@ export interface DigestApi {
  *
  * @example
  * ```ts
- * const digest = createDigestApi(context, { deliverDigest: async (d) => mailer.send(d.html) })
+ * const digest = createDigestApi(context, directory, { deliverDigest: async (d) => mailer.send(d.html) })
  * ```
  */
-export function createDigestApi(context: IntegrationContext, options: DigestApiOptions = {}): DigestApi {
-  const directory = createDirectoryCache(context.directory, context.clock)
+export function createDigestApi(context: IntegrationContext, directory: DirectoryCache, options: DigestApiOptions = {}): DigestApi {
   const endpoint = context.config.summarizer
   const configured = endpoint === null ? null : createChatSummarizer(endpoint, options.summarizerTimeoutMs === undefined ? {} : { timeoutMs: options.summarizerTimeoutMs })
   const summarizer = options.summarizer ?? configured
@@ -122,7 +121,7 @@ export function createDigestApi(context: IntegrationContext, options: DigestApiO
         context.logger.info({ period, from: window.from, to: window.to, groups: digest.groups.length }, 'daily digest sent')
         return { sent: true, period, digest }
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
+        const message = errorMessage(error)
         await finishDigestDay(context.db, { period, owner, now: context.clock.now(), error: message })
         context.logger.error({ period, error: message }, 'daily digest failed')
         return { sent: false, reason: 'delivery failed', period, error: message }

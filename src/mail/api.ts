@@ -2,13 +2,13 @@ import type { ReadStream } from 'node:fs'
 import { refreshThread } from '../db/threads.js'
 import type { BlobStore } from '../db/blob-store.js'
 import type { IntegrationContext } from '../context.js'
+import type { DirectoryCache } from '../directory/cache.js'
 import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { emailSummaries } from './emails.js'
 import { createContentMatch } from '../search/content-match.js'
 import { createCursorCodec } from './filters.js'
-import { createDirectoryCache } from './identities.js'
 import type { EmailDetail, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
 import { getThread, identityFacet, listThreads } from './threads.js'
 
@@ -104,12 +104,20 @@ export interface MailApi {
   }
 }
 
-/** Builds the read API over one integration's context. */
-export function createMailApi(context: IntegrationContext, blobs: BlobStore): MailApi {
-  const { db } = context
-  const directory = createDirectoryCache(context.directory, context.clock)
+/**
+ * Builds the read API over one integration's context, with the integration's blob store and
+ * directory cache.
+ *
+ * @example
+ * ```ts
+ * const mail = createMailApi(context, blobs, createDirectoryCache(context.directory, context.clock))
+ * const { items } = await mail.threads.list({ identity: 'fund:7' })
+ * ```
+ */
+export function createMailApi(context: IntegrationContext, blobs: BlobStore, directory: DirectoryCache): MailApi {
+  const { db, dialect } = context
   const cursors = createCursorCodec(context.config.secretKey)
-  const contentMatch = createContentMatch(db)
+  const contentMatch = createContentMatch(dialect)
 
   const setHidden = async (value: string | number, hidden: { at: string; by: string } | null) => {
     const id = parseId('id', value)
@@ -124,8 +132,8 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore): Ma
       if (row === undefined) throw new NotFoundError(`email ${id} not found`)
       await refreshThread(trx, row.thread_id, now)
       // The search index holds visible mail only, changed in the same transaction.
-      if (hidden === null) await indexEmails(trx, [id])
-      else await unindexEmails(trx, [id])
+      if (hidden === null) await indexEmails(trx, [id], dialect)
+      else await unindexEmails(trx, [id], dialect)
     })
   }
 

@@ -1,25 +1,11 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely'
-import type { EmailDatabase, IdentityType } from '../db/database.js'
-import type { DirectoryEntry, Directory } from '../hooks.js'
-import type { Clock } from '../hooks.js'
+import type { EmailDatabase, EmailIdentityLinksTable, IdentityType } from '../db/database.js'
+import type { DirectoryEntry } from '../hooks.js'
 import { parseIdentityKey } from '../db/identity-keys.js'
 import type { Identity } from './types.js'
 
-/**
- * How long a directory snapshot serves names and existence checks. The directory is the
- * host's (its database); asking it on every request would tie the routes' latency to it.
- */
-export const DIRECTORY_CACHE_MS = 60_000
-
-/** A stored link, as the read side sees it. */
-export interface LinkRow {
-  readonly email_id: number
-  readonly identity_key: string
-  readonly identity_type: IdentityType
-  readonly identity_id: string
-  readonly address: string
-  readonly match_kind: 'exact' | 'domain'
-}
+/** A stored link, as the read side sees it: every column but its creation time. */
+export type LinkRow = Readonly<Omit<EmailIdentityLinksTable, 'created_at'>>
 
 const TYPE_RANK: Readonly<Record<IdentityType, number>> = { fund: 0, org: 1, contact: 2, addr: 3 }
 
@@ -100,31 +86,4 @@ export function identityCondition(
       ),
     )
   return eb('emails.id', 'in', deciding)
-}
-
-/** A cached view of the host's directory, by identity key. */
-export interface DirectoryCache {
-  get(): Promise<ReadonlyMap<string, DirectoryEntry>>
-}
-
-/** Caches `directory()` for {@link DIRECTORY_CACHE_MS}; one call in flight at a time. */
-export function createDirectoryCache(directory: Directory, clock: Clock): DirectoryCache {
-  let cached: { at: number; map: ReadonlyMap<string, DirectoryEntry> } | null = null
-  let loading: Promise<ReadonlyMap<string, DirectoryEntry>> | null = null
-  return {
-    get() {
-      const now = clock.now().getTime()
-      if (cached !== null && now - cached.at < DIRECTORY_CACHE_MS) return Promise.resolve(cached.map)
-      loading ??= directory()
-        .then((entries) => {
-          const map = new Map(entries.map((e) => [`${e.type}:${String(e.id)}`, e]))
-          cached = { at: now, map }
-          return map
-        })
-        .finally(() => {
-          loading = null
-        })
-      return loading
-    },
-  }
 }

@@ -2,12 +2,10 @@
  * `email.search(q, options)`: content search (SPEC §8, §9). The backend ranks; the results are
  * hydrated from the SQL tables, so hidden mail never appears whatever a backend returns.
  */
-import type { Kysely } from 'kysely'
 import type { IntegrationContext } from '../context.js'
-import { detectDialect } from '../db/dialect.js'
+import type { DirectoryCache } from '../directory/cache.js'
 import { pageLimit } from '../mail/filters.js'
 import { emailSummaries } from '../mail/emails.js'
-import { createDirectoryCache } from '../mail/identities.js'
 import type { EmailSummary, MailFilter } from '../mail/types.js'
 import { createFts5Backend } from './fts5.js'
 import { createHybridBackend } from './hybrid.js'
@@ -55,23 +53,22 @@ export interface SearchApi {
  */
 function chooseBackend(context: IntegrationContext): SearchBackend {
   const { db, config } = context
-  const keyword = detectDialect(db as unknown as Kysely<unknown>) === 'postgres' ? createPostgresBackend(db) : createFts5Backend(db)
+  const keyword = context.dialect.keywordIndex === 'tsvector' ? createPostgresBackend(db) : createFts5Backend(db)
   if (config.embeddings === null || config.qdrantUrl === null) return keyword
   return createHybridBackend({ db, keyword, embeddings: config.embeddings, qdrantUrl: config.qdrantUrl })
 }
 
 /**
- * Builds the search API over one integration's context.
+ * Builds the search API over one integration's context and directory cache.
  *
  * @example
  * ```ts
- * const { search } = createSearchApi(context)
+ * const { search } = createSearchApi(context, directory)
  * const { items, backend } = await search('capital call')
  * ```
  */
-export function createSearchApi(context: IntegrationContext): SearchApi {
+export function createSearchApi(context: IntegrationContext, directory: DirectoryCache): SearchApi {
   const backend = chooseBackend(context)
-  const directory = createDirectoryCache(context.directory, context.clock)
   return {
     async search(q, options = {}) {
       checkQuery(q)

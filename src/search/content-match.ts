@@ -6,9 +6,9 @@
  * threads whose mail the search route finds. The index holds visible mail only, and the list
  * adds its own `hidden_at is null` besides.
  */
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
-import { detectDialect } from '../db/dialect.js'
+import type { DialectStrategy } from '../db/dialect.js'
 import { checkQuery, fts5Match, pgTsQuery, queryWords } from './text.js'
 
 /** A condition on the `emails` table of a query. */
@@ -22,22 +22,22 @@ export type EmailCondition = (eb: ExpressionBuilder<EmailDatabase, 'emails'>) =>
 export type ContentMatch = (text: string) => EmailCondition | null
 
 /**
- * Builds the content match of the database's dialect, once.
+ * Builds the content match of the database's dialect (the form of its keyword index), once.
  *
  * @example
  * ```ts
- * const match = createContentMatch(db)
+ * const match = createContentMatch(context.dialect)
  * const condition = match('term sheet') // emails whose subject, participants or body has both words
  * ```
  */
-export function createContentMatch(db: Kysely<EmailDatabase>): ContentMatch {
-  const postgres = detectDialect(db as unknown as Kysely<unknown>) === 'postgres'
+export function createContentMatch(dialect: DialectStrategy): ContentMatch {
+  const tsvector = dialect.keywordIndex === 'tsvector'
   return (text) => {
     checkQuery(text)
     const words = queryWords(text)
     if (words.length === 0) return null
     // The index tables are not part of `EmailDatabase` (their shape differs by dialect): raw SQL.
-    const matching = postgres
+    const matching = tsvector
       ? sql`select email_id from email_fts where document @@ to_tsquery('simple', ${pgTsQuery(words)})`
       : sql`select rowid from email_fts where email_fts match ${fts5Match(words)}`
     return (eb) => sql<SqlBool>`${eb.ref('emails.id')} in (${matching})`

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import { createBlobStore } from '../db/blob-store.js'
+import type { BlobStore } from '../db/blob-store.js'
 import { buildMatchIndex } from '../capture/match/match-index.js'
 import { createCapturePipeline } from '../capture/pipeline.js'
 import { compileSearchTerms } from '../capture/match/search-terms.js'
@@ -78,11 +77,29 @@ function leaseTtlOf(tuning: SyncTuning): number {
   return ttl
 }
 
-/** Builds the sync API over one integration's context. */
-export function createSyncApi(context: IntegrationContext, access: GmailAccess, owner: string, tuning: SyncTuning = {}): SyncApi {
-  const blobs = createBlobStore(context.config.attachmentsDir)
+/** What the sync is built with besides the context: made once by `createEmailIntegration`. */
+export interface SyncServices {
+  /** Gmail clients per account. */
+  readonly access: GmailAccess
+  /** Where attachment bytes go (the integration's one store). */
+  readonly blobs: BlobStore
+  /** This process's name in leases and run rows. */
+  readonly owner: string
+}
+
+/**
+ * Builds the sync API over one integration's context and services.
+ *
+ * @example
+ * ```ts
+ * const sync = createSyncApi(context, { access, blobs, owner: processOwner() }, { leaseTtlMs: 120_000 })
+ * const reports = await sync.runAll()
+ * ```
+ */
+export function createSyncApi(context: IntegrationContext, services: SyncServices, tuning: SyncTuning = {}): SyncApi {
+  const { access, blobs, owner } = services
   const leaseTtlMs = leaseTtlOf(tuning)
-  const sessions = createLeaseSession(context.db as unknown as Kysely<unknown>, context.logger)
+  const sessions = createLeaseSession(context.db, context.dialect, context.logger)
 
   const dependencies = async (): Promise<RunDependencies> => {
     if (!context.config.enabled) throw new DisabledError()

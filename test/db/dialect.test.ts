@@ -8,7 +8,7 @@ import * as esm from 'kysely'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createEmailIntegration } from '../../src/index.js'
-import { detectDialect } from '../../src/db/dialect.js'
+import { DIALECTS, dialectOf, detectDialect } from '../../src/db/dialect.js'
 import { PG_URL } from '../helpers/databases.js'
 
 /**
@@ -61,6 +61,21 @@ describe('detectDialect', () => {
     expect(() => detectDialect(withAdapter(cjs, new cjs.MssqlAdapter()))).toThrow(/uses MssqlAdapter/)
     class SqliteAdapter extends cjs.MysqlAdapter {}
     expect(() => detectDialect(withAdapter(cjs, new SqliteAdapter()))).toThrow(/uses SqliteAdapter/)
+  })
+})
+
+describe('dialectOf', () => {
+  it("gives the detected dialect's strategy, whichever copy of kysely made the instance", () => {
+    for (const kysely of [esm, cjs]) {
+      expect(dialectOf(sqliteOf(kysely))).toBe(DIALECTS.sqlite)
+      expect(dialectOf(postgresOf(kysely))).toBe(DIALECTS.postgres)
+    }
+  })
+
+  it('names what differs: the keyword index, session locks, concurrent writers and the migration lock', () => {
+    expect(DIALECTS.sqlite).toEqual({ name: 'sqlite', keywordIndex: 'fts5', sessionLocks: false, concurrentWriters: false, migrationLock: 'begin-immediate' })
+    expect(DIALECTS.postgres).toEqual({ name: 'postgres', keywordIndex: 'tsvector', sessionLocks: true, concurrentWriters: true, migrationLock: 'advisory' })
+    expect(Object.isFrozen(DIALECTS.sqlite) && Object.isFrozen(DIALECTS.postgres)).toBe(true)
   })
 })
 

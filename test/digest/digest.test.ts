@@ -12,7 +12,7 @@ import type { DirectoryEntry } from '../../src/hooks.js'
 import { createRouter } from '../../src/http/router.js'
 import { digestRoutes } from '../../src/http/routes/digest-routes.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
-import { testContext } from '../helpers/context.js'
+import { directoryCacheOf, testContext } from '../helpers/context.js'
 import { startScriptedServer, type Reply, type ScriptedServer } from '../helpers/scripted-server.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
@@ -125,7 +125,10 @@ describeEachDialect('the digest', (open) => {
     directory: () => Promise.resolve(directory),
   })
   const withModel: () => EmailConfigInput = () => ({ summarizer: { url: `${model?.url ?? ''}/v1`, model: 'test-model' } })
-  const api = (options: DigestApiOptions = {}, config: EmailConfigInput = {}, now = () => NOW) => createDigestApi(contextAt(now, config), options)
+  const api = (options: DigestApiOptions = {}, config: EmailConfigInput = {}, now = () => NOW) => {
+    const context = contextAt(now, config)
+    return createDigestApi(context, directoryCacheOf(context), options)
+  }
   const runCount = async () => (await t.db.selectFrom('email_digest_runs' as never).selectAll().execute()).length
 
   it('groups the CRM mail of the window by identity, by precedence then activity, without hidden mail', async () => {
@@ -156,7 +159,8 @@ describeEachDialect('the digest', (open) => {
   it('counts threads within the window, and an identity gone from the directory falls back to its address, last', async () => {
     const cut = await api().preview({ since: '2026-06-02' })
     expect(cut.groups[0]!.threads.find((th) => th.subject === 'Fund update')?.messageCount).toBe(1)
-    const noGlobex = createDigestApi(contextAt(() => NOW, {}, DIRECTORY.filter((d) => d.id !== 'o-1')))
+    const noGlobexContext = contextAt(() => NOW, {}, DIRECTORY.filter((d) => d.id !== 'o-1'))
+    const noGlobex = createDigestApi(noGlobexContext, directoryCacheOf(noGlobexContext))
     const digest = await noGlobex.preview({ hours: 720 })
     expect(digest.groups.map((g) => g.identity.key)).toEqual(['fund:7', 'contact:c-1', 'addr:ceo@globex.example'])
   })

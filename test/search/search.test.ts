@@ -13,7 +13,7 @@ import { createHybridBackend, QDRANT_COLLECTION } from '../../src/search/hybrid.
 import { createSearchApi, type SearchApi, type SearchResult } from '../../src/search/api.js'
 import type { SearchBackend } from '../../src/search/backend.js'
 import { fts5Match, highlightText, pgTsQuery, queryWords } from '../../src/search/text.js'
-import { testContext } from '../helpers/context.js'
+import { directoryCacheOf, testContext } from '../helpers/context.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { expectError, read, request } from '../helpers/http.js'
 import { deliverNamed } from '../helpers/named-mail.js'
@@ -96,7 +96,7 @@ describeEachDialect('content search', (open) => {
     add('giraffeBody', mail({ from: 'ceo@globex.example', to: [ANN], subject: 'Misc', date: day(2), body: 'A long note. It mentions a giraffe once among many other words about the portfolio and the weather.' }), ANN)
     await w.email.sync.runAll()
     context = { ...testContext(t.db), directory: () => Promise.resolve(DIRECTORY) }
-    api = createSearchApi(context)
+    api = createSearchApi(context, directoryCacheOf(context))
   })
 
   afterEach(async () => {
@@ -233,7 +233,7 @@ describeEachDialect('content search', (open) => {
 
   /** The keyword backend of the dialect over a transaction. */
   function createFts5OrPg(trx: Kysely<EmailDatabase>): SearchBackend {
-    const api = createSearchApi({ ...context, db: trx })
+    const api = createSearchApi({ ...context, db: trx }, directoryCacheOf(context))
     return {
       name: 'api',
       search: async (query) =>
@@ -304,10 +304,10 @@ describeEachDialect('content search', (open) => {
       return `http://127.0.0.1:${port}`
     }
     const hybridApi = (base: string, qdrant = base) =>
-      createSearchApi({
-        ...context,
-        config: { ...context.config, embeddings: { url: `${base}/v1`, model: 'embed-test' }, qdrantUrl: qdrant },
-      })
+      createSearchApi(
+        { ...context, config: { ...context.config, embeddings: { url: `${base}/v1`, model: 'embed-test' }, qdrantUrl: qdrant } },
+        directoryCacheOf(context),
+      )
 
     afterEach(async () => {
       const s = server

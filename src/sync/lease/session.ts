@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { detectDialect } from '../../db/dialect.js'
+import type { EmailDatabase } from '../../db/database.js'
+import type { DialectStrategy } from '../../db/dialect.js'
+import { errorMessage } from '../../errors.js'
 import type { Logger } from '../../hooks.js'
 
 /**
  * Proof, in the database, that a lease holder's process is alive, wherever it runs. Chosen
- * once per integration by dialect:
+ * once per integration by the dialect's `sessionLocks`:
  *
  * - PostgreSQL: while the process holds any sync lease it keeps ONE connection of the pool
  *   checked out, holding a session-level advisory lock on a random key that its leases record
@@ -74,7 +76,7 @@ interface Pin {
  * Resolves once the pool lends a connection besides the pinned one; rejects after `waitMs`.
  * The query left waiting on a full pool runs harmlessly once the pinned connection is back.
  */
-async function spareConnection(db: Kysely<unknown>, waitMs: number): Promise<void> {
+async function spareConnection(db: Kysely<EmailDatabase>, waitMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -88,7 +90,7 @@ async function spareConnection(db: Kysely<unknown>, waitMs: number): Promise<voi
   }
 }
 
-function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
+function pinSession(db: Kysely<EmailDatabase>, logger: Required<Logger>): Pin {
   const key = randomKey()
   let unpin: () => void = () => undefined
   const released = new Promise<void>((resolve) => (unpin = resolve))
@@ -103,7 +105,7 @@ function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
     () =>
       spareConnection(db, SPARE_CONNECTION_WAIT_MS).catch((error: unknown) => {
         unpin()
-        logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'email sync lease session lock given up')
+        logger.warn({ error: errorMessage(error) }, 'email sync lease session lock given up')
         throw error
       }),
   )
@@ -120,12 +122,12 @@ function pinSession(db: Kysely<unknown>, logger: Required<Logger>): Pin {
     })
     .catch((error: unknown) => {
       refused(error)
-      logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'email sync lease session lock failed')
+      logger.warn({ error: errorMessage(error) }, 'email sync lease session lock failed')
     })
   return { key, ready, unpin, done }
 }
 
-function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSession {
+function postgresSession(db: Kysely<EmailDatabase>, logger: Required<Logger>): LeaseSession {
   let leases = 0
   let pin: Pin | null = null
   /** Until when leases go without a session, since the pool had no connection to spare. */
@@ -169,15 +171,15 @@ function postgresSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSe
 }
 
 /**
- * The lease session strategy for a database.
+ * The lease session strategy for a database: a session lock where the dialect has them.
  *
  * @example
  * ```ts
- * const session = createLeaseSession(db, logger)
+ * const session = createLeaseSession(context.db, context.dialect, context.logger)
  * const key = await session.enter()
  * try { ... } finally { await session.leave() }
  * ```
  */
-export function createLeaseSession(db: Kysely<unknown>, logger: Required<Logger>): LeaseSession {
-  return detectDialect(db) === 'postgres' ? postgresSession(db, logger) : noSession
+export function createLeaseSession(db: Kysely<EmailDatabase>, dialect: DialectStrategy, logger: Required<Logger>): LeaseSession {
+  return dialect.sessionLocks ? postgresSession(db, logger) : noSession
 }
