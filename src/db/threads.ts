@@ -97,21 +97,11 @@ async function mergeThreads(db: Kysely<EmailDatabase>, survivor: number, others:
  * (not hidden) emails. Called after every change to the thread's emails (capture, hide, restore).
  */
 export async function refreshThread(db: Kysely<EmailDatabase>, threadId: number, now: string): Promise<void> {
-  const stats = await db
-    .selectFrom('emails')
+  const visible = db.selectFrom('emails').where('thread_id', '=', threadId).where('hidden_at', 'is', null)
+  const stats = await visible
     .select((eb) => [eb.fn.min('sent_at').as('first_at'), eb.fn.max('sent_at').as('last_at'), eb.fn.countAll<number | string>().as('count')])
-    .where('thread_id', '=', threadId)
-    .where('hidden_at', 'is', null)
     .executeTakeFirst()
-  const first = await db
-    .selectFrom('emails')
-    .select('subject')
-    .where('thread_id', '=', threadId)
-    .where('hidden_at', 'is', null)
-    .orderBy('sent_at')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst()
+  const first = await visible.select('subject').orderBy('sent_at').orderBy('id').limit(1).executeTakeFirst()
   const update = {
     first_at: stats?.first_at ?? null,
     last_at: stats?.last_at ?? null,
