@@ -8,9 +8,10 @@ import { createNodeHandler } from '../../adapters/node.js'
 import { createEmailIntegration, type EmailIntegration, type Principal } from '../../src/index.js'
 import { expressHost, fastifyHost, nodeHost, type Mount, type MountedHost } from '../helpers/adapter-hosts.js'
 import { openSqlite, type TestDatabase } from '../helpers/databases.js'
-import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
+import { buildMessage } from '../helpers/message.js'
+import { DIRECTORY, mail, syncWorld, type SyncWorld } from '../helpers/sync/setup.js'
+import { ANN, BOB } from '../helpers/team.js'
 
-const [ANN, BOB] = TEAM as [string, string, ...string[]]
 const ADMIN = { 'x-test-user': 'admin' }
 const USER = { 'x-test-user': 'user' }
 const JSON_TYPE = { 'content-type': 'application/json' }
@@ -22,13 +23,15 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** A message from a fund with one attachment, as a sender's client writes it. */
 function withAttachment(filename: string, bytes: Buffer): string {
-  return [
-    'From: Dana <dana@acme.vc>', `To: ${ANN}`, 'Subject: The deck', 'Date: Mon, 1 Jun 2026 10:00:00 +0000',
-    'Message-ID: <deck-1@acme.vc>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '',
-    '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Here is the deck.',
-    '--b1', 'Content-Type: application/pdf', `Content-Disposition: attachment; filename="${filename}"`,
-    'Content-Transfer-Encoding: base64', '', bytes.toString('base64').replace(/.{76}/g, '$&\r\n'), '--b1--', '',
-  ].join('\r\n')
+  return buildMessage({
+    from: 'Dana <dana@acme.vc>',
+    to: ANN,
+    subject: 'The deck',
+    date: new Date(Date.UTC(2026, 5, 1, 10)),
+    messageId: 'deck-1@acme.vc',
+    text: 'Here is the deck.',
+    attachments: [{ filename, contentType: 'application/pdf', content: bytes }],
+  })
 }
 
 /** Who the test's headers say is calling; every URL the core saw, for the origin checks. */

@@ -8,14 +8,11 @@ import { createEmailIntegration, loadConfig, type AuditReport, type DirectoryEnt
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
 import { cliEnvironment, runProcess, type Outcome } from '../helpers/cli-process.js'
 import { mail } from '../helpers/sync/setup.js'
+import { ACME, ANN, GLOBEX } from '../helpers/team.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const tsx = resolve(root, 'node_modules/.bin/tsx')
-const ANN = 'ann@fund.example'
-const DIRECTORY: DirectoryEntry[] = [
-  { type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] },
-  { type: 'org', id: 'o-1', name: 'Globex', domains: ['globex.example'] },
-]
+const DIRECTORY: DirectoryEntry[] = [ACME, GLOBEX]
 
 /** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
 function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {

@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEmailIntegration, loadConfig, type DirectoryEntry, type RetryReport } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
 import { cliEnvironment, runProcess, type Outcome } from '../helpers/cli-process.js'
+import { nestedMessage } from '../helpers/message.js'
 import { mail } from '../helpers/sync/setup.js'
+import { ACME, ANN } from '../helpers/team.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const tsx = resolve(root, 'node_modules/.bin/tsx')
-const ANN = 'ann@fund.example'
 const FUND = 'dana@acme.vc'
-const DIRECTORY: DirectoryEntry[] = [{ type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }]
+const DIRECTORY: DirectoryEntry[] = [ACME]
 
 /** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
 function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
@@ -22,10 +23,7 @@ function cli(args: readonly string[], env: Record<string, string>): Promise<Outc
 
 /** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
 function poison(): string {
-  let body = 'Content-Type: text/plain\r\n\r\ncore\r\n'
-  for (let i = 0; i < 300; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
-  const head = [`From: ${FUND}`, `To: ${ANN}`, 'Subject: Nested', 'Date: Mon, 1 Jun 2026 10:00:00 +0000', 'Message-ID: <deep@acme.vc>', 'MIME-Version: 1.0']
-  return `${head.join('\r\n')}\r\n${body}`
+  return nestedMessage(300, { from: FUND, to: ANN, subject: 'Nested', date: new Date(Date.UTC(2026, 5, 1, 10)), messageId: 'deep@acme.vc' })
 }
 
 describe('crm-email-integration retry-failures', () => {

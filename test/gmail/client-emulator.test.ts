@@ -8,10 +8,11 @@ import type { AccessTokenProvider } from '../../src/gmail/credentials/credential
 import { createQuotaLimiter } from '../../src/gmail/quota.js'
 import { UpstreamError } from '../../src/errors.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
+import { buildMessage } from '../helpers/message.js'
+import { ANN, BOB, CAT, WORKSPACE_DOMAIN } from '../helpers/team.js'
 
 // The library's real Gmail client and credentials against the emulator, over HTTP.
 
-const ANN = 'ann@fund.example'
 const emulators: GmailEmulator[] = []
 afterEach(async () => {
   await Promise.all(emulators.splice(0).map((e) => e.close()))
@@ -24,19 +25,18 @@ async function emulator(options: GmailEmulatorOptions = {}): Promise<GmailEmulat
 }
 
 function message(i: number, day = 1 + (i % 28)): string {
-  return [
-    `From: Dana <dana@acme.vc>`,
-    `To: ${ANN}`,
-    `Subject: Update ${i}`,
-    `Date: Mon, ${day} Jun 2026 10:00:00 +0000`,
-    `Message-ID: <m${i}@acme.vc>`,
-    '',
-    `Body ${i}`,
-  ].join('\r\n')
+  return buildMessage({
+    from: 'Dana <dana@acme.vc>',
+    to: ANN,
+    subject: `Update ${i}`,
+    date: new Date(Date.UTC(2026, 5, day, 10)),
+    messageId: `m${i}@acme.vc`,
+    text: `Body ${i}`,
+  })
 }
 
 function credentialsFor(emu: GmailEmulator, now?: () => Date): AccessTokenProvider {
-  const { serviceAccount } = resolveConfig({ serviceAccountKey: emu.serviceAccountKey, enabled: true, workspaceDomains: ['fund.example'] })
+  const { serviceAccount } = resolveConfig({ serviceAccountKey: emu.serviceAccountKey, enabled: true, workspaceDomains: [WORKSPACE_DOMAIN] })
   if (serviceAccount === null) throw new Error('no service account')
   return createDwdCredentials({ serviceAccount, tokenUrl: emu.tokenUrl, ...(now ? { clock: { now } } : {}) })
 }
@@ -99,8 +99,8 @@ describe('the Gmail client against the emulator', () => {
     // Given a budget under Gmail's (as CRM_GMAIL_RATE_UNITS_SEC is by default), it never trips
     // the quota at all. Another mailbox: quota is per user, and Ann's bucket was just drained.
     emu.stats.reset()
-    const bobIds = Array.from({ length: 30 }, (_, i) => emu.addMessage('bob@fund.example', message(i)).id)
-    const matched = client(emu, { mailbox: 'bob@fund.example', rateUnitsSec: 180 })
+    const bobIds = Array.from({ length: 30 }, (_, i) => emu.addMessage(BOB, message(i)).id)
+    const matched = client(emu, { mailbox: BOB, rateUnitsSec: 180 })
     await Promise.all(bobIds.map((id) => matched.getMessage(id, { format: 'minimal' })))
     expect(count(emu.stats.responses, 'messages.get 403')).toBe(0)
     expect(count(emu.stats.responses, 'messages.get 200')).toBe(30)
@@ -133,7 +133,7 @@ describe('the Gmail client against the emulator', () => {
   it('asks for one token per mailbox per hour however many calls run at once', async () => {
     let now = Date.parse('2026-06-01T08:00:00Z')
     const emu = await emulator({ quota: Infinity, clock: { now: () => now } })
-    const team = [ANN, 'bob@fund.example', 'cy@fund.example']
+    const team = [ANN, BOB, CAT]
     for (const m of team) emu.addMessage(m, message(1))
     const credentials = credentialsFor(emu, () => new Date(now))
     const clients = team.map((mailbox) => client(emu, { mailbox, credentials }))
@@ -149,7 +149,7 @@ describe('the Gmail client against the emulator', () => {
     emu.addMailbox(ANN)
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const forgedKey = { ...emu.serviceAccountKey, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
-    const { serviceAccount } = resolveConfig({ serviceAccountKey: forgedKey, enabled: true, workspaceDomains: ['fund.example'] })
+    const { serviceAccount } = resolveConfig({ serviceAccountKey: forgedKey, enabled: true, workspaceDomains: [WORKSPACE_DOMAIN] })
     const forged = createDwdCredentials({ serviceAccount: serviceAccount!, tokenUrl: emu.tokenUrl })
     const err: unknown = await forged.getAccessToken(ANN).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UpstreamError)

@@ -12,6 +12,7 @@ import { createQuotaLimiter } from '../../src/gmail/quota.js'
 import { MAX_QUERY_CHARS, candidateQueries, dayQuery, sizeQueries, windowQuery } from '../../src/gmail/search-query.js'
 import type { DirectoryEntry } from '../../src/hooks.js'
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
+import { buildMessage } from '../helpers/message.js'
 
 const WINDOW = { after: 1_700_000_000 }
 
@@ -191,14 +192,13 @@ describe('candidate queries over a real mailbox (Gmail emulator)', () => {
       Array.from({ length: n }, () => (random() < crmChance ? crmAddress(random) : otherAddress(random)))
     for (let n = 0; n < MESSAGES; n += 1) {
       const [from] = pick(1, 0.15)
-      const headers = [`From: ${from!}`, `To: ${pick(1 + Math.floor(random() * 3), 0.1).join(', ')}`]
-      if (random() < 0.4) headers.push(`Cc: ${pick(1 + Math.floor(random() * 2), 0.15).join(', ')}`)
-      if (random() < 0.15) headers.push(`Bcc: ${pick(1, 0.3).join(', ')}`)
-      if (random() < 0.15) headers.push(`Reply-To: ${pick(1, 0.8).join(', ')}`)
-      if (random() < 0.1) headers.push(`Sender: ${pick(1, 0.8).join(', ')}`)
+      const to = pick(1 + Math.floor(random() * 3), 0.1)
+      const cc = random() < 0.4 ? { cc: pick(1 + Math.floor(random() * 2), 0.15) } : {}
+      const bcc = random() < 0.15 ? { bcc: pick(1, 0.3) } : {}
+      const replyTo = random() < 0.15 ? { replyTo: pick(1, 0.8).join(', ') } : {}
+      const sender = random() < 0.1 ? [`Sender: ${pick(1, 0.8).join(', ')}`] : []
       const date = new Date((AFTER - 30 * 86_400 + Math.floor(random() * 180 * 86_400)) * 1000)
-      const raw = [...headers, `Subject: Message ${n}`, `Date: ${date.toUTCString()}`, `Message-ID: <m${n}@mail.example>`,
-        'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `Body ${n}`].join('\r\n')
+      const raw = buildMessage({ from: from!, to, ...cc, ...bcc, ...replyTo, headers: sender, subject: `Message ${n}`, date, messageId: `m${n}@mail.example`, text: `Body ${n}` })
       const roll = random()
       const labelIds = roll < 0.03 ? ['DRAFT'] : roll < 0.06 ? ['SPAM'] : roll < 0.09 ? ['TRASH'] : ['INBOX']
       const { id } = emu.addMessage(MAILBOX, raw, { labelIds })

@@ -11,15 +11,14 @@ import type { GmailEmulatorOptions } from '../../src/testing/index.js'
 import type { TestDatabase } from './databases.js'
 import { CHEAP_COSTS, MailLedger } from './sync/expect.js'
 import { childSettings, gatedProxy } from './sync/process.js'
-import { syncWorld, TEAM, type SyncWorld } from './sync/setup.js'
+import { syncWorld, type SyncWorld } from './sync/setup.js'
+import { TEAM } from './team.js'
 
 /** The three teammates whose mailboxes hold mail in the search tests (the other two stay empty). */
-export const [ANN, BOB, CY] = TEAM as [string, string, string, ...string[]]
+export { ANN, BOB, CAT } from './team.js'
 
 /** CRM identities: a fund and an org by domain, a contact on a free-mail domain. */
-export const FUND: DirectoryEntry = { type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] }
-export const ORG: DirectoryEntry = { type: 'org', id: 'o-1', name: 'Globex', domains: ['globex.example'] }
-export const DANA: DirectoryEntry = { type: 'contact', id: 'c-1', name: 'Dana Diaz', emails: ['dana@gmail.com'] }
+export { ACME as FUND, DANA, GLOBEX as ORG } from './team.js'
 /** A contact who is only ever written to in Cc. */
 export const CORA: DirectoryEntry = { type: 'contact', id: 'c-2', name: 'Cora Cc', emails: ['cora@boutique.example'] }
 /** A contact who only ever appears as a Reply-To: Gmail's search does not see that header. */

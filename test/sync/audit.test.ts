@@ -2,22 +2,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { AuditIdentity, AuditReport, DirectoryEntry } from '../../src/index.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { call, expectError, messageOf, routerIntegration, type RouterIntegration } from '../helpers/http.js'
+import { nestedMessage } from '../helpers/message.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
 // email.audit() against the Gmail emulator over HTTP: what each identity's search lists
 // against what the account holds, why each missing message is missing, and the CRM mail no
 // search listed (the emulator's hideFromSearch: a search index that missed a message).
 
-const [ANN, BOB, CY] = TEAM as [string, string, string, ...string[]]
+const [ANN, BOB, CAT] = TEAM as [string, string, string, ...string[]]
 /** A contact the host adds to its directory after the accounts synced. */
 const ZED: DirectoryEntry = { type: 'contact', id: 'c-4', name: 'Zed Free', emails: ['zed@yahoo.com'] }
 
 /** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
 function poison(from: string, to: string): string {
-  let body = 'Content-Type: text/plain\r\n\r\ncore\r\n'
-  for (let i = 0; i < 300; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
-  const head = [`From: ${from}`, `To: ${to}`, 'Subject: Nested', 'Date: Mon, 1 Jun 2026 10:00:00 +0000', 'Message-ID: <deep@acme.vc>', 'MIME-Version: 1.0']
-  return `${head.join('\r\n')}\r\n${body}`
+  return nestedMessage(300, { from, to, subject: 'Nested', date: new Date(Date.UTC(2026, 5, 1, 10)), messageId: 'deep@acme.vc' })
 }
 
 function identity(report: AuditReport, key: string): AuditIdentity {
@@ -50,12 +48,12 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
     ids.zed = add(ANN, 'zed@yahoo.com', 'Not yet a contact')
     add(BOB, 'partner@acme.vc', 'Term sheet')
     add(BOB, 'ceo@globex.example', 'Globex intro')
-    ids.held = add(CY, 'ceo@globex.example', 'Globex, held')
-    for (const account of [ANN, BOB, CY]) expect((await w.email.sync.run({ account })).status).not.toBe('error')
+    ids.held = add(CAT, 'ceo@globex.example', 'Globex, held')
+    for (const account of [ANN, BOB, CAT]) expect((await w.email.sync.run({ account })).status).not.toBe('error')
     // After the sync: new mail the next run captures, and a stored message the search index lost.
     // A Date header has whole seconds: a minute ahead keeps it after the run's start, which has milliseconds.
     ids.late = w.emu.addMessage(ANN, mail({ from: 'late@globex.example', to: [ANN], subject: 'Late', date: new Date(Date.now() + 60_000) }).raw).id
-    w.emu.hideFromSearch(CY, ids.held)
+    w.emu.hideFromSearch(CAT, ids.held)
     r = routerIntegration(t, w)
   }, 60_000)
 
@@ -101,7 +99,7 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
   })
 
   it('counts stored mail the search no longer lists', async () => {
-    const report = await w.email.audit({ account: CY })
+    const report = await w.email.audit({ account: CAT })
     expect(identity(report, 'org:o-1')).toMatchObject({ foundBySearch: 0, stored: 1, missing: [], storedNotFound: 1 })
     // Stored mail is never read again to look for misses.
     expect(report.missedBySearch).toEqual([])

@@ -7,7 +7,7 @@ import { childSettings, gatedProxy, openSqliteFile, reportsOf, startSyncChild } 
 import { useSyncProcessWorld } from '../helpers/sync/process-world.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
-const [ANN, BOB, CY, DEE, EVE] = TEAM as [string, string, string, string, string]
+const [ANN, BOB, CAT, DEE, EVE] = TEAM as [string, string, string, string, string]
 const FUND = 'dana@acme.vc'
 const ORG = 'x@globex.example'
 const NEWS = 'news@letters.example'
@@ -77,7 +77,7 @@ describe('two processes syncing one SQLite file', () => {
     expect(runs.filter((r) => r.kind === 'backfill')).toHaveLength(TEAM.length)
 
     ledger.relabel(ledger.copies.find((c) => c.mailbox === BOB && c.crm)!, ['TRASH'], ['INBOX'])
-    ledger.remove(ledger.copies.find((c) => c.mailbox === CY && c.crm)!)
+    ledger.remove(ledger.copies.find((c) => c.mailbox === CAT && c.crm)!)
     seedTeam(ledger, 6, new Date())
     const second = (await runBoth()).filter((r) => r.status !== 'busy')
     ledger.synced()
@@ -133,7 +133,7 @@ describe('sync leases', () => {
     await db.updateTable('email_accounts').set({ lease_owner: 'other-host:7:live', lease_expires_at: until }).where('address', '=', ANN).execute()
     await expect(w.email.sync.run({ account: ANN })).rejects.toBeInstanceOf(ConflictError)
     const reports = await w.email.sync.runAll()
-    expect(reports.filter((r) => r.status !== 'busy').map((r) => r.account).sort()).toEqual([BOB, CY, DEE, EVE])
+    expect(reports.filter((r) => r.status !== 'busy').map((r) => r.account).sort()).toEqual([BOB, CAT, DEE, EVE])
     expect(reports.find((r) => r.account === ANN)).toMatchObject({
       status: 'busy',
       kind: 'backfill',
@@ -157,7 +157,7 @@ describe('sync leases', () => {
     expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected'])
     const refused = [a, b].find((r) => r.status === 'rejected')
     expect(refused?.reason).toBeInstanceOf(ConflictError)
-    expect(all.status === 'fulfilled' ? all.value.filter((r) => r.status !== 'busy').map((r) => r.account).sort() : all.reason).toEqual([BOB, CY, DEE, EVE])
+    expect(all.status === 'fulfilled' ? all.value.filter((r) => r.status !== 'busy').map((r) => r.account).sort() : all.reason).toEqual([BOB, CAT, DEE, EVE])
     // The run of this process that held Ann is named: this very process.
     const busy = all.status === 'fulfilled' ? all.value.find((r) => r.account === ANN) : undefined
     expect(busy).toMatchObject({ status: 'busy', heldBy: { pid: process.pid } })

@@ -6,7 +6,7 @@ import { CHEAP_COSTS, expectExactly, integrityProblems, readMailState, type Ledg
 import { childSettings, progressCount, reportsOf, seededRandom, startSyncChild } from '../helpers/sync/process.js'
 import { useSyncProcessWorld } from '../helpers/sync/process-world.js'
 import {
-  ANN, BOB, CORA, CY, DANA, FUND, INITECH, ZED,
+  ANN, BOB, CORA, CAT, DANA, FUND, INITECH, ZED,
   GrowingDirectory, contentGets, linkedTo, searchWorld, tally, type SearchWorld,
 } from '../helpers/search-world.js'
 import { mail } from '../helpers/sync/setup.js'
@@ -49,20 +49,20 @@ function seed(ledger: MailLedger): Seeded {
     return m.messageId
   }
   const deal = put(mail({ from: PARTNER, to: [ANN, BOB], subject: 'Deal' }), [ANN, BOB])
-  const coffee = put(mail({ from: DANA_ADDRESS, to: [CY], subject: 'Coffee' }), [CY])
+  const coffee = put(mail({ from: DANA_ADDRESS, to: [CAT], subject: 'Coffee' }), [CAT])
   // Stored for the fund from the start; once Initech and Cora join, it is their mail too.
   const withCora = put(mail({ from: PARTNER, to: [ANN], cc: [CORA_ADDRESS], subject: 'Cora joins' }), [ANN])
-  const initechAndAcme = put(mail({ from: EU_OPS, to: [CY], cc: [PARTNER], subject: 'Initech and Acme' }), [CY])
+  const initechAndAcme = put(mail({ from: EU_OPS, to: [CAT], cc: [PARTNER], subject: 'Initech and Acme' }), [CAT])
 
   const pitchMail = mail({ from: PM, to: [ANN, BOB], subject: 'Pitch' })
   const pitch = put(pitchMail, [ANN, BOB])
   const rePitch = put(mail({ from: ANN, to: [PM], subject: 'Re: Pitch', inReplyTo: pitch }), [ANN], { replyTo: pitch, labels: ['SENT'] })
   const euNumbers = put(mail({ from: EU_OPS, to: [BOB], subject: 'EU numbers' }), [BOB])
-  const hello = put(mail({ from: ZED_ADDRESS, to: [CY], subject: 'Hello from Zed' }), [CY])
-  const reHello = put(mail({ from: CY, to: [ZED_ADDRESS], subject: 'Re: Hello from Zed', inReplyTo: hello }), [CY], { replyTo: hello, labels: ['SENT'] })
+  const hello = put(mail({ from: ZED_ADDRESS, to: [CAT], subject: 'Hello from Zed' }), [CAT])
+  const reHello = put(mail({ from: CAT, to: [ZED_ADDRESS], subject: 'Re: Hello from Zed', inReplyTo: hello }), [CAT], { replyTo: hello, labels: ['SENT'] })
   const inCc = put(mail({ from: BOB, to: [ANN], cc: [CORA_ADDRESS], subject: 'Cora in Cc' }), [ANN, BOB])
-  const again = put(mail({ from: ANN, to: [CY], cc: [CORA_ADDRESS, BOB], subject: 'Cora again' }), [ANN, BOB, CY])
-  ledger.deliver(mail({ from: NEWS, to: [ANN, BOB, CY], subject: 'Weekly' }), { mailboxes: [ANN, BOB, CY], crm: false })
+  const again = put(mail({ from: ANN, to: [CAT], cc: [CORA_ADDRESS, BOB], subject: 'Cora again' }), [ANN, BOB, CAT])
+  ledger.deliver(mail({ from: NEWS, to: [ANN, BOB, CAT], subject: 'Weekly' }), { mailboxes: [ANN, BOB, CAT], crm: false })
   ledger.deliver(mail({ from: PM, to: [ANN], subject: 'Initech draft' }), { mailboxes: [ANN], crm: true, labels: ['DRAFT'] })
   return {
     known: [deal, coffee, withCora, initechAndAcme].sort(),
@@ -110,7 +110,7 @@ describeEachDialect('capture that follows a growing directory', (open) => {
         arrivedDuring = ledger.deliver(mail({ from: ZED_ADDRESS, to: [ANN], subject: 'While you scan', date: new Date() }), { mailboxes: [ANN], crm: true })
       },
     }))
-    for (const box of [ANN, BOB, CY]) {
+    for (const box of [ANN, BOB, CAT]) {
       const report = grown.get(box)!
       expect(report).toMatchObject({ kind: 'targeted', status: 'ok', failed: 0 })
       // One content get per copy of the added identities' mail; mail already stored costs nothing.
@@ -164,7 +164,7 @@ describeEachDialect('capture that follows a growing directory', (open) => {
     const soon = new Date(Date.now() + 60_000)
     const gap = [
       ...ledger.deliver(mail({ from: PM, to: [ANN], subject: 'Still there?', date: soon }), { mailboxes: [ANN], crm: true }),
-      ...ledger.deliver(mail({ from: EU_OPS, to: [ANN, CY], subject: 'Ping', date: soon }), { mailboxes: [ANN, CY], crm: true }),
+      ...ledger.deliver(mail({ from: EU_OPS, to: [ANN, CAT], subject: 'Ping', date: soon }), { mailboxes: [ANN, CAT], crm: true }),
     ]
     log.clear()
     await s.email.sync.runAll()

@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely'
 import type { EmailDatabase, SyncReport } from '../../src/index.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems } from '../helpers/sync/expect.js'
+import { nestedMessage } from '../helpers/message.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
-const [ANN, BOB, CY] = TEAM as [string, string, string, ...string[]]
+const [ANN, BOB, CAT] = TEAM as [string, string, string, ...string[]]
 const FUND = 'dana@acme.vc'
 const ORG = 'x@globex.example'
 const NEWS = 'news@letters.example'
@@ -17,11 +18,8 @@ const FAULT_SEED = 'b'
 
 /** A message the parser refuses (MIME nested deeper than it allows) but whose headers match the CRM. */
 function poison(to: string): { raw: string; messageId: string } {
-  let body = 'Content-Type: text/plain\r\n\r\ncore\r\n'
-  for (let i = 0; i < 80; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
   const messageId = 'poison@acme.vc'
-  const head = [`From: ${FUND}`, `To: ${to}`, 'Subject: Nested', 'Date: Mon, 1 Jun 2026 10:00:00 +0000', `Message-ID: <${messageId}>`, 'MIME-Version: 1.0']
-  return { raw: `${head.join('\r\n')}\r\n${body}`, messageId }
+  return { raw: nestedMessage(80, { from: FUND, to, subject: 'Nested', date: new Date(Date.UTC(2026, 5, 1, 10)), messageId }), messageId }
 }
 
 /** Mail for the whole team: shared messages, a conversation across mailboxes, noise. */
@@ -79,10 +77,10 @@ describeEachDialect('sync under Gmail faults', (open) => {
     for (const member of TEAM) {
       ledger.deliver(mail({ from: ORG, to: [member], subject: 'After the backfill', date: new Date() }), { mailboxes: [member], crm: true })
     }
-    ledger.deliver(mail({ from: FUND, to: [ANN, BOB, CY], subject: 'All hands', date: new Date() }), { mailboxes: [ANN, BOB, CY], crm: true })
+    ledger.deliver(mail({ from: FUND, to: [ANN, BOB, CAT], subject: 'All hands', date: new Date() }), { mailboxes: [ANN, BOB, CAT], crm: true })
     ledger.remove(first!)
     ledger.relabel(shared!, ['TRASH'], ['INBOX'])
-    ledger.relabel(ledger.copies.find((c) => c.mailbox === CY && c.crm && !c.deleted)!, ['STARRED'], [])
+    ledger.relabel(ledger.copies.find((c) => c.mailbox === CAT && c.crm && !c.deleted)!, ['STARRED'], [])
 
     const incremental = await w.email.sync.runAll()
     for (const r of incremental) expect(r).toMatchObject({ kind: 'incremental', status: 'ok', failed: 0 })

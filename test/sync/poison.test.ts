@@ -5,6 +5,7 @@ import { MAX_RETRIES_PER_RUN, RETRY_BACKOFF_MS, nextAttemptAt } from '../../src/
 import * as failureBackoff from '../../migrations/0005-failure-backoff.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { request, routerIntegration } from '../helpers/http.js'
+import { nestedMessage } from '../helpers/message.js'
 import { CHEAP_COSTS } from '../helpers/sync/expect.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
@@ -27,10 +28,7 @@ function movableTime(): { clock: Clock; emulatorNow: () => number; advance(ms: n
 
 /** CRM mail (by its headers) whose MIME is nested `depth` levels deep: the parser refuses it, every time. */
 function nested(depth: number, to: string): string {
-  let body = 'Content-Type: text/plain\r\n\r\ncore\r\n'
-  for (let i = 0; i < depth; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
-  const head = [`From: ${FUND}`, `To: ${to}`, 'Subject: Nested', 'Date: Mon, 1 Jun 2026 10:00:00 +0000', `Message-ID: <nested-${depth}@acme.vc>`, 'MIME-Version: 1.0']
-  return `${head.join('\r\n')}\r\n${body}`
+  return nestedMessage(depth, { from: FUND, to, subject: 'Nested', date: new Date(Date.UTC(2026, 5, 1, 10)), messageId: `nested-${depth}@acme.vc` })
 }
 
 describeEachDialect('poison and transient failures', (open) => {

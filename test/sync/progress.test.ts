@@ -98,7 +98,7 @@ describe('createTerminalProgress on a terminal', () => {
     const c = clock()
     const p = createTerminalProgress({ stream: out.stream, accounts: 3, now: c.now })
     c.advance(10_000)
-    // Ann is half done in 10 s and says 10 s are left; Bob and Cy have not started: a sixth of
+    // Ann is half done in 10 s and says 10 s are left; Bob and Cat have not started: a sixth of
     // the whole run took 10 s, so about 50 s are left.
     p.onProgress(progress('ann@fund.example', { listed: 500, total: 1000, captured: 40, skipped: 460, eta: 10 }))
     expect(out.chunks.at(-1)).toBe(`${CLEAR}[###...............]  16% acc 0/3 list 500/1000 capt 40 skip 460 fail 0 eta 50s`)

@@ -5,7 +5,7 @@ import { mailWithAttachments } from '../helpers/attachment-mail.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { expectExactly, readMailState, type LedgerCopy, type MailLedger } from '../helpers/sync/expect.js'
 import {
-  ANN, BOB, CORA, CY, DANA, FUND, ORG, RITA,
+  ANN, BOB, CORA, CAT, DANA, FUND, ORG, RITA,
   contentGets, identityLinks, searchWorld, tally, twinStore, type SearchWorld,
 } from '../helpers/search-world.js'
 import { mail, TEAM } from '../helpers/sync/setup.js'
@@ -42,41 +42,41 @@ const LAST = `partner-${MANY - 1}@firm-${MANY - 1}.example`
  * blocklisted senders (one of them in a CRM domain, which Gmail's search lists).
  */
 function seedTeam(ledger: MailLedger) {
-  const termSheet = mail({ from: PARTNER, to: [ANN, BOB], cc: [CY], subject: 'Term sheet' })
-  ledger.deliver(termSheet, { mailboxes: [ANN, BOB, CY], crm: true })
+  const termSheet = mail({ from: PARTNER, to: [ANN, BOB], cc: [CAT], subject: 'Term sheet' })
+  ledger.deliver(termSheet, { mailboxes: [ANN, BOB, CAT], crm: true })
   const annAnswer = mail({ from: ANN, to: [PARTNER], cc: [BOB], subject: 'Re: Term sheet', inReplyTo: termSheet.messageId })
   ledger.deliver(annAnswer, { mailboxes: [ANN], crm: true, replyTo: termSheet.messageId, labels: ['SENT'] })
   ledger.deliver(annAnswer, { mailboxes: [BOB], crm: true, replyTo: termSheet.messageId })
-  ledger.deliver(mail({ from: IR, to: [CY], subject: 'Quarterly letter' }), { mailboxes: [CY], crm: true })
+  ledger.deliver(mail({ from: IR, to: [CAT], subject: 'Quarterly letter' }), { mailboxes: [CAT], crm: true })
   const danaNote = mail({ from: DANA_ADDRESS, to: [BOB], subject: 'Coffee' })
   ledger.deliver(danaNote, { mailboxes: [BOB], crm: true })
   const bobAnswer = mail({ from: BOB, to: [DANA_ADDRESS], subject: 'Re: Coffee', inReplyTo: danaNote.messageId })
   ledger.deliver(bobAnswer, { mailboxes: [BOB], crm: true, replyTo: danaNote.messageId, labels: ['SENT'] })
   ledger.deliver(mail({ from: ANN, to: [BOB], cc: [CORA_ADDRESS], subject: 'Looping Cora in' }), { mailboxes: [ANN, BOB], crm: true })
-  // Cy's sent copy carries the Bcc header; Ann's delivered copy of the same message does not.
-  const bccOptions = { from: CY, to: [ANN], subject: 'Bcc to Globex', id: `bcc-${Date.now()}@fund.example`, date: new Date(Date.UTC(2026, 5, 1, 9)) }
+  // Cat's sent copy carries the Bcc header; Ann's delivered copy of the same message does not.
+  const bccOptions = { from: CAT, to: [ANN], subject: 'Bcc to Globex', id: `bcc-${Date.now()}@fund.example`, date: new Date(Date.UTC(2026, 5, 1, 9)) }
   const bcc = mail({ ...bccOptions, bcc: [GLOBEX] })
-  ledger.deliver(bcc, { mailboxes: [CY], crm: true, labels: ['SENT'] })
+  ledger.deliver(bcc, { mailboxes: [CAT], crm: true, labels: ['SENT'] })
   ledger.deliver(mail(bccOptions), { mailboxes: [ANN], crm: false })
   ledger.deliver(mail({ from: PARTNER, to: [BOB], replyTo: RITA_ADDRESS, subject: 'Write to Rita' }), { mailboxes: [BOB], crm: true })
   const replyToOnly = mail({ from: 'assistant@agency.example', to: [ANN], replyTo: RITA_ADDRESS, subject: 'On behalf of Rita' })
   ledger.deliver(replyToOnly, { mailboxes: [ANN], crm: false })
-  const orgNote = mail({ from: GLOBEX, to: [CY], subject: 'Intro' })
-  ledger.deliver(orgNote, { mailboxes: [CY], crm: true })
-  const cyAnswer = mail({ from: CY, to: [GLOBEX], cc: [ANN], subject: 'Re: Intro', inReplyTo: orgNote.messageId })
-  ledger.deliver(cyAnswer, { mailboxes: [CY], crm: true, replyTo: orgNote.messageId, labels: ['SENT'] })
-  ledger.deliver(cyAnswer, { mailboxes: [ANN], crm: true, replyTo: orgNote.messageId })
-  for (const member of [ANN, BOB, CY]) {
+  const orgNote = mail({ from: GLOBEX, to: [CAT], subject: 'Intro' })
+  ledger.deliver(orgNote, { mailboxes: [CAT], crm: true })
+  const catAnswer = mail({ from: CAT, to: [GLOBEX], cc: [ANN], subject: 'Re: Intro', inReplyTo: orgNote.messageId })
+  ledger.deliver(catAnswer, { mailboxes: [CAT], crm: true, replyTo: orgNote.messageId, labels: ['SENT'] })
+  ledger.deliver(catAnswer, { mailboxes: [ANN], crm: true, replyTo: orgNote.messageId })
+  for (const member of [ANN, BOB, CAT]) {
     for (let i = 0; i < 3; i++) ledger.deliver(mail({ from: GLOBEX, to: [member], subject: `Update ${i}` }), { mailboxes: [member], crm: true })
   }
 
-  ledger.deliver(mail({ from: NEWS, to: TEAM, subject: 'Weekly' }), { mailboxes: [ANN, BOB, CY], crm: false })
+  ledger.deliver(mail({ from: NEWS, to: TEAM, subject: 'Weekly' }), { mailboxes: [ANN, BOB, CAT], crm: false })
   const lunch = mail({ from: ANN, to: [BOB], subject: 'Lunch?' })
   ledger.deliver(lunch, { mailboxes: [ANN], crm: false, labels: ['SENT'] })
   ledger.deliver(lunch, { mailboxes: [BOB], crm: false })
   ledger.deliver(mail({ from: ANN, to: [PARTNER], subject: 'Draft' }), { mailboxes: [ANN], crm: true, labels: ['DRAFT'] })
   ledger.deliver(mail({ from: GLOBEX, to: [BOB], subject: 'Looks like spam' }), { mailboxes: [BOB], crm: true, labels: ['SPAM'] })
-  ledger.deliver(mail({ from: DANA_ADDRESS, to: [CY], subject: 'Binned' }), { mailboxes: [CY], crm: true, labels: ['TRASH'] })
+  ledger.deliver(mail({ from: DANA_ADDRESS, to: [CAT], subject: 'Binned' }), { mailboxes: [CAT], crm: true, labels: ['TRASH'] })
   const [blocked] = ledger.deliver(mail({ from: BLOCKED_IN_CRM, to: [ANN], subject: 'Your invoice' }), { mailboxes: [ANN], crm: false })
   ledger.deliver(mail({ from: BLOCKED_ELSEWHERE, to: [BOB], subject: 'Offer' }), { mailboxes: [BOB], crm: false })
   return { replyToOnly, falsePositives: [blocked!] }
@@ -211,9 +211,9 @@ describeEachDialect('capture on Gmail\'s search', (open) => {
     ledger.relabel(stored[1]!, ['TRASH'], ['INBOX'])
     ledger.relabel(stored[2]!, ['STARRED'], [])
     ledger.relabel(stored[3]!, [], ['INBOX'])
-    const binned = ledger.copies.find((c) => c.mailbox === CY && c.labels.includes('TRASH'))!
+    const binned = ledger.copies.find((c) => c.mailbox === CAT && c.labels.includes('TRASH'))!
     ledger.relabel(binned, ['INBOX'], ['TRASH'])
-    ledger.deliver(mail({ from: GLOBEX, to: [CY], subject: 'Fresh', date: now() }), { mailboxes: [CY], crm: true })
+    ledger.deliver(mail({ from: GLOBEX, to: [CAT], subject: 'Fresh', date: now() }), { mailboxes: [CAT], crm: true })
     const after = await s.email.sync.runAll()
     ledger.synced()
     await expectExactly(db, ledger)

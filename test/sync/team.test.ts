@@ -7,7 +7,7 @@ import { CHEAP_COSTS, MailLedger, expectExactly, integrityProblems, type LedgerC
 import { gatedProxy } from '../helpers/sync/process.js'
 import { mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 
-const [ANN, BOB, CY, DEE, EVE] = TEAM as [string, string, string, string, string]
+const [ANN, BOB, CAT, DEE, EVE] = TEAM as [string, string, string, string, string]
 /** A fund (by domain), an org (by domain), a contact (by address), and mail nobody in the CRM sent. */
 const FUND = 'dana@acme.vc'
 const ORG = 'x@globex.example'
@@ -35,14 +35,14 @@ function byAccount(reports: readonly SyncReport[]): Record<string, Pick<SyncRepo
  * spam, trash and a draft, and enough single messages for several pages per mailbox.
  */
 function seedTeam(ledger: MailLedger) {
-  const termSheet = mail({ from: FUND, to: [ANN, BOB, CY], subject: 'Term sheet' })
-  ledger.deliver(termSheet, { mailboxes: [ANN, BOB, CY], crm: true })
+  const termSheet = mail({ from: FUND, to: [ANN, BOB, CAT], subject: 'Term sheet' })
+  ledger.deliver(termSheet, { mailboxes: [ANN, BOB, CAT], crm: true })
   const annAnswer = mail({ from: ANN, to: [FUND, BOB], subject: 'Re: Term sheet', inReplyTo: termSheet.messageId })
   ledger.deliver(annAnswer, { mailboxes: [ANN], crm: true, replyTo: termSheet.messageId, labels: ['SENT'] })
   ledger.deliver(annAnswer, { mailboxes: [BOB], crm: true, replyTo: termSheet.messageId })
-  // Cy never saw Ann's answer: in Cy's Gmail this reply starts a thread; in the CRM it joins the conversation.
-  const fundAnswer = mail({ from: FUND, to: [ANN, BOB, CY], subject: 'Re: Term sheet', inReplyTo: annAnswer.messageId })
-  ledger.deliver(fundAnswer, { mailboxes: [ANN, BOB, CY], crm: true, replyTo: annAnswer.messageId })
+  // Cat never saw Ann's answer: in Cat's Gmail this reply starts a thread; in the CRM it joins the conversation.
+  const fundAnswer = mail({ from: FUND, to: [ANN, BOB, CAT], subject: 'Re: Term sheet', inReplyTo: annAnswer.messageId })
+  ledger.deliver(fundAnswer, { mailboxes: [ANN, BOB, CAT], crm: true, replyTo: annAnswer.messageId })
 
   const intro = mail({ from: ANN, to: [ORG], subject: 'Intro' })
   ledger.deliver(intro, { mailboxes: [ANN], crm: true, labels: ['SENT'] })
@@ -63,7 +63,7 @@ function seedTeam(ledger: MailLedger) {
   for (const member of TEAM) {
     for (let i = 0; i < 4; i++) ledger.deliver(mail({ from: ORG, to: [member], subject: `Update ${i}` }), { mailboxes: [member], crm: true })
   }
-  ledger.deliver(mail({ from: FUND, to: [CY, DEE], subject: 'Deck' }), { mailboxes: [CY, DEE], crm: true })
+  ledger.deliver(mail({ from: FUND, to: [CAT, DEE], subject: 'Deck' }), { mailboxes: [CAT, DEE], crm: true })
   ledger.deliver(mail({ from: FUND, to: [DEE, EVE], subject: 'Model' }), { mailboxes: [DEE, EVE], crm: true })
 
   const [spam] = ledger.deliver(mail({ from: FUND, to: [ANN], subject: 'Looks like spam' }), { mailboxes: [ANN], crm: true, labels: ['SPAM'] })
@@ -180,15 +180,15 @@ describeEachDialect('sync of a team', (open) => {
     ledger.deliver(bobAnswer, { mailboxes: [EVE], crm: true, replyTo: report.messageId })
     const orgAgain = mail({ from: ORG, to: [DEE], subject: 'Re: Intro', inReplyTo: seeded.orgAnswer.messageId, date: new Date() })
     ledger.deliver(orgAgain, { mailboxes: [DEE], crm: true, replyTo: seeded.orgAnswer.messageId })
-    ledger.deliver(mail({ from: NEWS, to: [CY], subject: 'Weekly', date: new Date() }), { mailboxes: [CY], crm: false })
-    const [binnedAtOnce] = ledger.deliver(mail({ from: ORG, to: [CY], subject: 'Oops', date: new Date() }), { mailboxes: [CY], crm: true })
+    ledger.deliver(mail({ from: NEWS, to: [CAT], subject: 'Weekly', date: new Date() }), { mailboxes: [CAT], crm: false })
+    const [binnedAtOnce] = ledger.deliver(mail({ from: ORG, to: [CAT], subject: 'Oops', date: new Date() }), { mailboxes: [CAT], crm: true })
     ledger.relabel(binnedAtOnce!, ['TRASH'], ['INBOX'])
     const [goneAtOnce] = ledger.deliver(mail({ from: ORG, to: [ANN], subject: 'Recalled', date: new Date() }), { mailboxes: [ANN], crm: true })
     ledger.remove(goneAtOnce!)
 
     ledger.remove(ledger.copy(BOB, seeded.termSheet.messageId))
     ledger.remove(ledger.copy(EVE, seeded.contactNote.messageId))
-    ledger.relabel(ledger.copy(CY, seeded.fundAnswer.messageId), ['TRASH'], ['INBOX'])
+    ledger.relabel(ledger.copy(CAT, seeded.fundAnswer.messageId), ['TRASH'], ['INBOX'])
     ledger.relabel(ledger.copy(ANN, seeded.termSheet.messageId), ['STARRED'], [])
     ledger.relabel(ledger.copy(DEE, seeded.orgAnswer.messageId), [], ['INBOX'])
     ledger.relabel(seeded.spam, ['INBOX'], ['SPAM'])
@@ -200,7 +200,7 @@ describeEachDialect('sync of a team', (open) => {
     expect(byAccount(second)).toEqual({
       [ANN]: { kind: 'incremental', status: 'ok', captured: 1, failed: 0 },
       [BOB]: { kind: 'incremental', status: 'ok', captured: 3, failed: 0 },
-      [CY]: { kind: 'incremental', status: 'ok', captured: 0, failed: 0 },
+      [CAT]: { kind: 'incremental', status: 'ok', captured: 0, failed: 0 },
       [DEE]: { kind: 'incremental', status: 'ok', captured: 1, failed: 0 },
       [EVE]: { kind: 'incremental', status: 'ok', captured: 2, failed: 0 },
     })
@@ -273,8 +273,8 @@ describeEachDialect('sync of a team', (open) => {
     // Nobody synced for a month: every cursor is older than CRM_GMAIL_HISTORY_STALE_DAYS.
     const monthAgo = new Date(Date.now() - 30 * DAY_MS).toISOString()
     await db.updateTable('email_accounts').set({ history_checked_at: monthAgo }).execute()
-    const gap = mail({ from: FUND, to: [ANN, CY], subject: 'While you were away', date: new Date() })
-    ledger.deliver(gap, { mailboxes: [ANN, CY], crm: true })
+    const gap = mail({ from: FUND, to: [ANN, CAT], subject: 'While you were away', date: new Date() })
+    ledger.deliver(gap, { mailboxes: [ANN, CAT], crm: true })
     ledger.deliver(mail({ from: ORG, to: [EVE], subject: 'Ping', date: new Date() }), { mailboxes: [EVE], crm: true })
     ledger.deliver(mail({ from: FUND, to: [ANN], subject: 'Re: While you were away', inReplyTo: gap.messageId, date: new Date() }), {
       mailboxes: [ANN],
@@ -288,7 +288,7 @@ describeEachDialect('sync of a team', (open) => {
     expect(byAccount(stale)).toEqual({
       [ANN]: { kind: 'catchup', status: 'ok', captured: 2, failed: 0 },
       [BOB]: { kind: 'catchup', status: 'ok', captured: 0, failed: 0 },
-      [CY]: { kind: 'catchup', status: 'ok', captured: 1, failed: 0 },
+      [CAT]: { kind: 'catchup', status: 'ok', captured: 1, failed: 0 },
       [DEE]: { kind: 'catchup', status: 'ok', captured: 0, failed: 0 },
       [EVE]: { kind: 'catchup', status: 'ok', captured: 1, failed: 0 },
     })

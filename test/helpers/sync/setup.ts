@@ -11,16 +11,13 @@ import {
 } from '../../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../../src/testing/index.js'
 import type { TestDatabase } from '../databases.js'
+import { buildMessage } from '../message.js'
+import { ACME, DANA, GLOBEX, TEAM, WORKSPACE_DOMAIN } from '../team.js'
 
-/** The team of the sync tests: five teammates on one workspace domain. */
-export const TEAM = ['ann', 'bob', 'cy', 'dee', 'eve'].map((n) => `${n}@fund.example`)
+export { TEAM } from '../team.js'
 
 /** The CRM identities the sync tests match against. */
-export const DIRECTORY: DirectoryEntry[] = [
-  { type: 'fund', id: 7, name: 'Acme Ventures', domains: ['acme.vc'] },
-  { type: 'org', id: 'o-1', name: 'Globex', domains: ['globex.example'] },
-  { type: 'contact', id: 'c-1', name: 'Dana Diaz', emails: ['dana@gmail.com'] },
-]
+export const DIRECTORY: DirectoryEntry[] = [ACME, GLOBEX, DANA]
 
 /** An emulator, a migrated integration on the test database, and the team enrolled. */
 export interface SyncWorld {
@@ -47,7 +44,7 @@ export async function syncWorld(
       config: {
         enabled: true,
         serviceAccountKey: emu.serviceAccountKey,
-        workspaceDomains: ['fund.example'],
+        workspaceDomains: [WORKSPACE_DOMAIN],
         apiBaseUrl: emu.url,
         tokenUrl: emu.tokenUrl,
         attachmentsDir,
@@ -77,12 +74,17 @@ export async function syncWorld(
 
 let counter = 0
 
-/** An RFC 822 message; `from`/`to` (and `cc`/`bcc`) decide whether it is CRM mail. */
+/**
+ * An RFC 822 message; `from`/`to` (and `cc`/`bcc`) decide whether it is CRM mail.
+ *
+ * @example
+ * emu.addMessage(ANN, mail({ from: 'dana@acme.vc', to: [ANN], subject: 'Term sheet' }).raw)
+ */
 export function mail(options: {
   from: string
-  to: string[]
-  cc?: string[]
-  bcc?: string[]
+  to: readonly string[]
+  cc?: readonly string[]
+  bcc?: readonly string[]
   replyTo?: string
   subject?: string
   id?: string
@@ -92,21 +94,17 @@ export function mail(options: {
 }): { raw: string; messageId: string } {
   counter += 1
   const messageId = options.id ?? `msg-${counter}-${Math.random().toString(36).slice(2)}@mail.example`
-  const date = options.date ?? new Date(Date.UTC(2026, 5, 1, 10, 0, counter % 60))
-  const lines = [
-    `From: ${options.from}`,
-    `To: ${options.to.join(', ')}`,
-    ...(options.cc === undefined ? [] : [`Cc: ${options.cc.join(', ')}`]),
-    ...(options.bcc === undefined ? [] : [`Bcc: ${options.bcc.join(', ')}`]),
-    ...(options.replyTo === undefined ? [] : [`Reply-To: ${options.replyTo}`]),
-    `Subject: ${options.subject ?? `Subject ${counter}`}`,
-    `Date: ${date.toUTCString()}`,
-    `Message-ID: <${messageId}>`,
-    ...(options.inReplyTo === undefined ? [] : [`In-Reply-To: <${options.inReplyTo}>`, `References: <${options.inReplyTo}>`]),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    options.body ?? `Body ${counter}`,
-  ]
-  return { raw: lines.join('\r\n'), messageId }
+  const raw = buildMessage({
+    from: options.from,
+    to: options.to,
+    ...(options.cc === undefined ? {} : { cc: options.cc }),
+    ...(options.bcc === undefined ? {} : { bcc: options.bcc }),
+    ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
+    subject: options.subject ?? `Subject ${counter}`,
+    date: options.date ?? new Date(Date.UTC(2026, 5, 1, 10, 0, counter % 60)),
+    messageId,
+    ...(options.inReplyTo === undefined ? {} : { inReplyTo: options.inReplyTo, references: [options.inReplyTo] }),
+    text: options.body ?? `Body ${counter}`,
+  })
+  return { raw, messageId }
 }
