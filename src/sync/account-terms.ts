@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { SearchTerm } from '../capture/match/search-terms.js'
+import { inChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 
 /** A day, in milliseconds. */
@@ -120,19 +121,16 @@ export async function reconcileTerms(
  * ```
  */
 export async function markTermsCaptured(trx: Kysely<EmailDatabase>, accountId: number, terms: readonly string[], now: string): Promise<void> {
-  for (let i = 0; i < terms.length; i += TERMS_PER_UPDATE) {
+  for (const chunk of inChunks(terms)) {
     await trx
       .updateTable('email_account_terms')
       .set({ state: 'captured', captured_at: now })
       .where('account_id', '=', accountId)
-      .where('term', 'in', terms.slice(i, i + TERMS_PER_UPDATE))
+      .where('term', 'in', chunk)
       .where('removed_at', 'is', null)
       .execute()
   }
 }
-
-/** Terms per UPDATE: well under every engine's parameter limit. */
-const TERMS_PER_UPDATE = 500
 
 /**
  * The account's terms that are captured (the recall guard judges a miss only against these).

@@ -159,27 +159,34 @@ export async function selectFailures(db: Kysely<EmailDatabase>, selection: Failu
   return byAccount
 }
 
-/** Which of `gmailIds` still have a failure recorded for the account. */
-export async function stillFailing(db: Kysely<EmailDatabase>, accountId: number, gmailIds: readonly string[]): Promise<string[]> {
+/** Which of `gmailIds` have a failure recorded for the account (of `kind`, when given). */
+async function failedIds(db: Kysely<EmailDatabase>, accountId: number, gmailIds: readonly string[], kind?: SyncFailureKind): Promise<string[]> {
   if (gmailIds.length === 0) return []
-  const rows = await db
-    .selectFrom('email_sync_failures')
-    .select('gmail_id')
-    .where('account_id', '=', accountId)
-    .where('gmail_id', 'in', [...gmailIds])
-    .execute()
-  return rows.map((r) => r.gmail_id)
+  let query = db.selectFrom('email_sync_failures').select('gmail_id').where('account_id', '=', accountId).where('gmail_id', 'in', [...gmailIds])
+  if (kind !== undefined) query = query.where('kind', '=', kind)
+  return (await query.execute()).map((r) => r.gmail_id)
 }
 
-/** Which of `gmailIds` failed permanently: listed again (a catch-up's overlap, history), they are not fetched. */
+/**
+ * Which of `gmailIds` still have a failure recorded for the account.
+ *
+ * @example
+ * ```ts
+ * const failing = await stillFailing(db, account.id, ['18c2f0a1b2c3d4e5'])
+ * ```
+ */
+export function stillFailing(db: Kysely<EmailDatabase>, accountId: number, gmailIds: readonly string[]): Promise<string[]> {
+  return failedIds(db, accountId, gmailIds)
+}
+
+/**
+ * Which of `gmailIds` failed permanently: listed again (a catch-up's overlap, history), they are not fetched.
+ *
+ * @example
+ * ```ts
+ * const parked = await permanentFailures(db, account.id, refs.map((r) => r.id))
+ * ```
+ */
 export async function permanentFailures(db: Kysely<EmailDatabase>, accountId: number, gmailIds: readonly string[]): Promise<Set<string>> {
-  if (gmailIds.length === 0) return new Set()
-  const rows = await db
-    .selectFrom('email_sync_failures')
-    .select('gmail_id')
-    .where('account_id', '=', accountId)
-    .where('kind', '=', 'permanent')
-    .where('gmail_id', 'in', [...gmailIds])
-    .execute()
-  return new Set(rows.map((r) => r.gmail_id))
+  return new Set(await failedIds(db, accountId, gmailIds, 'permanent'))
 }

@@ -8,6 +8,7 @@
  * operator clears it.
  */
 import { domainOf } from '../address.js'
+import { knownCopies } from '../capture/capture-records.js'
 import { matchKeyOf, domainSuffixes } from '../capture/match/address.js'
 import { decideCapture } from '../capture/match/policy.js'
 import { METADATA_HEADERS } from '../capture/pipeline.js'
@@ -17,6 +18,7 @@ import { errorMessage } from '../errors.js'
 import { dayQuery, type SearchWindow } from '../gmail/search-query.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import { captureWindowStart, capturedTerms } from './account-terms.js'
+import { stillFailing } from './failures.js'
 import { capturePage, type RunState } from './run-state.js'
 import { windowPlan, planColumns } from './scan-plan.js'
 
@@ -78,9 +80,9 @@ async function unlistedOf(state: RunState, refs: readonly GmailMessageRef[]): Pr
   if (refs.length === 0) return []
   const ids = refs.map((r) => r.id)
   const { db } = state.context
-  const stored = await db.selectFrom('email_copies').select('gmail_id').where('account_id', '=', state.account.id).where('gmail_id', 'in', ids).execute()
-  const failed = await db.selectFrom('email_sync_failures').select('gmail_id').where('account_id', '=', state.account.id).where('gmail_id', 'in', ids).execute()
-  const known = new Set([...stored.map((r) => r.gmail_id), ...failed.map((r) => r.gmail_id), ...state.discardedIds])
+  const stored = await knownCopies(db, state.account.id, ids)
+  const failed = await stillFailing(db, state.account.id, ids)
+  const known = new Set([...stored, ...failed, ...state.discardedIds])
   return refs.filter((r) => !known.has(r.id))
 }
 

@@ -6,12 +6,10 @@
  */
 import type { Kysely } from 'kysely'
 import { relinkEmails } from '../capture/rematch.js'
+import { inChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { takeWriteLock } from './account-terms.js'
 import type { RunState } from './run-state.js'
-
-/** Emails relinked per statement batch: the ids are bound as an `IN` list. */
-const RELINK_BATCH = 500
 
 /**
  * Relinks the stored emails that have a participant matching one of `termKeys` (an exact
@@ -30,12 +28,12 @@ export async function relinkForTerms(db: Kysely<EmailDatabase>, state: RunState,
   const addresses = terms.filter((t) => t.kind === 'address').flatMap((t) => t.values)
   const domains = terms.filter((t) => t.kind === 'domain').flatMap((t) => t.values)
   const ids = new Set<number>()
-  for (let i = 0; i < addresses.length; i += RELINK_BATCH) {
+  for (const chunk of inChunks(addresses)) {
     const rows = await db
       .selectFrom('email_participants')
       .select('email_id')
       .distinct()
-      .where('address', 'in', addresses.slice(i, i + RELINK_BATCH))
+      .where('address', 'in', chunk)
       .execute()
     for (const r of rows) ids.add(r.email_id)
   }
@@ -49,8 +47,8 @@ export async function relinkForTerms(db: Kysely<EmailDatabase>, state: RunState,
     for (const r of rows) ids.add(r.email_id)
   }
   const all = [...ids]
-  for (let i = 0; i < all.length; i += RELINK_BATCH) {
-    const batch = all.slice(i, i + RELINK_BATCH)
+  // One transaction per IN list of ids.
+  for (const batch of inChunks(all)) {
     await db.transaction().execute(async (trx) => {
       await takeWriteLock(trx, state.account.id)
       await relinkEmails(trx, state.index, batch, now)
