@@ -19,7 +19,7 @@ import { mail, TEAM } from './helpers/sync/setup.js'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`
 const USER_TOKEN = `user-${randomBytes(12).toString('hex')}`
-const [ANN, BOB, CY, , EVE] = TEAM as [string, string, string, string, string]
+const [ANN, BOB, CAT, , EVE] = TEAM as [string, string, string, string, string]
 /** The subjects of the CRM conversations seeded below; the internal and newsletter mail is not CRM mail. */
 const CRM_SUBJECTS = ['Coffee', 'Intro', 'Term sheet']
 
@@ -128,13 +128,13 @@ async function finishedSync(url: string): Promise<Status> {
 /** A team's recent mail: three CRM conversations (fund, org, contact) and mail the CRM does not keep. */
 function seedMail(): void {
   const recent = new Date(Date.now() - 2 * 3_600_000)
-  const add = (boxes: string[], m: { raw: string }, labelIds = ['INBOX']) => {
+  const add = (boxes: readonly string[], m: { raw: string }, labelIds = ['INBOX']) => {
     for (const box of boxes) emu.addMessage(box, m.raw, { labelIds })
   }
   const termSheet = mail({ from: 'dana@acme.vc', to: [ANN, BOB], subject: 'Term sheet', date: recent })
   add([ANN, BOB], termSheet)
   add([ANN], mail({ from: ANN, to: ['dana@acme.vc'], subject: 'Re: Term sheet', inReplyTo: termSheet.messageId, date: recent }), ['SENT'])
-  add([CY], mail({ from: 'x@globex.example', to: [CY], subject: 'Intro', date: recent }))
+  add([CAT], mail({ from: 'x@globex.example', to: [CAT], subject: 'Intro', date: recent }))
   add([EVE], mail({ from: 'dana@gmail.com', to: [EVE], subject: 'Coffee', date: recent }))
   add([ANN, BOB], mail({ from: ANN, to: [BOB], subject: 'Lunch?', date: recent }))
   add(TEAM, mail({ from: 'news@letters.example', to: TEAM, subject: 'Weekly', date: recent }))
