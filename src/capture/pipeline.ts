@@ -128,7 +128,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
   return {
     prepare,
     prepareCandidates: (account, client, refs, hints, signal) => prepareCandidatePage(deps, account, client, refs, hints, signal),
-    commit: commitPage,
+    commit: (trx, page, now) => commitPage(trx, page, now, context.dialect),
   }
 }
 
