@@ -125,7 +125,7 @@ describeEachDialect('search candidates, content first', (open) => {
     expect(links).toEqual([
       { identity_key: 'contact:c1', address: 'jane@startup.example' },
       { identity_key: 'fund:7', address: 'dana@eu.acme.vc' },
-      { identity_key: 'org:globex', address: 'hal@globex.example' },
+      { identity_key: 'org:o-1', address: 'hal@globex.example' },
     ])
     expect(await integrityProblems(s.db, s.blobs)).toEqual([])
 

@@ -307,7 +307,7 @@ describeEachDialect('the capture pipeline', (open) => {
       const everyone = await s.db.selectFrom('emails').select('id').where('message_id', '=', 'everyone@acme.vc').executeTakeFirstOrThrow()
       const links = await s.db.selectFrom('email_identity_links').select(['identity_key']).where('email_id', '=', everyone.id).execute()
       expect(links).toHaveLength(10_001)
-      expect(new Set(links.map((l) => l.identity_key))).toEqual(new Set(['org:globex', 'fund:7']))
+      expect(new Set(links.map((l) => l.identity_key))).toEqual(new Set(['org:o-1', 'fund:7']))
       expect(await integrityProblems(s.db, s.blobs)).toEqual([])
     })
   })

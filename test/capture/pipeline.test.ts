@@ -49,10 +49,10 @@ describeEachDialect('the capture pipeline', (open) => {
     })
     expect(await linksByMessage(s)).toEqual({
       'fund@acme.vc': ['fund:7 dana@eu.acme.vc domain'],
-      'org@fund.example': ['org:globex hal@globex.example domain'],
+      'org@fund.example': ['org:o-1 hal@globex.example domain'],
       'contact@startup.example': ['contact:c1 jane+deals@startup.example exact'],
       'pat@gmail.example': ['contact:c2 p.a.t.lee@googlemail.com exact'],
-      'several@acme.vc': ['contact:c1 jane@startup.example exact', 'fund:7 dana@acme.vc domain', 'org:globex hal@globex.example domain'],
+      'several@acme.vc': ['contact:c1 jane@startup.example exact', 'fund:7 dana@acme.vc domain', 'org:o-1 hal@globex.example domain'],
     })
 
     const org = await s.db.selectFrom('email_copies').selectAll().where('gmail_id', '=', ids.crm.org).executeTakeFirstOrThrow()

@@ -32,7 +32,7 @@ import { createEmailIntegration } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions } from '../../src/testing/index.js'
 import { testContext } from './context.js'
 import type { TestDatabase } from './databases.js'
-import { ACME, ANN, BOB, CAT, WORKSPACE_DOMAIN } from './team.js'
+import { ACME, ANN, BOB, CAT, GLOBEX, WORKSPACE_DOMAIN } from './team.js'
 
 /** The teammates whose mailboxes a capture set-up enrolls unless told otherwise. */
 export const CAPTURE_MAILBOXES: readonly string[] = [ANN, BOB, CAT]
@@ -43,7 +43,7 @@ export const CAPTURE_MAILBOXES: readonly string[] = [ANN, BOB, CAT]
  */
 export const DIRECTORY: readonly DirectoryEntry[] = [
   ACME,
-  { type: 'org', id: 'globex', name: 'Globex', domains: ['globex.example', 'gmail.com', WORKSPACE_DOMAIN] },
+  { ...GLOBEX, domains: [...(GLOBEX.domains ?? []), 'gmail.com', WORKSPACE_DOMAIN] },
   { type: 'contact', id: 'c1', name: 'Jane Roe', emails: ['jane@startup.example'] },
   { type: 'contact', id: 'c2', name: 'Pat Gmail', emails: ['pat.lee@gmail.com'] },
 ]
