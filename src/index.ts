@@ -26,7 +26,7 @@ export type {
   ThreadPage,
   ThreadSummary,
 } from './mail/types.js'
-export type { LeaseHolder, RetryFailuresOptions, RetryReport, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/types.js'
+export type { LeaseHolder, RetryFailuresOptions, RetryReport, RunCounts, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/types.js'
 export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './sync/audit/types.js'
 export type { AccountSyncStatus, BusyHolder, IntegrationStatus } from './sync/status.js'
 export type { LastRun } from './sync/last-runs.js'

@@ -14,6 +14,7 @@
  * dialect (`context.dialect`); a caller without one (a migration) lets it be detected.
  */
 import { sql, type Kysely } from 'kysely'
+import { inChunks } from './chunks.js'
 import type { EmailDatabase, ParticipantRole } from './database.js'
 import { dialectOf, type DialectStrategy } from './dialect.js'
 
@@ -106,8 +107,7 @@ export async function indexEmails(
   emailIds: readonly number[],
   dialect: DialectStrategy = dialectOf(db),
 ): Promise<void> {
-  for (let i = 0; i < emailIds.length; i += INDEX_BATCH) {
-    const ids = emailIds.slice(i, i + INDEX_BATCH)
+  for (const ids of inChunks(emailIds, INDEX_BATCH)) {
     await unindexEmails(db, ids, dialect)
     for (const [id, doc] of await documents(db, ids)) {
       if (dialect.keywordIndex === 'tsvector') {
