@@ -80,15 +80,8 @@ function attachmentPart(file: TestAttachment): string {
 
 const addressList = (value: string | readonly string[]): string => (typeof value === 'string' ? value : value.join(', '))
 
-/**
- * The `Date` header value of a Date: RFC 5322's numeric zone.
- *
- * @example
- * rfc822Date(new Date(Date.UTC(2026, 0, 1, 12))) // 'Thu, 01 Jan 2026 12:00:00 +0000'
- */
-export function rfc822Date(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000')
-}
+/** The `Date` header value of a Date, with RFC 5322's numeric zone: `Thu, 01 Jan 2026 12:00:00 +0000`. */
+const rfc822Date = (date: Date): string => date.toUTCString().replace('GMT', '+0000')
 
 /**
  * Builds an RFC 822 message (CRLF line ends): a single text part, or multipart/alternative
