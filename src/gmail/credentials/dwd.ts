@@ -8,7 +8,8 @@ import type { ServiceAccountKey } from '../../config/index.js'
 import { ConfigurationError, UpstreamError } from '../../errors.js'
 import { SYSTEM_CLOCK, type Clock, type Logger } from '../../hooks.js'
 import { Secret } from '../../secrets/secret.js'
-import { createTokenCache, describe, genericFailure, grantedToken, requestGrant, resolveTimeoutMs, resolveTokenUrl, type TokenFailure } from './cache.js'
+import { createTokenCache, resolveTimeoutMs, resolveTokenUrl } from './cache.js'
+import { describe, genericFailure, grantedToken, requestGrant, type TokenFailure } from './token-endpoint.js'
 import { GMAIL_READONLY_SCOPE, type AccessToken, type AccessTokenProvider } from './credentials.js'
 
 /** Google refuses assertions that live longer than an hour. */

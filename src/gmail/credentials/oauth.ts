@@ -6,7 +6,8 @@
 import { ConfigurationError, UpstreamError, ValidationError } from '../../errors.js'
 import { SYSTEM_CLOCK, type Clock, type Logger } from '../../hooks.js'
 import { Secret } from '../../secrets/secret.js'
-import { createTokenCache, describe, genericFailure, grantedToken, postTokenForm, requestGrant, resolveTimeoutMs, resolveTokenUrl, type TokenFailure } from './cache.js'
+import { createTokenCache, resolveTimeoutMs, resolveTokenUrl } from './cache.js'
+import { describe, genericFailure, grantedToken, postTokenForm, requestGrant, type TokenFailure } from './token-endpoint.js'
 import type { AccessToken, AccessTokenProvider } from './credentials.js'
 
 /** RFC 7636 §4.1: a verifier is 43 to 128 unreserved characters. */
