@@ -88,6 +88,11 @@ export interface EmailAccountsTable {
   /** Set when the recall guard found CRM mail Gmail's search missed: the account reads headers until cleared. */
   search_fallback_at: string | null
   search_fallback_reason: string | null
+  /** Since when an admin paused the account (migration 0008); `null` unless `status` is `paused`. */
+  paused_at: string | null
+  /** The status and reason the account had when paused: what resuming puts back. */
+  paused_status: AccountStatus | null
+  paused_reason: string | null
   backfill_completed_at: string | null
   last_sync_at: string | null
   last_success_at: string | null
