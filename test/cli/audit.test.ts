@@ -1,23 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEmailIntegration, loadConfig, type AuditReport, type DirectoryEntry } from '../../src/index.js'
+import { type AuditReport, type DirectoryEntry } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
-import { cliEnvironment, runProcess, type Outcome } from '../helpers/cli-process.js'
+import { asHost, cliEnvironment, cliFromSources } from '../helpers/cli-process.js'
 import { mail } from '../helpers/sync/setup.js'
 import { ACME, ANN, GLOBEX } from '../helpers/team.js'
 
-const root = resolve(import.meta.dirname, '../..')
-const tsx = resolve(root, 'node_modules/.bin/tsx')
 const DIRECTORY: DirectoryEntry[] = [ACME, GLOBEX]
 
-/** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
-function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
-  return runProcess(tsx, ['src/cli/main.ts', ...args], env, root)
-}
+const cli = cliFromSources
 
 describe('crm-email-integration audit', () => {
   let dir: string
@@ -37,13 +30,10 @@ describe('crm-email-integration audit', () => {
     emu.hideFromSearch(ANN, hidden)
 
     // The host syncs in its own process; the operator then audits from the command line.
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(env.CRM_GMAIL_DB) }) })
-    const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve(DIRECTORY) })
-    await email.migrate()
-    await email.accounts.enroll(ANN)
-    expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', captured: 2 })
-    await email.close()
-    await db.destroy()
+    await asHost(env, DIRECTORY, async (email) => {
+      await email.accounts.enroll(ANN)
+      expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', captured: 2 })
+    })
   }, 60_000)
 
   afterAll(async () => {

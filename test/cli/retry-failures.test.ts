@@ -1,25 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEmailIntegration, loadConfig, type DirectoryEntry, type RetryReport } from '../../src/index.js'
+import { type DirectoryEntry, type RetryReport } from '../../src/index.js'
 import { startGmailEmulator, type GmailEmulator } from '../../src/testing/index.js'
-import { cliEnvironment, runProcess, type Outcome } from '../helpers/cli-process.js'
+import { asHost, cliEnvironment, cliFromSources } from '../helpers/cli-process.js'
 import { nestedMessage } from '../helpers/message.js'
 import { mail } from '../helpers/sync/setup.js'
 import { ACME, ANN } from '../helpers/team.js'
 
-const root = resolve(import.meta.dirname, '../..')
-const tsx = resolve(root, 'node_modules/.bin/tsx')
 const FUND = 'dana@acme.vc'
 const DIRECTORY: DirectoryEntry[] = [ACME]
 
-/** Runs the CLI from the sources, as its own process, with only the given environment (plus PATH). */
-function cli(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
-  return runProcess(tsx, ['src/cli/main.ts', ...args], env, root)
-}
+const cli = cliFromSources
 
 /** A message nested 300 MIME levels deep: CRM mail by its headers, refused by the parser every time. */
 function poison(): string {
@@ -42,14 +35,11 @@ describe('crm-email-integration retry-failures', () => {
     poisonId = emu.addMessage(ANN, poison()).id
 
     // The host syncs in its own process (twice); the operator then uses the command line.
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(env.CRM_GMAIL_DB) }) })
-    const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve(DIRECTORY) })
-    await email.migrate()
-    await email.accounts.enroll(ANN)
-    expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'partial', captured: 1, failed: 1 })
-    expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', failed: 0 })
-    await email.close()
-    await db.destroy()
+    await asHost(env, DIRECTORY, async (email) => {
+      await email.accounts.enroll(ANN)
+      expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'partial', captured: 1, failed: 1 })
+      expect(await email.sync.run({ account: ANN })).toMatchObject({ status: 'ok', failed: 0 })
+    })
   }, 60_000)
 
   afterAll(async () => {

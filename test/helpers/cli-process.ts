@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { createEmailIntegration, loadConfig, type DirectoryEntry, type EmailIntegration } from '../../src/index.js'
 import type { GmailEmulator } from '../../src/testing/index.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx')
 
 /** How a command-line process ended, with what it printed. */
 export interface Outcome {
@@ -48,4 +54,34 @@ export function cliEnvironment(emu: GmailEmulator, dir: string, directory: reado
     CRM_GMAIL_BACKFILL_DAYS: '0',
   }
   return { env, directoryFile }
+}
+
+/**
+ * Runs the CLI from the sources (`src/cli/main.ts` under tsx), as its own process, with only the
+ * given environment (plus PATH).
+ *
+ * @example
+ * const out = await cliFromSources(['status', '--json'], env)
+ */
+export function cliFromSources(args: readonly string[], env: Record<string, string>): Promise<Outcome> {
+  return runProcess(TSX, ['src/cli/main.ts', ...args], env, ROOT)
+}
+
+/**
+ * Opens the integration a host runs on the CLI's SQLite file (`env.CRM_GMAIL_DB`), migrated,
+ * hands it to `use`, then closes it and the database: the host's side of a CLI test.
+ *
+ * @example
+ * await asHost(env, DIRECTORY, async (email) => { await email.accounts.enroll(ANN) })
+ */
+export async function asHost(env: Record<string, string>, directory: readonly DirectoryEntry[], use: (email: EmailIntegration) => Promise<void>): Promise<void> {
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(env.CRM_GMAIL_DB) }) })
+  const email = createEmailIntegration({ db, config: loadConfig(env), directory: () => Promise.resolve([...directory]) })
+  try {
+    await email.migrate()
+    await use(email)
+  } finally {
+    await email.close()
+    await db.destroy()
+  }
 }
