@@ -38,6 +38,7 @@ export interface EmailDatabase {
   email_sync_failures: EmailSyncFailuresTable
   email_digest_runs: EmailDigestRunsTable
   email_account_terms: EmailAccountTermsTable
+  email_audit_log: EmailAuditLogTable
 }
 
 /** Where an account stands: whether the scheduler syncs it, and why not. */
@@ -294,4 +295,22 @@ export interface EmailDigestRunsTable {
   claimed_at: string
   sent_at: string | null
   error: string | null
+}
+
+/** A privileged action the audit log records, named `<what>.<what became of it>`. */
+export type AuditAction = 'email.hidden' | 'email.restored' | 'account.enrolled' | 'search_fallback.cleared'
+
+/** What an audited action acted on: an email (by id) or an account (by its address). */
+export type AuditTargetKind = 'email' | 'account'
+
+/** One privileged action: who, when, what; `details` is JSON of ids and counts, never content. */
+export interface EmailAuditLogTable {
+  id: Generated<number>
+  at: string
+  /** The principal's email, or `null` for the host's own code and jobs. */
+  actor: string | null
+  action: AuditAction
+  target_kind: AuditTargetKind | null
+  target_id: string | null
+  details: string
 }

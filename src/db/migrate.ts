@@ -6,6 +6,7 @@ import * as m0003 from '../../migrations/0003-search.js'
 import * as m0004 from '../../migrations/0004-lease-owner.js'
 import * as m0005 from '../../migrations/0005-failure-backoff.js'
 import * as m0006 from '../../migrations/0006-search-capture.js'
+import * as m0007 from '../../migrations/0007-audit-log.js'
 import * as m0008 from '../../migrations/0008-account-pause.js'
 import { EmailIntegrationError, errorMessage } from '../errors.js'
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-lease-owner': m0004,
   '0005-failure-backoff': m0005,
   '0006-search-capture': m0006,
+  '0007-audit-log': m0007,
   '0008-account-pause': m0008,
 }
 

@@ -55,7 +55,7 @@ describeEachDialect('schema', (open) => {
   })
 
   it('migrates a fresh database to exactly the tables and columns of EmailDatabase', async () => {
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0008-account-pause'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause'])
     const tables = await t.db.introspection.getTables()
     const ours = tables.filter((table) => table.schema === (t.schema ?? undefined) || t.schema === null)
     const emailTables = ours.filter((table) => table.name === 'emails' || table.name.startsWith('email_'))
@@ -94,6 +94,10 @@ describeEachDialect('schema', (open) => {
       expect(snapshot).toContain(`table ${SEARCH_INDEX_TABLE}.email_id integer NO `)
       expect(snapshot.some((line) => line.startsWith('index email_fts_document_idx:') && line.includes(' USING gin (document)'))).toBe(true)
     }
+    // The audit log is read newest first, whole or by action: an index for each, the id last.
+    const indexOf = (name: string) => (snapshot.find((line) => line.startsWith(`index ${name}:`)) ?? '').replace(/["\s]/g, '')
+    expect(indexOf('email_audit_log_at_idx')).toMatch(/email_audit_log(USINGbtree)?\(at,id\)$/i)
+    expect(indexOf('email_audit_log_action_at_idx')).toMatch(/email_audit_log(USINGbtree)?\(action,at,id\)$/i)
   })
 
   it('migrates twice with no change the second time', async () => {
@@ -123,7 +127,7 @@ describeEachDialect('schema', (open) => {
       { id: 2, name: 'Beta Capital' },
     ])
     // and it can be installed again from nothing
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0008-account-pause'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause'])
   })
 
   it('rejects duplicates through unique constraints, whatever the code does', async () => {

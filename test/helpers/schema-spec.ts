@@ -206,4 +206,13 @@ export const SCHEMA_SPEC: SchemaSpec = {
     sent_at: 'text?',
     error: 'text?',
   },
+  email_audit_log: {
+    id: 'integer default',
+    at: 'text',
+    actor: 'text?',
+    action: 'text',
+    target_kind: 'text?',
+    target_id: 'text?',
+    details: 'text',
+  },
 }
