@@ -1,6 +1,6 @@
 export { createEmailIntegration } from './create-email-integration.js'
 export type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
-export { MAX_ENROLL_ALL, type AccountsApi, type EnrollAllResult } from './accounts/api.js'
+export { MAX_ENROLL_ALL, type AccountActionOptions, type AccountsApi, type EnrollAllResult } from './accounts/api.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/api.js'

@@ -1,7 +1,7 @@
 import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
-import { insertAccount, listAccountRows, toAccount, type EmailAccount } from '../db/accounts.js'
+import { insertAccount, listAccountRows, pauseAccount, resumeAccount, toAccount, type EmailAccount } from '../db/accounts.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
@@ -72,6 +72,39 @@ export interface AccountsApi {
    * ```
    */
   readonly clearSearchFallback: (address: string) => Promise<EmailAccount>
+  /**
+   * Pauses an account: it keeps its mail and tokens but is not synced (`sync.runAll` and the
+   * scheduler report it `paused`, `sync.run` throws `ConflictError`, its attachment downloads
+   * wait). A run in progress stops at its next page boundary and commits nothing of that page.
+   * Idempotent; resolves to the account (`status: 'paused'`, `pausedAt`); throws
+   * `NotFoundError` for an address that is not enrolled.
+   *
+   * @example
+   * ```ts
+   * const account = await email.accounts.pause('ann@fund.example')
+   * account.pausedAt // since when
+   * ```
+   */
+  readonly pause: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
+  /**
+   * Resumes a paused account: back to the status it had (`needs_attention` stays so; an OAuth
+   * account without consent is `needs_consent`; else `active`), and its next sync picks up the
+   * mail that arrived meanwhile from where it stopped. Idempotent; throws `NotFoundError` for an
+   * address that is not enrolled.
+   *
+   * @example
+   * ```ts
+   * const account = await email.accounts.resume('ann@fund.example')
+   * account.status // 'active'
+   * ```
+   */
+  readonly resume: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
+}
+
+/** Options of an account action taken on someone's behalf. */
+export interface AccountActionOptions {
+  /** Who acts: the signed-in principal's email on a route; absent for the host's own calls. */
+  readonly actor?: string | undefined
 }
 
 /**
@@ -160,6 +193,25 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
       context.logger.info({ account: address }, 'email account search fallback cleared')
       return toAccount(row)
     },
+    async pause(input, actionOptions = {}) {
+      const address = enrolledAddress(input)
+      const account = await pauseAccount(context, address, nowIso(context))
+      context.logger.info({ account: address, actor: actionOptions.actor ?? null, since: account.pausedAt }, 'email account paused')
+      return account
+    },
+    async resume(input, actionOptions = {}) {
+      const address = enrolledAddress(input)
+      const account = await resumeAccount(context, address, nowIso(context))
+      context.logger.info({ account: address, actor: actionOptions.actor ?? null, status: account.status }, 'email account resumed')
+      return account
+    },
   }
   return api
+}
+
+/** The normalized address an account action names; a `ValidationError` when it is none. */
+function enrolledAddress(input: unknown): string {
+  const address = typeof input === 'string' ? normalizeAddress(input) : null
+  if (address === null) throw new ValidationError('address: expected the address of an enrolled mailbox')
+  return address
 }

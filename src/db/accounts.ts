@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { IntegrationContext } from '../context.js'
+import { NotFoundError } from '../errors.js'
 import type { AccountStatus, AuthMethod, EmailAccountsTable } from './database.js'
 
 /** An enrolled mailbox as the public API shows it. */
@@ -24,6 +25,8 @@ export interface EmailAccount {
    * with `accounts.clearSearchFallback`. `null` while the account captures through search.
    */
   readonly searchFallback: { readonly at: string; readonly reason: string } | null
+  /** Since when an admin paused the account (`status` is `paused`: not synced until resumed), or `null`. */
+  readonly pausedAt: string | null
 }
 
 type AccountRow = Selectable<EmailAccountsTable>
@@ -42,6 +45,7 @@ export function toAccount(row: AccountRow): EmailAccount {
     lastError: row.last_error,
     searchFallback: row.search_fallback_at === null ? null : { at: row.search_fallback_at, reason: row.search_fallback_reason ?? '' },
     backfillCompletedAt: row.backfill_completed_at,
+    pausedAt: row.status === 'paused' ? row.paused_at : null,
   }
 }
 
@@ -81,4 +85,80 @@ export async function insertAccount(
 export async function listAccountRows(context: IntegrationContext): Promise<EmailAccount[]> {
   const rows = await context.db.selectFrom('email_accounts').selectAll().orderBy('address').execute()
   return rows.map(toAccount)
+}
+
+/** Why a paused account is not synced, as its `statusReason` shows it. */
+export const PAUSED_REASON = 'paused by an admin: not synced until resumed'
+
+/** The reason an OAuth account waiting for its owner shows (the same as at enrollment). */
+export const CONSENT_REASON = 'waiting for the owner to grant access (OAuth consent)'
+
+/**
+ * Pauses an account: `status` becomes `paused`, and the status and reason it had are kept for
+ * {@link resumeAccount}. Idempotent: an account already paused is returned unchanged (its
+ * `paused_at` too). Throws `NotFoundError` for an address that is not enrolled.
+ *
+ * @example
+ * ```ts
+ * const account = await pauseAccount(context, 'ann@fund.example', nowIso(context))
+ * account.pausedAt // '2026-06-01T07:00:00.000Z'
+ * ```
+ */
+export async function pauseAccount(context: IntegrationContext, address: string, now: string): Promise<EmailAccount> {
+  // One statement: the old status is read and replaced at once, so a concurrent write cannot slip between.
+  const paused = await context.db
+    .updateTable('email_accounts')
+    .set((eb) => ({
+      paused_status: eb.ref('status'),
+      paused_reason: eb.ref('status_reason'),
+      paused_at: now,
+      status: 'paused' as const,
+      status_reason: PAUSED_REASON,
+      updated_at: now,
+    }))
+    .where('address', '=', address)
+    .where('status', '!=', 'paused')
+    .returningAll()
+    .executeTakeFirst()
+  if (paused !== undefined) return toAccount(paused)
+  return toAccount(await requireAccountRow(context, address))
+}
+
+/**
+ * Resumes a paused account: it goes back to the status it had (`needs_attention` with its
+ * reason; `needs_consent` while an OAuth account has no stored token; else `active`), and the
+ * next sync carries on from its cursor. Idempotent: an account that is not paused is returned
+ * unchanged. Throws `NotFoundError` for an address that is not enrolled.
+ *
+ * @example
+ * ```ts
+ * const account = await resumeAccount(context, 'ann@fund.example', nowIso(context))
+ * account.status // 'active'
+ * ```
+ */
+export async function resumeAccount(context: IntegrationContext, address: string, now: string): Promise<EmailAccount> {
+  const row = await requireAccountRow(context, address)
+  if (row.status !== 'paused') return toAccount(row)
+  const token = await context.db.selectFrom('email_oauth_tokens').select('account_id').where('account_id', '=', row.id).executeTakeFirst()
+  const back =
+    row.paused_status === 'needs_attention'
+      ? { status: 'needs_attention' as const, status_reason: row.paused_reason }
+      : row.auth_method === 'oauth' && token === undefined
+        ? { status: 'needs_consent' as const, status_reason: CONSENT_REASON }
+        : { status: 'active' as const, status_reason: null }
+  const resumed = await context.db
+    .updateTable('email_accounts')
+    .set({ ...back, paused_at: null, paused_status: null, paused_reason: null, updated_at: now })
+    .where('id', '=', row.id)
+    .where('status', '=', 'paused')
+    .returningAll()
+    .executeTakeFirst()
+  // Another call resumed it first: answer what that call left.
+  return toAccount(resumed ?? (await requireAccountRow(context, address)))
+}
+
+async function requireAccountRow(context: IntegrationContext, address: string): Promise<AccountRow> {
+  const row = await findAccountRow(context, address)
+  if (row === undefined) throw new NotFoundError(`account ${address} is not enrolled`)
+  return row
 }
