@@ -3,6 +3,7 @@ import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import { insertAccount, listAccountRows, pauseAccount, resumeAccount, toAccount, type EmailAccount } from '../db/accounts.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
+import { actorOf, recordAudit } from '../audit-log/store.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -27,14 +28,16 @@ export interface AccountsApi {
    * Enrolls a mailbox. Idempotent: enrolling an address again returns the existing account
    * unchanged. In `dwd` mode the address must belong to one of the workspace domains (the
    * service account can only act for those); in `oauth` mode too when domains are configured.
-   * An OAuth account starts as `needs_consent` until its owner grants access.
+   * An OAuth account starts as `needs_consent` until its owner grants access. Each call writes
+   * an `account.enrolled` entry to the audit log (`created` 1 or 0), with the account, in one
+   * transaction; `actor` names who acts (the routes pass the signed-in admin).
    *
    * @example
    * ```ts
-   * const account = await email.accounts.enroll('ann@fund.example')
+   * const account = await email.accounts.enroll('ann@fund.example', { actor: 'admin@fund.example' })
    * ```
    */
-  readonly enroll: (address: string) => Promise<EmailAccount>
+  readonly enroll: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
   /**
    * Every enrolled account, by address.
    *
@@ -50,7 +53,8 @@ export interface AccountsApi {
    * reason (not an email address, not in the workspace domains, or what `enroll` refused). At
    * most {@link MAX_ENROLL_ALL} addresses may be given; a longer list, or one that is not of
    * strings, is a `ValidationError` and nothing is enrolled. Without addresses and without a
-   * `listUsers` option it throws a `ValidationError`.
+   * `listUsers` option it throws a `ValidationError`. A call that ends writes one
+   * `account.enrolled` entry to the audit log with its counts (`enrolled`, `created`, `skipped`).
    *
    * @example
    * ```ts
@@ -58,12 +62,13 @@ export interface AccountsApi {
    * for (const s of skipped) console.warn(s.address, s.reason)
    * ```
    */
-  readonly enrollAll: (addresses?: readonly string[]) => Promise<EnrollAllResult>
+  readonly enrollAll: (addresses?: readonly string[], options?: AccountActionOptions) => Promise<EnrollAllResult>
   /**
    * Returns an account whose recall guard tripped to capture through Gmail's search. Check
    * first, with `email.audit({ account })`, that search now lists the account's CRM mail; the
    * header scan the fallback started goes on to its end. Resolves to the account; throws
-   * `NotFoundError` for an address that is not enrolled.
+   * `NotFoundError` for an address that is not enrolled. Writes a `search_fallback.cleared`
+   * entry to the audit log in the same transaction.
    *
    * @example
    * ```ts
@@ -71,7 +76,7 @@ export interface AccountsApi {
    * account.searchFallback // null
    * ```
    */
-  readonly clearSearchFallback: (address: string) => Promise<EmailAccount>
+  readonly clearSearchFallback: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
   /**
    * Pauses an account: it keeps its mail and tokens but is not synced (`sync.runAll` and the
    * scheduler report it `paused`, `sync.run` throws `ConflictError`, its attachment downloads
@@ -136,61 +141,88 @@ function isStringArray(value: unknown): value is readonly string[] {
  */
 export function createAccountsApi(context: IntegrationContext, options: AccountsApiOptions = {}): AccountsApi {
   const { config } = context
+  /** Enrolls one address in `db` (the integration's, or a transaction of it), unaudited. */
+  const enrollIn = async (db: IntegrationContext['db'], input: unknown) => {
+    if (typeof input !== 'string') throw new ValidationError('address: expected a string')
+    const address = normalizeAddress(input)
+    if (address === null) throw new ValidationError(`address: ${JSON.stringify(input.slice(0, 80))} is not an email address`)
+    const domains = config.workspaceDomains
+    const mustBeInWorkspace = config.authMethod === 'dwd' || domains.length > 0
+    if (mustBeInWorkspace && !isWorkspaceAddress(address, domains)) {
+      const allowed = domains.length > 0 ? domains.join(', ') : 'none configured (CRM_GMAIL_WORKSPACE_DOMAIN)'
+      throw new ValidationError(`address: ${address} is not in the workspace domains (${allowed})`)
+    }
+    const oauth = config.authMethod === 'oauth'
+    return insertAccount({ ...context, db }, {
+      address,
+      authMethod: config.authMethod,
+      status: oauth ? 'needs_consent' : 'active',
+      statusReason: oauth ? 'waiting for the owner to grant access (OAuth consent)' : null,
+      now: nowIso(context),
+    })
+  }
+  const logEnrolled = (account: EmailAccount) => {
+    context.logger.info({ account: account.address, authMethod: config.authMethod }, 'email account enrolled')
+  }
   const api: AccountsApi = {
-    async enroll(input) {
-      if (typeof input !== 'string') throw new ValidationError('address: expected a string')
-      const address = normalizeAddress(input)
-      if (address === null) throw new ValidationError(`address: ${JSON.stringify(input.slice(0, 80))} is not an email address`)
-      const domains = config.workspaceDomains
-      const mustBeInWorkspace = config.authMethod === 'dwd' || domains.length > 0
-      if (mustBeInWorkspace && !isWorkspaceAddress(address, domains)) {
-        const allowed = domains.length > 0 ? domains.join(', ') : 'none configured (CRM_GMAIL_WORKSPACE_DOMAIN)'
-        throw new ValidationError(`address: ${address} is not in the workspace domains (${allowed})`)
-      }
-      const oauth = config.authMethod === 'oauth'
-      const { account, created } = await insertAccount(context, {
-        address,
-        authMethod: config.authMethod,
-        status: oauth ? 'needs_consent' : 'active',
-        statusReason: oauth ? 'waiting for the owner to grant access (OAuth consent)' : null,
-        now: nowIso(context),
+    async enroll(input, actionOptions) {
+      const actor = actorOf(actionOptions)
+      const { account, created } = await context.db.transaction().execute(async (trx) => {
+        const result = await enrollIn(trx, input)
+        const details = { enrolled: 1, created: result.created ? 1 : 0, skipped: 0 }
+        await recordAudit(trx, nowIso(context), { action: 'account.enrolled', actor, target: { kind: 'account', id: result.account.address }, details })
+        return result
       })
-      if (created) context.logger.info({ account: address, authMethod: config.authMethod }, 'email account enrolled')
+      if (created) logEnrolled(account)
       return account
     },
     list: () => listAccountRows(context),
-    async enrollAll(given) {
+    async enrollAll(given, actionOptions) {
+      const actor = actorOf(actionOptions)
       const addresses = given !== undefined ? expectAddressList(given) : options.listUsers === undefined ? null : await options.listUsers()
       if (addresses === null) throw new ValidationError('addresses: required (the host has no listUsers hook)')
       const enrolled: string[] = []
       const skipped: { address: string; reason: string }[] = []
+      let created = 0
       for (const raw of addresses) {
         const address = normalizeAddress(raw)
         if (address === null) skipped.push({ address: raw.slice(0, 100), reason: 'not an email address' })
         else if (!isWorkspaceAddress(address, config.workspaceDomains)) skipped.push({ address, reason: 'not in the workspace domains' })
         else {
           try {
-            enrolled.push((await api.enroll(address)).address)
+            const result = await enrollIn(context.db, address)
+            enrolled.push(result.account.address)
+            if (result.created) {
+              created += 1
+              logEnrolled(result.account)
+            }
           } catch (error) {
             if (!isEmailIntegrationError(error) || error.status >= 500) throw error
             skipped.push({ address, reason: error.message })
           }
         }
       }
+      const details = { enrolled: enrolled.length, created, skipped: skipped.length }
+      await recordAudit(context.db, nowIso(context), { action: 'account.enrolled', actor, target: null, details })
       return { enrolled, skipped }
     },
-    async clearSearchFallback(input) {
+    async clearSearchFallback(input, actionOptions) {
+      const actor = actorOf(actionOptions)
       const address = typeof input === 'string' ? normalizeAddress(input) : null
       if (address === null) throw new ValidationError('address: expected the address of an enrolled mailbox')
       const now = nowIso(context)
-      const row = await context.db
-        .updateTable('email_accounts')
-        .set({ search_fallback_at: null, search_fallback_reason: null, updated_at: now })
-        .where('address', '=', address)
-        .returningAll()
-        .executeTakeFirst()
-      if (row === undefined) throw new NotFoundError(`account ${address} is not enrolled`)
-      context.logger.info({ account: address }, 'email account search fallback cleared')
+      const row = await context.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('email_accounts')
+          .set({ search_fallback_at: null, search_fallback_reason: null, updated_at: now })
+          .where('address', '=', address)
+          .returningAll()
+          .executeTakeFirst()
+        if (updated === undefined) throw new NotFoundError(`account ${address} is not enrolled`)
+        await recordAudit(trx, now, { action: 'search_fallback.cleared', actor, target: { kind: 'account', id: address }, details: {} })
+        return updated
+      })
+      context.logger.info({ account: address, actor }, 'email account search fallback cleared')
       return toAccount(row)
     },
     async pause(input, actionOptions = {}) {
