@@ -77,7 +77,8 @@ class AttachmentProblem extends Error {}
  * tree gives its own attachment id, by `part_id`, else file name and size). An id Gmail refuses
  * (400/404) is re-read once. The decoded size must match Gmail's; the blob row and `stored`
  * land in one transaction. Rows over `maxAttachmentMb` become `skipped`, undownloaded. Only the
- * hash ever becomes a path. Rows no live copy of an `active` account can serve are not picked.
+ * hash ever becomes a path. Rows no live copy of an `active` account can serve are not picked
+ * (a paused account's wait until it is resumed: its Gmail is not read).
  *
  * Failures of the attachment itself (missing part, size mismatch, message gone) count an
  * attempt: `pending` with the error until {@link MAX_ATTEMPTS}, then `failed`. A retryable Gmail

@@ -41,8 +41,8 @@ function leaseNote(address: string, holder: BusyHolder | null): string[] {
 }
 
 /**
- * `status [--json]`: every account with its last run, failed messages and, while a process
- * syncs it, who holds its lease (`busy`); JSON for machines.
+ * `status [--json]`: every account with its last run, failed messages, since when it is paused
+ * when it is, and, while a process syncs it, who holds its lease (`busy`); JSON for machines.
  */
 export async function statusCommand(args: ParsedArgs, context: CliContext): Promise<number> {
   expectOperands(args, { min: 0, max: 0 }, 'no arguments')
@@ -58,7 +58,11 @@ export async function statusCommand(args: ParsedArgs, context: CliContext): Prom
     writeLines(stdout, '', ...tableOf(accounts))
     // Why an account needs attention or its last run failed, below the table where it fits.
     const notes = accounts.flatMap((a) => [
-      ...(a.statusReason === null ? [] : [`${a.address}: ${a.status}: ${a.statusReason}`]),
+      ...(a.pausedAt !== null
+        ? [`${a.address}: paused since ${a.pausedAt}: not synced until an admin resumes it`]
+        : a.statusReason === null
+          ? []
+          : [`${a.address}: ${a.status}: ${a.statusReason}`]),
       ...((a.lastRun?.error ?? null) === null ? [] : [`${a.address}: last run: ${a.lastRun?.error ?? ''}`]),
       ...failureNotes(a.address, a.failures),
       ...leaseNote(a.address, a.busy),

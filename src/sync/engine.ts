@@ -4,6 +4,7 @@ import type { CapturePipeline } from '../capture/pipeline.js'
 import type { SearchTerm } from '../capture/match/search-terms.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
+import { PAUSED_REASON } from '../db/accounts.js'
 import type { SyncKind } from '../db/database.js'
 import { ConflictError, UpstreamError } from '../errors.js'
 import { dueFailures } from './failures.js'
@@ -11,11 +12,11 @@ import type { GmailAccess } from './gmail-access.js'
 import { runIncremental } from './incremental.js'
 import { underLease, type LeaseDependencies } from './lease/account-lease.js'
 import { captureWindowStart, reconcileTerms, type PendingTerm } from './account-terms.js'
-import { capturePage, type AccountRow, type IncrementalDecision, type RunState } from './run-state.js'
+import { AccountPausedError, capturePage, type AccountRow, type IncrementalDecision, type RunState } from './run-state.js'
 import { finishRun } from './run-finish.js'
 import { runScan } from './scan.js'
 import { catchupStart, strategyOf, targetedPlan, windowPlan } from './scan-plan.js'
-import type { LeaseHolder, SyncProgress, SyncReport } from './types.js'
+import type { SyncProgress, SyncReport } from './types.js'
 
 /** Accounts synced at once by `runAll`: each has its own quota, but they share this machine and database. */
 export const MAX_PARALLEL_ACCOUNTS = 3
@@ -80,28 +81,31 @@ export async function runAccount(deps: RunDependencies, listed: AccountRow, opti
   if (report.status === 'busy') {
     throw new ConflictError(`account ${listed.address} is being synced by another process (held by ${report.heldBy?.description ?? 'unknown'})`)
   }
+  if (report.status === 'paused') throw new ConflictError(`account ${listed.address} is paused (since ${report.pausedAt ?? 'unknown'}): resume it to sync`)
   return report
 }
 
 /** Runs the account under its lease, or returns a `busy` report naming the lease's live holder. */
 async function runUnlessBusy(deps: RunDependencies, listed: AccountRow, options: RunAccountOptions): Promise<SyncReport> {
   const { context } = deps
+  if (listed.status === 'paused') return pausedReport(deps, listed)
   const leased = await underLease(deps, listed, async (lost) => {
     // `listed` may be old: runAll lists every account before it reaches the last one, and another
     // process may have synced it meanwhile. Holding the lease, read where its sync stands now.
     const account = await context.db.selectFrom('email_accounts').selectAll().where('id', '=', listed.id).executeTakeFirstOrThrow()
+    if (account.status === 'paused') return pausedReport(deps, account)
     return runLeased(deps, account, options, lost)
   })
-  return leased.taken ? leased.value : busyReport(deps, listed, leased.holder)
+  return leased.taken ? leased.value : idleReport(deps, listed, { status: 'busy', heldBy: leased.holder })
 }
 
-function busyReport(deps: RunDependencies, account: AccountRow, holder: LeaseHolder): SyncReport {
+/** The report of an account that was not run: busy (with its lease holder) or paused (since when). */
+function idleReport(deps: RunDependencies, account: AccountRow, why: Pick<SyncReport, 'status' | 'heldBy' | 'pausedAt'>): SyncReport {
   const { context } = deps
   const now = nowIso(context)
   return {
     account: account.address,
     kind: plannedKind(account, context.clock.now(), context.config.historyStaleDays),
-    status: 'busy',
     listed: 0,
     fetched: 0,
     captured: 0,
@@ -114,8 +118,12 @@ function busyReport(deps: RunDependencies, account: AccountRow, holder: LeaseHol
     unitsSpent: 0,
     startedAt: now,
     finishedAt: now,
-    heldBy: holder,
+    ...why,
   }
+}
+
+function pausedReport(deps: RunDependencies, account: AccountRow): SyncReport {
+  return idleReport(deps, account, account.paused_at === null ? { status: 'paused' } : { status: 'paused', pausedAt: account.paused_at })
 }
 
 async function runLeased(deps: RunDependencies, account: AccountRow, options: RunAccountOptions, lost: AbortSignal): Promise<SyncReport> {
@@ -159,16 +167,37 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   }
 
   let error: unknown = null
+  let paused: AccountPausedError | null = null
   let finished = false
   try {
     finished = await sync(state, options.retry, pending)
   } catch (caught) {
-    // The caller's signal cut a page short: its work is dropped uncommitted, so this is a stop like any other, not a failure.
-    if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
+    // The caller's signal cut a page short, or an admin paused the account: the page's work is
+    // dropped uncommitted, so this is a stop like any other, not a failure.
+    if (caught instanceof AccountPausedError) paused = caught
+    else if (!(options.signal?.aborted === true && caught === options.signal.reason)) error = caught
   }
   // A lost lease is a failure, however the page in progress ended (cut short, or stopped as by a signal).
   if (lost.aborted && !finished) error = lost.reason
-  return finishRun(state, startedAt, finished, error)
+  const report = await finishRun(state, startedAt, finished, error)
+  await keepPaused(context, state.runId, account.id, paused)
+  return paused === null || error !== null ? report : { ...report, error: paused.message }
+}
+
+/**
+ * An account paused while its run ended keeps `paused`: the end of the run may have written the
+ * status it had (`active` after a good run, `needs_attention`), which becomes what a resume
+ * puts back. A run the pause stopped says so in its row.
+ */
+async function keepPaused(context: IntegrationContext, runId: number, accountId: number, stop: AccountPausedError | null): Promise<void> {
+  await context.db
+    .updateTable('email_accounts')
+    .set((eb) => ({ paused_status: eb.ref('status'), paused_reason: eb.ref('status_reason'), status: 'paused' as const, status_reason: PAUSED_REASON }))
+    .where('id', '=', accountId)
+    .where('paused_at', 'is not', null)
+    .where('status', '!=', 'paused')
+    .execute()
+  if (stop !== null) await context.db.updateTable('email_sync_runs').set({ error: stop.message }).where('id', '=', runId).where('error', 'is', null).execute()
 }
 
 /**
@@ -240,14 +269,14 @@ async function replayHistory(state: RunState): Promise<boolean> {
 /**
  * Syncs every account that can be synced (not waiting for consent, not paused), a few at a
  * time. An account whose lease a live owner holds (another process, or another run of this
- * one) is left to it and reported `busy`, with the holder, and logged; one account's failure
- * never stops the others.
+ * one) is left to it and reported `busy`, with the holder, and logged; a paused account is
+ * reported `paused`, with since when; one account's failure never stops the others.
  */
 export async function runAllAccounts(deps: RunDependencies, options: RunAllOptions = {}): Promise<SyncReport[]> {
   const accounts = await deps.context.db
     .selectFrom('email_accounts')
     .selectAll()
-    .where('status', 'in', ['active', 'needs_attention'])
+    .where('status', 'in', ['active', 'needs_attention', 'paused'])
     .orderBy('address')
     .execute()
   const limit = pLimit(MAX_PARALLEL_ACCOUNTS)

@@ -10,6 +10,7 @@ import { ConflictError } from '../errors.js'
 import type { GmailClient } from '../gmail/client-types.js'
 import type { GmailMessageRef } from '../gmail/types.js'
 import { clearFailures, permanentFailures, recordFailures } from './failures.js'
+import { leaseLost } from './lease/keeper.js'
 import type { SyncProgress } from './types.js'
 
 /** An account row. */
@@ -104,9 +105,10 @@ export async function capturePage(
       .set({ ...cursor, lease_expires_at: new Date(context.clock.now().getTime() + state.leaseTtlMs).toISOString(), updated_at: now })
       .where('id', '=', account.id)
       .where('lease_owner', '=', state.owner)
+      .where('status', '!=', 'paused')
       .returningAll()
       .executeTakeFirst()
-    if (leased === undefined) throw new ConflictError(`lost the sync lease of ${account.address} to another process`)
+    if (leased === undefined) throw await commitRefused(trx, account)
     const committed = await state.pipeline.commit(trx, page, now)
     const failures = [...page.failed, ...committed.failed]
     const recorded = await recordFailures(trx, account.id, failures, now)
@@ -131,6 +133,24 @@ export async function capturePage(
   })
   state.account = updated
   reportProgress(state)
+}
+
+/**
+ * The error a run stops with when an admin paused its account: the page in progress commits
+ * nothing and the run ends as stopped (`partial`), not failed.
+ *
+ * @example
+ * ```ts
+ * if (caught instanceof AccountPausedError) console.log(`stopped: ${caught.message}`)
+ * ```
+ */
+export class AccountPausedError extends ConflictError {}
+
+/** Why a page's commit found the account not its own: paused by an admin, or its lease lost. */
+async function commitRefused(trx: Kysely<EmailDatabase>, account: AccountRow): Promise<ConflictError> {
+  const row = await trx.selectFrom('email_accounts').select(['status', 'paused_at']).where('id', '=', account.id).executeTakeFirst()
+  if (row?.status === 'paused') return new AccountPausedError(`account ${account.address} was paused at ${row.paused_at ?? 'an unknown time'}`)
+  return leaseLost(account.address)
 }
 
 /** Reads the page: candidates content first, the rest through their headers; one page to commit. */

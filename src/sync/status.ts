@@ -25,7 +25,7 @@ export interface IntegrationStatus {
   readonly enabled: boolean
   /** The background sync's state in this process. */
   readonly scheduler: SchedulerState
-  /** Every enrolled account, by address, with its last run, failures and lease holder. */
+  /** Every enrolled account, by address, with its last run, failures and lease holder (a paused one with `pausedAt`). */
   readonly accounts: AccountSyncStatus[]
 }
 

@@ -42,9 +42,10 @@ export interface SyncReport extends RunCounts {
    * `ok`: everything listed was handled; `partial`: some messages failed or the run was stopped;
    * `error`: the run failed; `busy` (from `runAll` only): another process, or another run of
    * this one, holds the account's lease, and `heldBy` says who. A `busy` report counts nothing
-   * and `kind` is the run the account was due for.
+   * and `kind` is the run the account was due for. `paused` (from `runAll` only): an admin
+   * paused the account, since `pausedAt`; it was not run and counts nothing.
    */
-  readonly status: 'ok' | 'partial' | 'error' | 'busy'
+  readonly status: 'ok' | 'partial' | 'error' | 'busy' | 'paused'
   /** How the run found CRM mail: `search` (Gmail's search for the directory's identities) or `headers`. */
   readonly strategy: CaptureStrategy
   readonly startedAt: string
@@ -53,6 +54,8 @@ export interface SyncReport extends RunCounts {
   readonly error?: string
   /** Who holds the account's lease, when `status` is `busy`. */
   readonly heldBy?: LeaseHolder
+  /** Since when the account is paused, when `status` is `paused`. */
+  readonly pausedAt?: string
 }
 
 /** The holder of an account's sync lease, as a `busy` report and the status display show it. */
