@@ -25,6 +25,7 @@ import { searchRoutes } from './http/routes/search-routes.js'
 import { createSearchApi } from './search/api.js'
 import { createBlobStore } from './db/blob-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
+import { createHousekeeping } from './housekeeping/api.js'
 import { createScheduler } from './scheduler/scheduler.js'
 import { createGmailAccess } from './sync/gmail-access.js'
 import { createSyncApi } from './sync/api.js'
@@ -85,10 +86,14 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const digestTimer = createDigestTimer({ runScheduled: () => digest.runScheduled(), logger: context.logger })
   const downloadPending = (options: { readonly signal?: AbortSignal; readonly limit?: number } = {}) =>
     downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), ...options })
+  const housekeeping = createHousekeeping(context, blobs)
   const scheduler = createScheduler({
     runAll: sync.runAll,
     run: sync.run,
-    afterSync: (signal) => downloadPending({ signal }),
+    afterSync: async (signal) => {
+      await downloadPending({ signal })
+      await housekeeping.runIfDue(signal)
+    },
     enabled: config.enabled,
     intervalMin: config.syncIntervalMin,
     logger: context.logger,
@@ -135,8 +140,9 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     audit: open((auditOptions: AuditOptions) => auditAccount(context, access, auditOptions)),
     threads: Object.freeze({ list: open(mail.threads.list), get: open(mail.threads.get) }),
     identities: open(mail.identities),
-    emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore) }),
+    emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore), listHidden: open(mail.emails.listHidden) }),
     attachments: Object.freeze({ open: open(mail.attachments.open), downloadPending: open(downloadPending) }),
+    housekeeping: Object.freeze({ run: open(housekeeping.run) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
     routes: tryHandle.routes,

@@ -13,6 +13,7 @@ import type { Summarizer } from './digest/summarizer.js'
 import type { Digest } from './digest/types.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import type { RouteInfo } from './http/router.js'
+import type { HousekeepingApi } from './housekeeping/api.js'
 import type { MailApi } from './mail/api.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { SearchApi } from './search/api.js'
@@ -121,7 +122,7 @@ export interface EmailIntegration {
   readonly threads: MailApi['threads']
   /** The identity facet of a filter: which CRM identities the mail involves, with counts. */
   readonly identities: MailApi['identities']
-  /** One email's full text, and hiding (soft delete) and restoring it. */
+  /** One email's full text, hiding (soft delete) and restoring it, and the list of hidden mail. */
   readonly emails: MailApi['emails']
   /**
    * Stored attachment bytes (`open`), and the download worker (`downloadPending`) that fetches
@@ -137,6 +138,16 @@ export interface EmailIntegration {
   readonly attachments: MailApi['attachments'] & {
     downloadPending(options?: { readonly signal?: AbortSignal; readonly limit?: number }): Promise<DownloadReport>
   }
+  /**
+   * Clears the attachment store: temporary files a crash left and files no attachment row
+   * references any more. The scheduler runs it after the first sync, then at most once a day.
+   *
+   * @example
+   * ```ts
+   * const { blobsRemoved, bytesFreed, tempFilesRemoved } = await email.housekeeping.run()
+   * ```
+   */
+  readonly housekeeping: HousekeepingApi
   /**
    * Answers the library's routes (`/api/email/*`, `/api/admin/digest/*`) from a WHATWG
    * Request, or returns `null` for any other path so the host keeps routing.

@@ -18,6 +18,9 @@ export type {
   AttachmentSummary,
   EmailDetail,
   EmailSummary,
+  HiddenEmail,
+  HiddenListOptions,
+  HiddenPage,
   Identity,
   IdentityFacet,
   MailFilter,
@@ -32,6 +35,7 @@ export type { AccountSyncStatus, BusyHolder, IntegrationStatus } from './sync/st
 export type { LastRun } from './sync/last-runs.js'
 export type { FailureCounts } from './sync/failure-counts.js'
 export type { DownloadReport } from './capture/attachments-worker.js'
+export type { HousekeepingApi, HousekeepingReport } from './housekeeping/api.js'
 export { createTerminalProgress } from './sync/progress/terminal.js'
 export type { ProgressStream, TerminalProgress, TerminalProgressOptions } from './sync/progress/terminal.js'
 export type { GmailClientTuning } from './sync/gmail-access.js'

@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
 /** A sha256 in lower-case hex: the only thing that ever becomes a path in the store. */
-const SHA256_PATTERN = /^[0-9a-f]{64}$/
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/
+
+/** What `put` appends to a blob's path to name the file it writes before the rename. */
+export const TEMP_MARKER = '.tmp-'
 
 /** A stored blob: its content hash and size. */
 export interface StoredBlob {
@@ -17,7 +20,9 @@ export interface StoredBlob {
  * `<dir>/<sha256[0:2]>/<sha256[2:4]>/<sha256>`, however many emails carry it. A file is
  * written to a temporary name in its final folder and renamed into place, so a reader (or a
  * crash) never sees half a file; the rename is atomic and idempotent for identical content.
- * File names from mail never reach the file system: only the hash does.
+ * File names from mail never reach the file system: only the hash does. Storing content that is
+ * already there refreshes the file's mtime: housekeeping only collects blobs untouched for a
+ * day, so a blob a capture is about to reference is never collected under it.
  */
 export interface BlobStore {
   /** The store's root folder. */
@@ -59,6 +64,16 @@ export function createBlobStore(dir: string): BlobStore {
       return false
     }
   }
+  /** Marks a stored blob as in use now; `false` when it is not there (or cannot be touched: then it is rewritten). */
+  const touch = async (file: string): Promise<boolean> => {
+    try {
+      const now = new Date()
+      await utimes(file, now, now)
+      return true
+    } catch {
+      return false
+    }
+  }
   return {
     dir,
     pathOf,
@@ -68,9 +83,9 @@ export function createBlobStore(dir: string): BlobStore {
       const sha256 = createHash('sha256').update(bytes).digest('hex')
       const target = pathOf(sha256)
       const blob = { sha256, size: bytes.byteLength }
-      if (await has(sha256)) return blob
+      if (await touch(target)) return blob
       await mkdir(dirname(target), { recursive: true })
-      const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`
+      const temp = `${target}${TEMP_MARKER}${randomBytes(6).toString('hex')}`
       try {
         const handle = await open(temp, 'wx', 0o600)
         try {

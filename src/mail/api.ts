@@ -6,10 +6,10 @@ import type { DirectoryCache } from '../directory/cache.js'
 import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { emailSummaries } from './emails.js'
+import { emailSummaries, listHidden } from './emails.js'
 import { createContentMatch } from '../search/content-match.js'
 import { createCursorCodec } from './filters.js'
-import type { EmailDetail, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
+import type { EmailDetail, HiddenListOptions, HiddenPage, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
 import { getThread, identityFacet, listThreads } from './threads.js'
 
 /** The largest id the routes accept: ids are database integers. */
@@ -89,6 +89,15 @@ export interface MailApi {
      * ```
      */
     readonly restore: (id: string | number) => Promise<void>
+    /**
+     * Hidden mail, most recently hidden first, a page at a time: what an admin may restore.
+     *
+     * @example
+     * ```ts
+     * const { items, nextCursor } = await email.emails.listHidden({ limit: 20 })
+     * ```
+     */
+    readonly listHidden: (options?: HiddenListOptions) => Promise<HiddenPage>
   }
   readonly attachments: {
     /**
@@ -158,6 +167,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
       },
       hide: (id, by) => setHidden(id, { at: nowIso(context), by }),
       restore: (id) => setHidden(id, null),
+      listHidden: (options = {}) => listHidden(db, options, cursors),
     },
     attachments: {
       async open(value) {

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely'
 import type { DirectoryEntry } from '../hooks.js'
 import { groupBy, queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
+import { pageLimit, type CursorCodec } from './filters.js'
 import { identitiesOf, type LinkRow } from './identities.js'
-import type { Address, AttachmentSummary, EmailSummary } from './types.js'
+import type { Address, AttachmentSummary, EmailSummary, HiddenListOptions, HiddenPage } from './types.js'
 
 /**
  * Builds the summaries of visible (not hidden) emails, by id, in a fixed number of queries
@@ -97,4 +98,40 @@ export async function emailSummaries(
     })
   }
   return summaries
+}
+
+/**
+ * A page of hidden mail, most recently hidden first (ties by id, newest first), for an admin
+ * to find what to restore. The cursor is the last item's `hidden_at` and id, signed.
+ *
+ * @example
+ * ```ts
+ * const { items, nextCursor } = await listHidden(db, { limit: 20 }, cursors)
+ * ```
+ */
+export async function listHidden(db: Kysely<EmailDatabase>, options: HiddenListOptions, cursors: CursorCodec): Promise<HiddenPage> {
+  const limit = pageLimit(options.limit)
+  const after = options.cursor === undefined || options.cursor === '' ? null : cursors.decode(options.cursor)
+  let query = db
+    .selectFrom('emails')
+    .select(['id', 'thread_id', 'subject', 'from_address', 'from_name', 'sent_at', 'hidden_at', 'hidden_by'])
+    .where('hidden_at', 'is not', null)
+  if (after !== null) {
+    query = query.where((eb) => eb.or([eb('hidden_at', '<', after.lastAt), eb.and([eb('hidden_at', '=', after.lastAt), eb('id', '<', after.id)])]))
+  }
+  const rows = await query.orderBy('hidden_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    items: page.map((r) => ({
+      id: String(r.id),
+      threadId: String(r.thread_id),
+      subject: r.subject,
+      from: { address: r.from_address ?? '', name: r.from_name },
+      date: r.sent_at,
+      hiddenAt: r.hidden_at ?? '',
+      hiddenBy: r.hidden_by,
+    })),
+    nextCursor: rows.length > limit && last !== undefined ? cursors.encode({ lastAt: last.hidden_at ?? '', id: last.id }) : null,
+  }
 }

@@ -106,3 +106,32 @@ export interface ThreadListOptions extends MailFilter {
   /** The `nextCursor` of the previous page. */
   readonly cursor?: string | undefined
 }
+
+/** A hidden email, as the admin's list of hidden mail shows it. */
+export interface HiddenEmail {
+  readonly id: string
+  readonly threadId: string
+  readonly subject: string
+  readonly from: Address
+  /** When it was sent, ISO-8601. */
+  readonly date: string
+  /** When it was hidden, ISO-8601. */
+  readonly hiddenAt: string
+  /** Who hid it, as given to `emails.hide`; `null` when not recorded. */
+  readonly hiddenBy: string | null
+}
+
+/** A page of hidden mail, most recently hidden first. */
+export interface HiddenPage {
+  readonly items: readonly HiddenEmail[]
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null
+}
+
+/** Options of the list of hidden mail. */
+export interface HiddenListOptions {
+  /** Emails per page, 1 to 100 (default 25). */
+  readonly limit?: number | undefined
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string | undefined
+}

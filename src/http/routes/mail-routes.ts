@@ -91,6 +91,14 @@ export function mailRoutes(mail: MailApi): Route[] {
       },
     },
     {
+      method: 'GET',
+      pattern: '/api/email/hidden',
+      access: 'admin',
+      query: ['limit', 'cursor'],
+      handle: async ({ url }) =>
+        json(200, await mail.emails.listHidden({ limit: pageLimit(queryParam(url, 'limit')), cursor: queryParam(url, 'cursor') })),
+    },
+    {
       method: 'POST',
       pattern: '/api/email/:id/hide',
       access: 'admin',
