@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { createAccountsApi } from './accounts/api.js'
+import { createAuditLogApi } from './audit-log/api.js'
 import { resolveConfig } from './config/index.js'
 import { processOwner, type IntegrationContext } from './context.js'
 import type { EmailDatabase } from './db/database.js'
@@ -100,6 +101,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     clock: context.clock,
   })
   const status = createStatus(context, scheduler)
+  const auditLog = createAuditLogApi(context)
 
   const tryHandle = createRouter({
     enabled: config.enabled,
@@ -112,6 +114,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
         rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
         audit: (auditOptions) => auditAccount(context, access, auditOptions),
         status,
+        auditLog,
       }),
       ...mailRoutes(mail),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
@@ -135,6 +138,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       resume: open(accounts.resume),
     }),
     status: open(status),
+    auditLog: Object.freeze({ list: open(auditLog.list) }),
     sync: Object.freeze({ run: open(sync.run), runAll: open(sync.runAll), retryFailures: open(sync.retryFailures) }),
     rematch: open((rematchOptions?: RematchOptions) => rematchEmails(context, rematchOptions)),
     audit: open((auditOptions: AuditOptions) => auditAccount(context, access, auditOptions)),

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { AccountsApi } from './accounts/api.js'
+import type { AuditLogApi } from './audit-log/api.js'
 import type { RematchOptions, RematchResult } from './capture/rematch.js'
 import type { DownloadReport } from './capture/attachments-worker.js'
 import type { EmailConfig, EmailConfigInput } from './config/index.js'
@@ -97,6 +98,11 @@ export interface EmailIntegration {
    * ```
    */
   status(): Promise<IntegrationStatus>
+  /**
+   * The audit log of privileged actions (hide, restore, enrolment, clearing a search fallback):
+   * who, when, what, as ids and counts; what `GET /api/email/audit-log` (admin) answers.
+   */
+  readonly auditLog: AuditLogApi
   /** Syncing mailboxes from Gmail (throws `DisabledError` while the integration is disabled). */
   readonly sync: SyncApi
   /**

@@ -1,6 +1,8 @@
 export { createEmailIntegration } from './create-email-integration.js'
 export type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
 export { MAX_ENROLL_ALL, type AccountActionOptions, type AccountsApi, type EnrollAllResult } from './accounts/api.js'
+export type { AuditLogApi, AuditLogEntry, AuditLogListOptions, AuditLogPage } from './audit-log/api.js'
+export { AUDIT_ACTIONS, MAX_ACTOR_LENGTH, type ActorOptions, type AuditDetails, type AuditTarget } from './audit-log/store.js'
 export type { EmailAccount } from './db/accounts.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/api.js'
@@ -70,6 +72,8 @@ export { createSecretBox, generateSecretKey, keyIdOf } from './secrets/crypto.js
 export type { OpenedSecret, SecretBox, SecretBoxKeys } from './secrets/crypto.js'
 export type {
   AccountStatus,
+  AuditAction,
+  AuditTargetKind,
   AttachmentStatus,
   AuthMethod,
   DigestRunStatus,

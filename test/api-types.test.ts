@@ -3,6 +3,10 @@ import { describe, expectTypeOf, it } from 'vitest'
 import {
   createEmailIntegration,
   loadConfig,
+  type AccountActionOptions,
+  type AuditAction,
+  type AuditLogEntry,
+  type AuditLogPage,
   type EmailAccount,
   type EmailConfig,
   type EmailIntegration,
@@ -22,9 +26,12 @@ describe('public types', () => {
     expectTypeOf(createEmailIntegration<SomeHostDatabase>).parameter(0).toHaveProperty('db').toEqualTypeOf<Kysely<SomeHostDatabase>>()
     expectTypeOf(createEmailIntegration).returns.toEqualTypeOf<EmailIntegration>()
     expectTypeOf<EmailIntegration['migrate']>().returns.toEqualTypeOf<Promise<MigrationReport>>()
-    expectTypeOf<EmailIntegration['accounts']['enroll']>().parameters.toEqualTypeOf<[address: string]>()
+    expectTypeOf<EmailIntegration['accounts']['enroll']>().parameters.toEqualTypeOf<[address: string, options?: AccountActionOptions]>()
     expectTypeOf<EmailIntegration['accounts']['list']>().returns.toEqualTypeOf<Promise<EmailAccount[]>>()
-    expectTypeOf<EmailIntegration['accounts']['enrollAll']>().parameters.toEqualTypeOf<[addresses?: readonly string[]]>()
+    expectTypeOf<EmailIntegration['accounts']['enrollAll']>().parameters.toEqualTypeOf<[addresses?: readonly string[], options?: AccountActionOptions]>()
+    expectTypeOf<EmailIntegration['auditLog']['list']>().returns.toEqualTypeOf<Promise<AuditLogPage>>()
+    expectTypeOf<AuditLogEntry['action']>().toEqualTypeOf<AuditAction>()
+    expectTypeOf<AuditLogEntry['actor']>().toEqualTypeOf<string | null>()
     expectTypeOf<EmailIntegration['accounts']['enrollAll']>().returns.toEqualTypeOf<Promise<EnrollAllResult>>()
     expectTypeOf<EnrollAllResult['skipped'][number]>().toEqualTypeOf<{ address: string; reason: string }>()
   })

@@ -8,11 +8,11 @@ import { AUDIT_ACTIONS, isAuditAction, readAuditRows, type AuditDetails, type Au
 /** Which entries of the audit log to read. */
 export interface AuditLogListOptions {
   /** Entries per page, 1 to 100 (default 25). */
-  readonly limit?: number | string
+  readonly limit?: number | string | undefined
   /** The `nextCursor` of the previous page. */
-  readonly cursor?: string
+  readonly cursor?: string | undefined
   /** Only entries of this action. */
-  readonly action?: AuditAction
+  readonly action?: AuditAction | undefined
 }
 
 /** One privileged action, as the log shows it: who, when, what; never mail content. */

@@ -1,7 +1,9 @@
-import { expectAddressList, type AccountsApi } from '../../accounts/api.js'
+import { expectAddressList, type AccountActionOptions, type AccountsApi } from '../../accounts/api.js'
+import { auditActionOf, type AuditLogApi } from '../../audit-log/api.js'
 import { normalizeAddress } from '../../address.js'
 import type { EmailAccount } from '../../db/accounts.js'
 import { NotFoundError, ValidationError } from '../../errors.js'
+import type { Principal } from '../../hooks.js'
 import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
 import type { Scheduler } from '../../scheduler/scheduler.js'
 import { json } from '../respond.js'
@@ -19,6 +21,8 @@ export interface AdminRouteDeps {
   readonly audit: (options: AuditOptions) => Promise<AuditReport>
   /** `email.status`. */
   readonly status: () => Promise<IntegrationStatus>
+  /** `email.auditLog`. */
+  readonly auditLog: AuditLogApi
 }
 
 /** The values `headers` takes on the audit route: read the rest of the window's headers, or not. */
@@ -34,16 +38,28 @@ function auditOptionsOf(url: URL): AuditOptions {
   return { account, readHeaders, ...(identity === undefined ? {} : { identity }) }
 }
 
-/** An admin POST route that reads `fields` of its JSON body. */
-function adminPost(pattern: string, fields: readonly string[], answer: (body: Record<string, unknown>) => Promise<Response>): Route {
-  return { method: 'POST', pattern, access: 'admin', fields, handle: async ({ body }) => answer(await body()) }
+/**
+ * An admin POST route that reads `fields` of its JSON body; `actor` is the signed-in admin, for
+ * the actions the audit log records.
+ */
+function adminPost(
+  pattern: string,
+  fields: readonly string[],
+  answer: (body: Record<string, unknown>, actor: AccountActionOptions) => Promise<Response>,
+): Route {
+  return { method: 'POST', pattern, access: 'admin', fields, handle: async ({ body, principal }) => answer(await body(), actorOptions(principal)) }
+}
+
+/** The audit log's actor of a route's call: the signed-in principal's email. */
+function actorOptions(principal: Principal): AccountActionOptions {
+  return { actor: principal.email }
 }
 
 /** An admin route whose body is `{ address }` and whose answer is `{ account }`. */
-function accountRoute(pattern: string, act: (address: string) => Promise<EmailAccount>): Route {
-  return adminPost(pattern, ['address'], async ({ address }) => {
+function accountRoute(pattern: string, act: (address: string, options: AccountActionOptions) => Promise<EmailAccount>): Route {
+  return adminPost(pattern, ['address'], async ({ address }, actor) => {
     if (typeof address !== 'string') throw new ValidationError('address: required')
-    return json(200, { account: await act(address) })
+    return json(200, { account: await act(address, actor) })
   })
 }
 
@@ -60,8 +76,8 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
     accountRoute('/api/email/accounts/clear-search-fallback', accounts.clearSearchFallback),
     accountRoute('/api/email/accounts/enroll', accounts.enroll),
-    adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }) =>
-      json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses))),
+    adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }, actor) =>
+      json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses), actor)),
     ),
     adminPost('/api/email/sync/run-now', ['account'], async ({ account }) => {
       if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')
@@ -81,6 +97,16 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       access: 'admin',
       query: ['account', 'identity', 'headers'],
       handle: async ({ url, request }) => json(200, await deps.audit({ ...auditOptionsOf(url), signal: request.signal })),
+    },
+    {
+      method: 'GET',
+      pattern: '/api/email/audit-log',
+      access: 'admin',
+      query: ['limit', 'cursor', 'action'],
+      handle: async ({ url }) => {
+        const action = auditActionOf(queryParam(url, 'action')) ?? undefined
+        return json(200, await deps.auditLog.list({ limit: queryParam(url, 'limit'), cursor: queryParam(url, 'cursor'), action }))
+      },
     },
   ]
 }
