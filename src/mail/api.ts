@@ -6,6 +6,7 @@ import type { DirectoryCache } from '../directory/cache.js'
 import { indexEmails, unindexEmails } from '../db/search-index.js'
 import { nowIso } from '../context.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { emailSummaries, listHidden } from './emails.js'
 import { createContentMatch } from '../search/content-match.js'
 import { createCursorCodec } from './filters.js'
@@ -72,23 +73,26 @@ export interface MailApi {
      */
     readonly get: (id: string | number) => Promise<EmailDetail>
     /**
-     * Hides an email from every list, search and digest until restored.
+     * Hides an email from every list, search and digest until restored. Writes an
+     * `email.hidden` entry to the audit log in the same transaction; its actor is
+     * `options.actor`, else `by`.
      *
      * @example
      * ```ts
      * await email.emails.hide('42', 'admin@fund.example')
      * ```
      */
-    readonly hide: (id: string | number, by: string) => Promise<void>
+    readonly hide: (id: string | number, by: string, options?: ActorOptions) => Promise<void>
     /**
-     * Restores a hidden email.
+     * Restores a hidden email. Writes an `email.restored` entry to the audit log in the same
+     * transaction; its actor is `options.actor`, or `null` (the host's own code).
      *
      * @example
      * ```ts
-     * await email.emails.restore('42')
+     * await email.emails.restore('42', { actor: 'admin@fund.example' })
      * ```
      */
-    readonly restore: (id: string | number) => Promise<void>
+    readonly restore: (id: string | number, options?: ActorOptions) => Promise<void>
     /**
      * Hidden mail, most recently hidden first, a page at a time: what an admin may restore.
      *
@@ -128,7 +132,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
   const cursors = createCursorCodec(context.config.secretKey)
   const contentMatch = createContentMatch(dialect)
 
-  const setHidden = async (value: string | number, hidden: { at: string; by: string } | null) => {
+  const setHidden = async (value: string | number, hidden: { at: string; by: string } | null, actor: string | null) => {
     const id = parseId('id', value)
     const now = nowIso(context)
     await db.transaction().execute(async (trx) => {
@@ -143,6 +147,8 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
       // The search index holds visible mail only, changed in the same transaction.
       if (hidden === null) await indexEmails(trx, [id], dialect)
       else await unindexEmails(trx, [id], dialect)
+      const action = hidden === null ? 'email.restored' : 'email.hidden'
+      await recordAudit(trx, now, { action, actor, target: { kind: 'email', id: String(id) }, details: { threadId: String(row.thread_id) } })
     })
   }
 
@@ -165,8 +171,8 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
         const row = await db.selectFrom('emails').select('body_text').where('id', '=', id).executeTakeFirstOrThrow()
         return { ...summary, bodyText: row.body_text ?? '' }
       },
-      hide: (id, by) => setHidden(id, { at: nowIso(context), by }),
-      restore: (id) => setHidden(id, null),
+      hide: (id, by, options) => setHidden(id, { at: nowIso(context), by }, actorOf(options) ?? actorOf({ actor: by })),
+      restore: (id, options) => setHidden(id, null, actorOf(options)),
       listHidden: (options = {}) => listHidden(db, options, cursors),
     },
     attachments: {

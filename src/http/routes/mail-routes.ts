@@ -103,7 +103,7 @@ export function mailRoutes(mail: MailApi): Route[] {
       pattern: '/api/email/:id/hide',
       access: 'admin',
       handle: async ({ params, principal }) => {
-        await mail.emails.hide(params.id ?? '', principal.email)
+        await mail.emails.hide(params.id ?? '', principal.email, { actor: principal.email })
         return json(200, { id: params.id, hidden: true })
       },
     },
@@ -111,8 +111,8 @@ export function mailRoutes(mail: MailApi): Route[] {
       method: 'POST',
       pattern: '/api/email/:id/restore',
       access: 'admin',
-      handle: async ({ params }) => {
-        await mail.emails.restore(params.id ?? '')
+      handle: async ({ params, principal }) => {
+        await mail.emails.restore(params.id ?? '', { actor: principal.email })
         return json(200, { id: params.id, hidden: false })
       },
     },
