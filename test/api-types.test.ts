@@ -11,6 +11,8 @@ import {
   type EmailConfig,
   type EmailIntegration,
   type EnrollAllResult,
+  type HiddenPage,
+  type HousekeepingReport,
   type MigrationReport,
   type Secret,
 } from '../src/index.js'
@@ -34,6 +36,8 @@ describe('public types', () => {
     expectTypeOf<AuditLogEntry['actor']>().toEqualTypeOf<string | null>()
     expectTypeOf<EmailIntegration['accounts']['enrollAll']>().returns.toEqualTypeOf<Promise<EnrollAllResult>>()
     expectTypeOf<EnrollAllResult['skipped'][number]>().toEqualTypeOf<{ address: string; reason: string }>()
+    expectTypeOf<EmailIntegration['housekeeping']['run']>().returns.toEqualTypeOf<Promise<HousekeepingReport>>()
+    expectTypeOf<EmailIntegration['emails']['listHidden']>().returns.toEqualTypeOf<Promise<HiddenPage>>()
   })
 
   it('resolves configuration to concrete types, with secrets wrapped', () => {
