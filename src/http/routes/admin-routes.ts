@@ -76,6 +76,8 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     { method: 'GET', pattern: '/api/email/accounts', access: 'admin', handle: async () => json(200, { items: await accounts.list() }) },
     accountRoute('/api/email/accounts/clear-search-fallback', accounts.clearSearchFallback),
     accountRoute('/api/email/accounts/enroll', accounts.enroll),
+    accountRoute('/api/email/accounts/pause', accounts.pause),
+    accountRoute('/api/email/accounts/resume', accounts.resume),
     adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }, actor) =>
       json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses), actor)),
     ),
