@@ -2,7 +2,7 @@ import { expectAddressList, type AccountActionOptions, type AccountsApi } from '
 import { auditActionOf, type AuditLogApi } from '../../audit-log/api.js'
 import { normalizeAddress } from '../../address.js'
 import type { EmailAccount } from '../../db/accounts.js'
-import { NotFoundError, ValidationError } from '../../errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import type { Principal } from '../../hooks.js'
 import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
 import type { Scheduler } from '../../scheduler/scheduler.js'
@@ -85,9 +85,9 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
       if (account !== undefined && typeof account !== 'string') throw new ValidationError('account: expected an address')
       if (typeof account === 'string' && normalizeAddress(account) === null) throw new ValidationError('account: not an email address')
       const address = typeof account === 'string' ? normalizeAddress(account) : null
-      if (address !== null && !(await accounts.list()).some((a) => a.address === address)) {
-        throw new NotFoundError(`account ${address} is not enrolled`)
-      }
+      const named = address === null ? null : (await accounts.list()).find((a) => a.address === address)
+      if (named === undefined) throw new NotFoundError(`account ${address ?? ''} is not enrolled`)
+      if (named?.status === 'paused') throw new ConflictError(`account ${named.address} is paused (since ${named.pausedAt ?? 'unknown'}): resume it to sync`)
       const result = scheduler.runNow(address ?? undefined)
       return json(202, { started: result.started, account: result.account })
     }),
