@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { afterEach, beforeEach, expect, it } from 'vitest'
+import { syncWorld } from '../helpers/sync/setup.js'
 import { collectUnreferencedBlobs } from '../../src/housekeeping/blobs.js'
 import { createHousekeeping } from '../../src/housekeeping/api.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
@@ -118,5 +119,22 @@ describeEachDialect('email.housekeeping.run', (open) => {
     await housekeeping.runIfDue(new AbortController().signal)
     expect(w.exists(second)).toBe(true)
     expect(logged).toEqual(['email housekeeping done'])
+  })
+
+  it('is run by the scheduler after its first sync', async () => {
+    const leftover = w.tempFile(2 * HOUR_MS)
+    const unreferenced = await w.blob(2 * DAY_MS)
+    // An integration that syncs (from the Gmail emulator), on the same database and store.
+    const synced = await syncWorld(t, { config: { attachmentsDir: w.dir } })
+    const email = synced.email
+    try {
+      const run = email.scheduler.runNow()
+      expect(run.started).toBe(true)
+      await run.reports
+      expect(w.exists(leftover)).toBe(false)
+      expect(w.exists(unreferenced.path)).toBe(false)
+    } finally {
+      await synced.close()
+    }
   })
 })
