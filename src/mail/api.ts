@@ -171,8 +171,8 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
         const row = await db.selectFrom('emails').select('body_text').where('id', '=', id).executeTakeFirstOrThrow()
         return { ...summary, bodyText: row.body_text ?? '' }
       },
-      hide: (id, by, options) => setHidden(id, { at: nowIso(context), by }, actorOf(options) ?? actorOf({ actor: by })),
-      restore: (id, options) => setHidden(id, null, actorOf(options)),
+      hide: async (id, by, options) => setHidden(id, { at: nowIso(context), by }, actorOf(options) ?? actorOf({ actor: by })),
+      restore: async (id, options) => setHidden(id, null, actorOf(options)),
       listHidden: (options = {}) => listHidden(db, options, cursors),
     },
     attachments: {
