@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { rename, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { SHA256_PATTERN, type BlobStore } from '../db/blob-store.js'
 import { queryInChunks } from '../db/chunks.js'
@@ -121,9 +122,9 @@ async function putBack(aside: string, target: string): Promise<false> {
 async function restoreSetAside(files: readonly StoreFile[], nowMs: number): Promise<number> {
   let restored = 0
   for (const file of files) {
-    const match = SET_ASIDE_NAME.exec(file.name)
-    if (match === null || nowMs - Number(match[2]) < SET_ASIDE_MAX_AGE_MS) continue
-    await putBack(file.path, file.path.slice(0, -(file.name.length - 64)))
+    const [, sha256, setAsideMs] = SET_ASIDE_NAME.exec(file.name) ?? []
+    if (sha256 === undefined || nowMs - Number(setAsideMs) < SET_ASIDE_MAX_AGE_MS) continue
+    await putBack(file.path, join(dirname(file.path), sha256))
     restored += 1
   }
   return restored
