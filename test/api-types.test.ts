@@ -15,6 +15,7 @@ import {
   type HousekeepingReport,
   type MigrationReport,
   type Secret,
+  type SyncReport,
 } from '../src/index.js'
 
 interface SomeHostDatabase {
@@ -38,6 +39,9 @@ describe('public types', () => {
     expectTypeOf<EnrollAllResult['skipped'][number]>().toEqualTypeOf<{ address: string; reason: string }>()
     expectTypeOf<EmailIntegration['housekeeping']['run']>().returns.toEqualTypeOf<Promise<HousekeepingReport>>()
     expectTypeOf<EmailIntegration['emails']['listHidden']>().returns.toEqualTypeOf<Promise<HiddenPage>>()
+    expectTypeOf<EmailIntegration['accounts']['pause']>().parameters.toEqualTypeOf<[address: string, options?: AccountActionOptions]>()
+    expectTypeOf<EmailIntegration['accounts']['resume']>().returns.toEqualTypeOf<Promise<EmailAccount>>()
+    expectTypeOf<SyncReport['status']>().toEqualTypeOf<'ok' | 'partial' | 'error' | 'busy' | 'paused'>()
   })
 
   it('resolves configuration to concrete types, with secrets wrapped', () => {
@@ -52,5 +56,6 @@ describe('public types', () => {
   it('shows ids as strings and timestamps as ISO strings', () => {
     expectTypeOf<EmailAccount['id']>().toEqualTypeOf<string>()
     expectTypeOf<EmailAccount['lastSyncAt']>().toEqualTypeOf<string | null>()
+    expectTypeOf<EmailAccount['pausedAt']>().toEqualTypeOf<string | null>()
   })
 })
