@@ -19,8 +19,9 @@ export interface SyncApi {
    * Syncs one account now: the first time a backfill of `CRM_GMAIL_BACKFILL_DAYS`, then
    * incremental syncs from Gmail's history (a catch-up scan when history expired or the cursor
    * is older than `CRM_GMAIL_HISTORY_STALE_DAYS`). Throws `ConflictError` while the account is
-   * being synced (by another process, or by another call in this one), `NotFoundError` for an
-   * address that is not enrolled.
+   * being synced (by another process, or by another call in this one) or is paused
+   * (`accounts.pause`), `NotFoundError` for an address that is not enrolled. A run whose account
+   * is paused meanwhile stops at its next page boundary (`partial`, the pause as its `error`).
    *
    * @example
    * ```ts
@@ -33,7 +34,9 @@ export interface SyncApi {
    * of this one) is syncing is left to it and reported with status `busy` and `heldBy`, the
    * lease holder (host, pid, since when, until when); it is also logged. A holder known dead
    * (its process gone from this host, or its PostgreSQL session gone) is not busy: its lease is
-   * taken over at once. One account's failure is in its report and never stops the others.
+   * taken over at once. A paused account is not run: its report has status `paused` and
+   * `pausedAt`, and counts nothing. One account's failure is in its report and never stops the
+   * others.
    *
    * @example
    * ```ts
