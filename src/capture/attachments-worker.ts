@@ -178,7 +178,8 @@ async function processRow(run: Run, row: PendingRow): Promise<Outcome> {
     await trx
       .insertInto('email_blobs')
       .values({ sha256: blob.sha256, size: blob.size, created_at: nowIso(run.context) })
-      .onConflict((oc) => oc.column('sha256').doNothing())
+      // Locks the row until this transaction ends, so housekeeping cannot release the blob under it.
+      .onConflict((oc) => oc.column('sha256').doUpdateSet((eb) => ({ size: eb.ref('excluded.size') })))
       .execute()
     await updatePending(run, row, { status: 'stored', sha256: blob.sha256, size: blob.size, error: null }, trx)
   })

@@ -230,7 +230,8 @@ async function insertAttachments(
       await db
         .insertInto('email_blobs')
         .values({ sha256: a.sha256, size: a.size, created_at: now })
-        .onConflict((oc) => oc.column('sha256').doNothing())
+        // Locks the row until this transaction ends, so housekeeping cannot release the blob under it.
+        .onConflict((oc) => oc.column('sha256').doUpdateSet((eb) => ({ size: eb.ref('excluded.size') })))
         .execute()
     }
     await db

@@ -95,14 +95,22 @@ async function collect(db: Kysely<EmailDatabase>, file: StoreFile, nowMs: number
   const info = await statOrNull(aside)
   if (info === null) return false
   if (info.mtimeMs > file.mtimeMs) return putBack(aside, file.path)
-  const outcome = await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('email_attachments').select('id').where('sha256', '=', file.name).limit(1).executeTakeFirst()
-    if (row !== undefined) return 'referenced'
-    // A put since the rename wrote the content afresh: a capture is about to reference it.
-    if ((await statOrNull(file.path)) !== null) return 'rewritten'
-    await trx.deleteFrom('email_blobs').where('sha256', '=', file.name).execute()
-    return 'released'
-  })
+  const outcome = await db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await trx.selectFrom('email_attachments').select('id').where('sha256', '=', file.name).limit(1).executeTakeFirst()
+      if (row !== undefined) return 'referenced'
+      // A put since the rename wrote the content afresh: a capture is about to reference it.
+      if ((await statOrNull(file.path)) !== null) return 'rewritten'
+      await trx.deleteFrom('email_blobs').where('sha256', '=', file.name).execute()
+      return 'released'
+    })
+    // On PostgreSQL a capture holding the row (its upsert locks it) may reference it before the
+    // delete runs: the delete then waits for that commit and fails its foreign key.
+    .catch((error: unknown) => {
+      if (isForeignKeyViolation(error)) return 'referenced' as const
+      throw error
+    })
   if (outcome === 'referenced') return putBack(aside, file.path)
   await rm(aside, { force: true })
   return outcome === 'released'
@@ -128,4 +136,9 @@ async function restoreSetAside(files: readonly StoreFile[], nowMs: number): Prom
     restored += 1
   }
   return restored
+}
+
+/** PostgreSQL's foreign_key_violation (SQLSTATE 23503). */
+function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503'
 }
