@@ -88,12 +88,20 @@ function checkQuery(url: URL, known: readonly string[]): void {
   }
 }
 
+/** A body field the route does not read is a 400 too: a misspelt field must not pass as absent. */
+function checkFields(body: Record<string, unknown>, known: readonly string[]): Record<string, unknown> {
+  for (const name of Object.keys(body)) {
+    if (!known.includes(name)) throw new ValidationError(`body: unknown field: ${shownName(name)}`)
+  }
+  return body
+}
+
 /**
  * Builds `tryHandle`: `null` for paths outside the library's prefixes (the host keeps
  * routing); inside them always a JSON answer (or a file): 503 while disabled, 401 without a
  * principal, 404 for an unknown route, 405 for a known path with another method, 403 for a
- * non-admin on an admin route, 400 for bad input (a query parameter the route does not read
- * included), and the taxonomy's status for the rest. The function carries its route table.
+ * non-admin on an admin route, 400 for bad input (a query parameter or body field the route
+ * does not read included), and the taxonomy's status for the rest. The function carries its route table.
  *
  * @example
  * ```ts
@@ -151,7 +159,7 @@ export function createRouter(options: RouterOptions): Router {
         url,
         params: found.params,
         principal,
-        body: () => (body ??= readJsonObject(request)),
+        body: () => (body ??= readJsonObject(request).then((value) => checkFields(value, found.route.fields ?? []))),
       })
     } catch (error) {
       return errorResponse(error, logger)

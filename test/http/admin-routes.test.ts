@@ -76,6 +76,7 @@ describeEachDialect('the admin routes (tryHandle without a server)', (open) => {
       ['too large', { raw: JSON.stringify({ address: 'gus@fund.example', pad: 'x'.repeat(70 * 1024) }) }],
       ['a lying length', { raw: '{}', headers: { 'content-length': '99999999' } }],
       ['prototype', { raw: '{"__proto__":{"address":"gus@fund.example"}}' }],
+      ['an undeclared field', { json: { address: 'gus@fund.example', adress: 'gus@fund.example' } }],
     ]
     for (const [name, options] of bad) {
       const answer = await req('POST', '/api/email/accounts/enroll', options)
@@ -84,6 +85,7 @@ describeEachDialect('the admin routes (tryHandle without a server)', (open) => {
     }
     expect(messageOf(await req('POST', '/api/email/accounts/enroll', { raw: '{"address": ' }))).toBe('body: malformed JSON')
     expect(messageOf(await req('POST', '/api/email/accounts/enroll', { raw: '[]' }))).toBe('body: expected a JSON object')
+    expect(messageOf(await req('POST', '/api/email/accounts/enroll', { json: { address: 'gus@fund.example', until: 'x' } }))).toBe('body: unknown field: until')
     // Nothing else was enrolled.
     expect(((await get('/api/email/accounts')).body as { items: EmailAccount[] }).items.map((a) => a.address)).toEqual([...TEAM, 'fay@fund.example'].sort())
     expectError(await get('/api/email/accounts', 'user'), 403, 'forbidden')
