@@ -3,7 +3,7 @@ import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import { insertAccount, listAccountRows, pauseAccount, resumeAccount, toAccount, type EmailAccount } from '../db/accounts.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
-import { actorOf, recordAudit } from '../audit-log/store.js'
+import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -106,11 +106,8 @@ export interface AccountsApi {
   readonly resume: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
 }
 
-/** Options of an account action taken on someone's behalf. */
-export interface AccountActionOptions {
-  /** Who acts: the signed-in principal's email on a route; absent for the host's own calls. */
-  readonly actor?: string | undefined
-}
+/** Options of an account action taken on someone's behalf: who acts, as the audit log records it. */
+export type AccountActionOptions = ActorOptions
 
 /**
  * Checks a list of addresses to enroll at once: an array of strings, at most
