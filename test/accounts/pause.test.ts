@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -8,6 +6,7 @@ import { statusCommand } from '../../src/cli/status-command.js'
 import { insertAccount } from '../../src/db/accounts.js'
 import type { EmailAccount, EmailDatabase, IntegrationStatus } from '../../src/index.js'
 import { testContext } from '../helpers/context.js'
+import { cliEnvironment } from '../helpers/cli-process.js'
 import { describeEachDialect } from '../helpers/databases.js'
 import { expectError, messageOf } from '../helpers/http.js'
 import { ANN, BOB, routerWorld } from '../helpers/router-world.js'
@@ -109,20 +108,9 @@ describe('the status command shows a paused account', () => {
     file = openSqliteFile()
     w = await syncWorld(file)
     db = file.db as unknown as Kysely<EmailDatabase>
-    const keyPath = join(w.attachmentsDir, 'sa-key.json')
-    writeFileSync(keyPath, JSON.stringify(w.emu.serviceAccountKey))
-    const directoryFile = join(w.attachmentsDir, 'directory.json')
-    writeFileSync(directoryFile, JSON.stringify(DIRECTORY))
-    env = {
-      CRM_GMAIL_DB: file.path,
-      CRM_GMAIL_INTEGRATION_ENABLED: 'true',
-      CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example',
-      CRM_GMAIL_SA_KEY_PATH: keyPath,
-      CRM_GMAIL_API_BASE_URL: w.emu.url,
-      CRM_GMAIL_TOKEN_URL: w.emu.tokenUrl,
-      CRM_GMAIL_ATTACHMENTS_DIR: w.attachmentsDir,
-      CRM_GMAIL_DIRECTORY_FILE: directoryFile,
-    }
+    const cli = cliEnvironment(w.emu, w.attachmentsDir, DIRECTORY)
+    env = { ...cli.env, CRM_GMAIL_DB: file.path, CRM_GMAIL_ATTACHMENTS_DIR: w.attachmentsDir, CRM_GMAIL_DIRECTORY_FILE: cli.directoryFile }
+    delete env.CRM_GMAIL_BACKFILL_DAYS
   })
   afterEach(async () => {
     await w.close()

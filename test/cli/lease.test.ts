@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -10,6 +8,7 @@ import { parseCommandLine } from '../../src/cli/args.js'
 import { statusCommand } from '../../src/cli/status-command.js'
 import { syncCommand } from '../../src/cli/sync-command.js'
 import { thisProcess } from '../../src/sync/lease/owner.js'
+import { cliEnvironment } from '../helpers/cli-process.js'
 import { CHEAP_COSTS } from '../helpers/sync/expect.js'
 import { openSqliteFile } from '../helpers/sync/process.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
@@ -41,21 +40,8 @@ describe('the command line names who holds a busy account', () => {
     w = await syncWorld(file, { emulator: { costs: CHEAP_COSTS }, config: { quotaCosts: CHEAP_COSTS, rateUnitsSec: 250 } })
     db = file.db as unknown as Kysely<EmailDatabase>
     for (const member of TEAM) w.emu.addMessage(member, mail({ from: 'dana@acme.vc', to: [member], subject: 'Deal' }).raw)
-    const keyPath = join(w.attachmentsDir, 'sa-key.json')
-    writeFileSync(keyPath, JSON.stringify(w.emu.serviceAccountKey))
-    const directoryFile = join(w.attachmentsDir, 'directory.json')
-    writeFileSync(directoryFile, JSON.stringify(DIRECTORY))
-    env = {
-      CRM_GMAIL_DB: file.path,
-      CRM_GMAIL_INTEGRATION_ENABLED: 'true',
-      CRM_GMAIL_WORKSPACE_DOMAIN: 'fund.example',
-      CRM_GMAIL_SA_KEY_PATH: keyPath,
-      CRM_GMAIL_API_BASE_URL: w.emu.url,
-      CRM_GMAIL_TOKEN_URL: w.emu.tokenUrl,
-      CRM_GMAIL_ATTACHMENTS_DIR: w.attachmentsDir,
-      CRM_GMAIL_BACKFILL_DAYS: '0',
-      CRM_GMAIL_DIRECTORY_FILE: directoryFile,
-    }
+    const cli = cliEnvironment(w.emu, w.attachmentsDir, DIRECTORY)
+    env = { ...cli.env, CRM_GMAIL_DB: file.path, CRM_GMAIL_ATTACHMENTS_DIR: w.attachmentsDir, CRM_GMAIL_DIRECTORY_FILE: cli.directoryFile }
   })
   afterEach(async () => {
     await w.close()
