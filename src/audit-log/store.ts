@@ -10,7 +10,16 @@ const ACTION_MEANINGS: Readonly<Record<AuditAction, string>> = Object.freeze({
   'email.hidden': 'an email was hidden from every read path',
   'email.restored': 'a hidden email was restored',
   'account.enrolled': 'mailboxes were enrolled (enroll, or enrollAll with its counts)',
+  'account.paused': 'an account was paused: kept, not synced',
+  'account.resumed': 'a paused account was resumed',
+  'account.sharing_changed': "an account's sharing level was changed (from, to)",
+  'account.removed': 'an account was removed with its copies, the mail only it held and its tokens (counts)',
   'search_fallback.cleared': "an account's search fallback was cleared",
+  'thread.made_private': 'a thread was marked private by an owner of a mailbox holding it',
+  'thread.made_shared': 'a private thread was shared again',
+  'mail.purged': "an address's or identity's mail was erased and the addresses suppressed (counts)",
+  'mail.expired': 'mail older than the retention period was deleted (counts)',
+  'suppression.removed': 'an address was taken off the suppression list',
 })
 
 /** Every action the audit log records, in a stable order. */

@@ -23,6 +23,8 @@ export const RATE_UNITS_SEC_RANGE: IntRange = { min: 1, max: 250, why: "no Gmail
 /** Beyond 20 retries the exponential backoff waits for hours; 0 disables retries on purpose. */
 export const RETRY_MAX_RANGE: IntRange = { min: 0, max: 20, why: 'retries per request' }
 /** Gmail keeps history for about a week at least; past 30 days a cursor is certainly gone. */
+/** Days of mail kept; 0 keeps everything. Up to 100 years. */
+export const RETENTION_DAYS_RANGE: IntRange = { min: 0, max: 36_500, why: 'days; 0 keeps all mail' }
 export const HISTORY_STALE_DAYS_RANGE: IntRange = { min: 1, max: 30, why: 'days; Gmail history expires within weeks' }
 export const RECALL_SAMPLE_RANGE: IntRange = { min: 0, max: 50, why: 'messages whose headers each scan reads to check Gmail\'s search; 0 turns the recall guard off' }
 /** An hour of the day. */
@@ -88,6 +90,9 @@ export const SETTINGS = {
   historyStaleDays: withDefault(`${P}HISTORY_STALE_DAYS`, ['historyStaleDays'], int(HISTORY_STALE_DAYS_RANGE), '5'),
   capture: withDefault(`${P}CAPTURE`, ['capture'], parseChoice(['matched', 'all']), 'matched'),
   captureStrategy: withDefault(`${P}CAPTURE_STRATEGY`, ['captureStrategy'], parseChoice(['search', 'headers']), 'search'),
+  defaultSharing: withDefault(`${P}DEFAULT_SHARING`, ['defaultSharing'], parseChoice(['everything', 'subject', 'metadata']), 'everything'),
+  detailAccess: withDefault(`${P}DETAIL_ACCESS`, ['detailAccess'], parseChoice(['admin', 'shared']), 'admin'),
+  retentionDays: withDefault(`${P}RETENTION_DAYS`, ['retentionDays'], int(RETENTION_DAYS_RANGE), '0'),
   recallSample: withDefault(`${P}RECALL_SAMPLE`, ['recallSample'], int(RECALL_SAMPLE_RANGE), '3'),
   apiBaseUrl: withDefault(`${P}API_BASE_URL`, ['apiBaseUrl'], parseUrl, 'https://gmail.googleapis.com'),
   tokenUrl: withDefault(`${P}TOKEN_URL`, ['tokenUrl'], parseUrl, 'https://oauth2.googleapis.com/token'),

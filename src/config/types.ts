@@ -105,6 +105,19 @@ export interface EmailConfig {
    */
   readonly captureStrategy: 'search' | 'headers'
   /**
+   * What teammates see of a mailbox whose owner or an admin has not chosen a level (SPEC §12):
+   * `everything` (subject, snippet, body, attachments), `subject` (participants, date, subject),
+   * `metadata` (participants and date).
+   */
+  readonly defaultSharing: 'everything' | 'subject' | 'metadata'
+  /**
+   * Who may read full bodies and attachment files through the routes: `admin` (the seed's gate)
+   * or `shared` (any signed-in user, for the mail their sharing level lets them see in full).
+   */
+  readonly detailAccess: 'admin' | 'shared'
+  /** Mail older than this many days is deleted by the retention run; 0 keeps everything. */
+  readonly retentionDays: number
+  /**
    * Listed non-candidates whose headers each search scan reads to check that Gmail's search and
    * the local matcher agree (the recall guard); 0 turns the guard off.
    */
@@ -223,6 +236,12 @@ export interface EmailConfigInput {
   readonly capture?: 'matched' | 'all' | Unset
   /** `CRM_GMAIL_CAPTURE_STRATEGY`: `search` or `headers`. Default `search`. */
   readonly captureStrategy?: 'search' | 'headers' | Unset
+  /** `CRM_GMAIL_DEFAULT_SHARING`: `everything`, `subject` or `metadata`. Default `everything`. */
+  readonly defaultSharing?: 'everything' | 'subject' | 'metadata' | Unset
+  /** `CRM_GMAIL_DETAIL_ACCESS`: `admin` or `shared`. Default `admin`. */
+  readonly detailAccess?: 'admin' | 'shared' | Unset
+  /** `CRM_GMAIL_RETENTION_DAYS`: 0 to 36500; 0 keeps everything. Default 0. */
+  readonly retentionDays?: number | string | Unset
   /** `CRM_GMAIL_RECALL_SAMPLE`: 0 to 50. Default 3. */
   readonly recallSample?: number | string | Unset
   /** `CRM_GMAIL_API_BASE_URL`. Default `https://gmail.googleapis.com`. */

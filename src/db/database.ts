@@ -1,5 +1,8 @@
 import type { Generated } from 'kysely'
 import type { EmailAccountTermsTable, EmailSyncFailuresTable, EmailSyncRunsTable } from './sync-tables.js'
+import type { EmailAuditLogTable, EmailPrivateThreadsTable, SharingLevel } from './lifecycle-tables.js'
+
+export type { AuditAction, AuditTargetKind, EmailAuditLogTable, EmailPrivateThreadsTable, SharingLevel } from './lifecycle-tables.js'
 
 export type {
   AccountTermState,
@@ -39,6 +42,7 @@ export interface EmailDatabase {
   email_digest_runs: EmailDigestRunsTable
   email_account_terms: EmailAccountTermsTable
   email_audit_log: EmailAuditLogTable
+  email_private_threads: EmailPrivateThreadsTable
 }
 
 /** Where an account stands: whether the scheduler syncs it, and why not. */
@@ -94,6 +98,11 @@ export interface EmailAccountsTable {
   /** The status and reason the account had when paused: what resuming puts back. */
   paused_status: AccountStatus | null
   paused_reason: string | null
+  /**
+   * What teammates see of this mailbox's mail (migration 0009); `null` follows
+   * `CRM_GMAIL_DEFAULT_SHARING`.
+   */
+  sharing: SharingLevel | null
   backfill_completed_at: string | null
   last_sync_at: string | null
   last_success_at: string | null
@@ -295,22 +304,4 @@ export interface EmailDigestRunsTable {
   claimed_at: string
   sent_at: string | null
   error: string | null
-}
-
-/** A privileged action the audit log records, named `<what>.<what became of it>`. */
-export type AuditAction = 'email.hidden' | 'email.restored' | 'account.enrolled' | 'search_fallback.cleared'
-
-/** What an audited action acted on: an email (by id) or an account (by its address). */
-export type AuditTargetKind = 'email' | 'account'
-
-/** One privileged action: who, when, what; `details` is JSON of ids and counts, never content. */
-export interface EmailAuditLogTable {
-  id: Generated<number>
-  at: string
-  /** The principal's email, or `null` for the host's own code and jobs. */
-  actor: string | null
-  action: AuditAction
-  target_kind: AuditTargetKind | null
-  target_id: string | null
-  details: string
 }

@@ -8,6 +8,7 @@ import * as m0005 from '../../migrations/0005-failure-backoff.js'
 import * as m0006 from '../../migrations/0006-search-capture.js'
 import * as m0007 from '../../migrations/0007-audit-log.js'
 import * as m0008 from '../../migrations/0008-account-pause.js'
+import * as m0009 from '../../migrations/0009-sharing.js'
 import { EmailIntegrationError, errorMessage } from '../errors.js'
 
 /**
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-search-capture': m0006,
   '0007-audit-log': m0007,
   '0008-account-pause': m0008,
+  '0009-sharing': m0009,
 }
 
 /**

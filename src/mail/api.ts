@@ -9,6 +9,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { emailSummaries, listHidden } from './emails.js'
 import { createContentMatch } from '../search/content-match.js'
+import { readScope, type ReadOptions } from '../sharing/access.js'
+import { redactDetail } from '../sharing/redact.js'
 import { createCursorCodec } from './filters.js'
 import type { EmailDetail, HiddenListOptions, HiddenPage, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
 import { getThread, identityFacet, listThreads } from './threads.js'
@@ -42,7 +44,7 @@ export interface MailApi {
      * const { items, nextCursor } = await email.threads.list({ identity: 'fund:7', limit: 20 })
      * ```
      */
-    readonly list: (options?: ThreadListOptions) => Promise<ThreadPage>
+    readonly list: (options?: ThreadListOptions & ReadOptions) => Promise<ThreadPage>
     /**
      * A thread and its visible emails; `NotFoundError` when it has none.
      *
@@ -51,7 +53,7 @@ export interface MailApi {
      * const thread = await email.threads.get('12')
      * ```
      */
-    readonly get: (id: string | number) => Promise<ThreadDetail>
+    readonly get: (id: string | number, options?: ReadOptions) => Promise<ThreadDetail>
   }
   /**
    * The identity facet: the identities present in the filtered mail, with counts.
@@ -61,7 +63,7 @@ export interface MailApi {
    * const { items } = await email.identities({ from: '2026-01-01' })
    * ```
    */
-  readonly identities: (filter?: MailFilter) => Promise<IdentityFacet>
+  readonly identities: (filter?: MailFilter, options?: ReadOptions) => Promise<IdentityFacet>
   readonly emails: {
     /**
      * One email with its text body (never remote HTML); `NotFoundError` when hidden.
@@ -71,7 +73,7 @@ export interface MailApi {
      * const { bodyText } = await email.emails.get('42')
      * ```
      */
-    readonly get: (id: string | number) => Promise<EmailDetail>
+    readonly get: (id: string | number, options?: ReadOptions) => Promise<EmailDetail>
     /**
      * Hides an email from every list, search and digest until restored. Writes an
      * `email.hidden` entry to the audit log in the same transaction; its actor is
@@ -113,7 +115,7 @@ export interface MailApi {
      * const file = await email.attachments.open('7')
      * ```
      */
-    readonly open: (id: string | number) => Promise<AttachmentFile>
+    readonly open: (id: string | number, options?: ReadOptions) => Promise<AttachmentFile>
   }
 }
 
@@ -131,6 +133,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
   const { db, dialect } = context
   const cursors = createCursorCodec(context.config.secretKey)
   const contentMatch = createContentMatch(dialect)
+  const scopeOf = (options: ReadOptions | undefined) => readScope(options, context.config.defaultSharing)
 
   const setHidden = async (value: string | number, hidden: { at: string; by: string } | null, actor: string | null) => {
     const id = parseId('id', value)
@@ -155,21 +158,21 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
   return {
     threads: {
       list: async (options = {}) => listThreads(db, options, cursors, await directory.get(), contentMatch),
-      async get(value) {
+      async get(value, options) {
         const id = parseId('id', value)
-        const thread = await getThread(db, id, await directory.get())
+        const thread = await getThread(db, id, await directory.get(), scopeOf(options))
         if (thread === null) throw new NotFoundError(`thread ${id} not found`)
         return thread
       },
     },
     identities: async (filter = {}) => identityFacet(db, filter, await directory.get()),
     emails: {
-      async get(value) {
+      async get(value, options) {
         const id = parseId('id', value)
-        const summary = (await emailSummaries(db, [id], await directory.get())).get(id)
+        const summary = (await emailSummaries(db, [id], await directory.get(), scopeOf(options))).get(id)
         if (summary === undefined) throw new NotFoundError(`email ${id} not found`)
         const row = await db.selectFrom('emails').select('body_text').where('id', '=', id).executeTakeFirstOrThrow()
-        return { ...summary, bodyText: row.body_text ?? '' }
+        return redactDetail({ ...summary, bodyText: row.body_text ?? '' }, summary.access)
       },
       hide: async (id, by, options) => setHidden(id, { at: nowIso(context), by }, actorOf(options) ?? actorOf({ actor: by })),
       restore: async (id, options) => setHidden(id, null, actorOf(options)),

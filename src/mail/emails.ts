@@ -4,16 +4,20 @@ import { groupBy, queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { pageLimit, type CursorCodec } from './filters.js'
 import { identitiesOf, type LinkRow } from './identities.js'
+import { accessOf, type ReadScope } from '../sharing/access.js'
+import { redactSummary } from '../sharing/redact.js'
 import type { Address, AttachmentSummary, EmailSummary, HiddenListOptions, HiddenPage } from './types.js'
 
 /**
- * Builds the summaries of visible (not hidden) emails, by id, in a fixed number of queries
- * however many emails: rows, participants, links, live copies and attachments.
+ * Builds the summaries of visible (not hidden) emails, by id, as the scope's reader may see
+ * them (SPEC §12), in a fixed number of queries however many emails: rows, access,
+ * participants, links, live copies and attachments.
  */
 export async function emailSummaries(
   db: Kysely<EmailDatabase>,
   emailIds: readonly number[],
   directory: ReadonlyMap<string, DirectoryEntry>,
+  scope: ReadScope,
 ): Promise<Map<number, EmailSummary>> {
   if (emailIds.length === 0) return new Map()
   const emails = await queryInChunks(emailIds, (chunk) =>
@@ -25,6 +29,7 @@ export async function emailSummaries(
       .execute(),
   )
   const ids = emails.map((e) => e.id)
+  const access = await accessOf(db, ids, scope)
   const participants = groupBy(
     await queryInChunks(ids, (chunk) =>
       db
@@ -80,7 +85,7 @@ export async function emailSummaries(
     const people = participants.get(e.id) ?? []
     const addresses = (role: 'to' | 'cc'): Address[] =>
       people.filter((p) => p.role === role).map((p) => ({ address: p.address, name: p.name }))
-    summaries.set(e.id, {
+    const summary = {
       id: String(e.id),
       messageId: e.message_id,
       threadId: String(e.thread_id),
@@ -95,7 +100,10 @@ export async function emailSummaries(
       attachments: (attachments.get(e.id) ?? []).map(
         (a): AttachmentSummary => ({ id: String(a.id), filename: a.filename, mimeType: a.mime_type, size: a.size, sha256: a.sha256, status: a.status }),
       ),
-    })
+      access: 'owner' as const,
+      withheld: [],
+    }
+    summaries.set(e.id, redactSummary(summary, access.get(e.id) ?? 'metadata'))
   }
   return summaries
 }

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js'
 import type { ContentMatch } from '../search/content-match.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { emailSummaries } from './emails.js'
+import type { ReadScope } from '../sharing/access.js'
 import { dateRange, pageLimit, type CursorCodec } from './filters.js'
 import { parseIdentityKey } from '../db/identity-keys.js'
 import { identitiesOf, identityCondition, identityOf, resolvedLinks, type LinkRow } from './identities.js'
@@ -133,6 +134,7 @@ export async function getThread(
   db: Kysely<EmailDatabase>,
   id: number,
   directory: ReadonlyMap<string, DirectoryEntry>,
+  scope: ReadScope,
 ): Promise<ThreadDetail | null> {
   const thread = await db.selectFrom('email_threads').select(['id', 'subject', 'merged_into']).where('id', '=', id).executeTakeFirst()
   if (thread === undefined) return null
@@ -147,7 +149,7 @@ export async function getThread(
     .orderBy('id')
     .execute()
   if (rows.length === 0) return null
-  const summaries = await emailSummaries(db, rows.map((r) => r.id), directory)
+  const summaries = await emailSummaries(db, rows.map((r) => r.id), directory, scope)
   return { id: String(live.id), subject: live.subject, emails: rows.flatMap((r) => summaries.get(r.id) ?? []) }
 }
 

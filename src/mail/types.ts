@@ -2,6 +2,7 @@
  * The shapes the read API and the routes answer (SPEC §8). The programmatic API returns the
  * same objects the routes send as JSON.
  */
+import type { Access, WithheldField } from '../sharing/levels.js'
 
 /** A CRM identity an email is linked to, resolved by precedence fund -> org -> contact -> addr. */
 export interface Identity {
@@ -45,6 +46,13 @@ export interface EmailSummary {
   /** The teammates whose mailboxes hold a copy (copies deleted in Gmail are left out). */
   readonly mailboxes: readonly string[]
   readonly attachments: readonly AttachmentSummary[]
+  /**
+   * The reader's access to this email (SPEC §12): `owner` when it is in their own mailbox,
+   * otherwise the most permissive sharing level among the mailboxes holding it.
+   */
+  readonly access: Access
+  /** The fields this reader may not see: emptied here (a withheld subject reads `(private)`). */
+  readonly withheld: readonly WithheldField[]
 }
 
 /** An email with its text body (never the remote HTML). */

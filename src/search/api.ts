@@ -12,9 +12,10 @@ import { createHybridBackend } from './hybrid.js'
 import { createPostgresBackend } from './postgres.js'
 import type { SearchBackend } from './backend.js'
 import { checkQuery } from './text.js'
+import { readScope, type ReadOptions } from '../sharing/access.js'
 
 /** Options of a search: the thread list's filters and a result count. */
-export interface SearchOptions extends MailFilter {
+export interface SearchOptions extends MailFilter, ReadOptions {
   /** Results wanted, 1 to 100 (default 25). */
   readonly limit?: number | string | undefined
 }
@@ -75,7 +76,7 @@ export function createSearchApi(context: IntegrationContext, directory: Director
       const limit = pageLimit(options.limit)
       const filter: MailFilter = { identity: options.identity, from: options.from, to: options.to }
       const hits = await backend.search({ text: q, filter, limit })
-      const summaries = await emailSummaries(context.db, hits.map((h) => h.emailId), await directory.get())
+      const summaries = await emailSummaries(context.db, hits.map((h) => h.emailId), await directory.get(), readScope(options, context.config.defaultSharing))
       return {
         items: hits.flatMap((h) => {
           const email = summaries.get(h.emailId)

@@ -53,6 +53,9 @@ const ROWS: Row[] = [
   { env: `${P}HISTORY_STALE_DAYS`, prop: 'historyStaleDays', get: (c) => c.historyStaleDays, def: 5, valid: '30', parsed: 30, invalid: '0' },
   { env: `${P}CAPTURE`, prop: 'capture', get: (c) => c.capture, def: 'matched', valid: 'ALL', parsed: 'all', invalid: 'some' },
   { env: `${P}CAPTURE_STRATEGY`, prop: 'captureStrategy', get: (c) => c.captureStrategy, def: 'search', valid: 'Headers', parsed: 'headers', invalid: 'guess' },
+  { env: `${P}DEFAULT_SHARING`, prop: 'defaultSharing', get: (c) => c.defaultSharing, def: 'everything', valid: 'Metadata', parsed: 'metadata', invalid: 'nothing' },
+  { env: `${P}DETAIL_ACCESS`, prop: 'detailAccess', get: (c) => c.detailAccess, def: 'admin', valid: 'shared', parsed: 'shared', invalid: 'everyone' },
+  { env: `${P}RETENTION_DAYS`, prop: 'retentionDays', get: (c) => c.retentionDays, def: 0, valid: '730', parsed: 730, invalid: '-1' },
   { env: `${P}RECALL_SAMPLE`, prop: 'recallSample', get: (c) => c.recallSample, def: 3, valid: '0', parsed: 0, invalid: '51' },
   { env: `${P}API_BASE_URL`, prop: 'apiBaseUrl', get: (c) => c.apiBaseUrl, def: 'https://gmail.googleapis.com', valid: 'http://127.0.0.1:8080/', parsed: 'http://127.0.0.1:8080', invalid: 'gmail.googleapis.com' },
   { env: `${P}TOKEN_URL`, prop: 'tokenUrl', get: (c) => c.tokenUrl, def: 'https://oauth2.googleapis.com/token', valid: 'http://127.0.0.1:8080/token/', parsed: 'http://127.0.0.1:8080/token', invalid: 'javascript:alert(1)' },
@@ -90,7 +93,7 @@ describe('every variable of SPEC §4', () => {
       'BACKFILL_PAGE_SIZE', 'BACKFILL_DAYS', 'MAX_ATTACHMENT_MB', 'ATTACH_CONCURRENCY', 'RATE_UNITS_SEC', 'QUOTA_COSTS',
       'RETRY_MAX', 'HISTORY_STALE_DAYS', 'CAPTURE', 'API_BASE_URL', 'TOKEN_URL', 'OAUTH_AUTH_URL', 'BLOCKLIST',
       'ATTACHMENTS_DIR', 'SUMMARIZER_URL', 'SUMMARIZER_MODEL', 'EMBEDDINGS_URL', 'EMBEDDINGS_MODEL', 'QDRANT_URL',
-      'DIGEST_HOUR', 'DIGEST_TZ'].map((v) => `${P}${v}`)
+      'DIGEST_HOUR', 'DIGEST_TZ', 'DEFAULT_SHARING', 'DETAIL_ACCESS', 'RETENTION_DAYS'].map((v) => `${P}${v}`)
     // The library's own settings beyond SPEC §4, each documented in the README.
     const own = ['CAPTURE_STRATEGY', 'RECALL_SAMPLE'].map((v) => `${P}${v}`)
     expect(ROWS.map((r) => r.env).sort()).toEqual([...spec, ...own].sort())

@@ -47,6 +47,7 @@ export const SCHEMA_SPEC: SchemaSpec = {
     paused_at: 'text?',
     paused_status: 'text?',
     paused_reason: 'text?',
+    sharing: 'text?',
     backfill_completed_at: 'text?',
     last_sync_at: 'text?',
     last_success_at: 'text?',
@@ -214,5 +215,10 @@ export const SCHEMA_SPEC: SchemaSpec = {
     target_kind: 'text?',
     target_id: 'text?',
     details: 'text',
+  },
+  email_private_threads: {
+    thread_id: 'integer',
+    marked_by: 'text',
+    marked_at: 'text',
   },
 }
