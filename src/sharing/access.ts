@@ -93,7 +93,7 @@ export async function accessOf(db: Kysely<EmailDatabase>, emailIds: readonly num
   const rows = await queryInChunks(emailIds, (ids) =>
     db
       .selectFrom('emails')
-      .select((eb) => ['emails.id', sql<number>`${accessRank(eb, scope)}`.as('access')])
+      .select((eb) => ['emails.id', sql<number | string>`${accessRank(eb, scope)}`.as('access')])
       .where('emails.id', 'in', ids)
       .execute(),
   )
