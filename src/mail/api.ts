@@ -157,7 +157,7 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
 
   return {
     threads: {
-      list: async (options = {}) => listThreads(db, options, cursors, await directory.get(), contentMatch),
+      list: async (options = {}) => listThreads(db, options, cursors, await directory.get(), contentMatch, scopeOf(options)),
       async get(value, options) {
         const id = parseId('id', value)
         const thread = await getThread(db, id, await directory.get(), scopeOf(options))

@@ -44,13 +44,14 @@ export async function listThreads(
   cursors: CursorCodec,
   directory: ReadonlyMap<string, DirectoryEntry>,
   contentMatch: ContentMatch,
+  scope: ReadScope,
 ): Promise<ThreadPage> {
   const limit = pageLimit(options.limit)
   const after = options.cursor === undefined || options.cursor === '' ? null : cursors.decode(options.cursor)
   const filter = emailConditions(options)
   if (options.q !== undefined && typeof options.q !== 'string') throw new ValidationError('q: expected text to search for')
   const text = options.q === undefined || options.q.trim() === '' ? null : options.q
-  const content = text === null ? undefined : contentMatch(text)
+  const content = text === null ? undefined : contentMatch(text, scope)
   if (filter === null || content === null) return { items: [], nextCursor: null }
   const condition = content === undefined ? filter : (eb: EmailsEb) => eb.and([filter(eb), content(eb)])
 

@@ -10,6 +10,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { EmailDatabase } from '../db/database.js'
 import type { DialectStrategy } from '../db/dialect.js'
 import { checkQuery, fts5Match, pgTsQuery, queryWords } from './text.js'
+import type { ReadScope } from '../sharing/access.js'
 
 /** A condition on the `emails` table of a query. */
 export type EmailCondition = (eb: ExpressionBuilder<EmailDatabase, 'emails'>) => Expression<SqlBool>
@@ -19,7 +20,7 @@ export type EmailCondition = (eb: ExpressionBuilder<EmailDatabase, 'emails'>) =>
  * (punctuation only: the search route finds nothing for it, and neither does a list). Empty,
  * too long or too wordy text is a `ValidationError` (400), as on the search route.
  */
-export type ContentMatch = (text: string) => EmailCondition | null
+export type ContentMatch = (text: string, scope: ReadScope) => EmailCondition | null
 
 /**
  * Builds the content match of the database's dialect (the form of its keyword index), once.
@@ -27,7 +28,7 @@ export type ContentMatch = (text: string) => EmailCondition | null
  * @example
  * ```ts
  * const match = createContentMatch(context.dialect)
- * const condition = match('term sheet') // emails whose subject, participants or body has both words
+ * const condition = match('term sheet', scope) // emails whose subject, participants or body has both words
  * ```
  */
 export function createContentMatch(dialect: DialectStrategy): ContentMatch {
