@@ -136,6 +136,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       clearSearchFallback: open(accounts.clearSearchFallback),
       pause: open(accounts.pause),
       resume: open(accounts.resume),
+      setSharing: open(accounts.setSharing),
     }),
     status: open(status),
     auditLog: Object.freeze({ list: open(auditLog.list) }),

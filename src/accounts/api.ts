@@ -1,9 +1,10 @@
 import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
-import { insertAccount, listAccountRows, pauseAccount, resumeAccount, toAccount, type EmailAccount } from '../db/accounts.js'
+import { insertAccount, listAccountRows, pauseAccount, resumeAccount, setAccountSharing, toAccount, type EmailAccount } from '../db/accounts.js'
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
+import { parseSharingLevel, type SharingLevel } from '../sharing/levels.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -82,7 +83,9 @@ export interface AccountsApi {
    * scheduler report it `paused`, `sync.run` throws `ConflictError`, its attachment downloads
    * wait). A run in progress stops at its next page boundary and commits nothing of that page.
    * Idempotent; resolves to the account (`status: 'paused'`, `pausedAt`); throws
-   * `NotFoundError` for an address that is not enrolled.
+   * `NotFoundError` for an address that is not enrolled. A call that pauses the account writes
+   * an `account.paused` entry to the audit log in the same transaction (a repeated call, which
+   * changes nothing, writes none).
    *
    * @example
    * ```ts
@@ -95,7 +98,8 @@ export interface AccountsApi {
    * Resumes a paused account: back to the status it had (`needs_attention` stays so; an OAuth
    * account without consent is `needs_consent`; else `active`), and its next sync picks up the
    * mail that arrived meanwhile from where it stopped. Idempotent; throws `NotFoundError` for an
-   * address that is not enrolled.
+   * address that is not enrolled. A call that resumes the account writes an `account.resumed`
+   * entry (details: the `status` it went back to) in the same transaction.
    *
    * @example
    * ```ts
@@ -104,6 +108,23 @@ export interface AccountsApi {
    * ```
    */
   readonly resume: (address: string, options?: AccountActionOptions) => Promise<EmailAccount>
+  /**
+   * Chooses what teammates see of a mailbox's mail (SPEC §12): `everything` (subject, snippet,
+   * body, attachments), `subject` (participants, date, subject) or `metadata` (participants and
+   * date). The mailbox's owner always sees it in full. Takes effect on the next read. Resolves
+   * to the account (`sharing`, `sharingIsDefault: false`); throws `ValidationError` for another
+   * level and `NotFoundError` for an address that is not enrolled. A call that changes the level
+   * writes an `account.sharing_changed` entry (`from`, `to`, `fromDefault`) in the same
+   * transaction. The call trusts its caller (the host's code); `POST /api/email/accounts/sharing`
+   * lets only an admin or the mailbox's owner make it.
+   *
+   * @example
+   * ```ts
+   * const account = await email.accounts.setSharing('ann@fund.example', 'subject', { actor: 'ann@fund.example' })
+   * account.sharing // 'subject'
+   * ```
+   */
+  readonly setSharing: (address: string, level: SharingLevel, options?: AccountActionOptions) => Promise<EmailAccount>
 }
 
 /** Options of an account action taken on someone's behalf: who acts, as the audit log records it. */
@@ -220,19 +241,46 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
         return updated
       })
       context.logger.info({ account: address, actor }, 'email account search fallback cleared')
-      return toAccount(row)
+      return toAccount(row, config.defaultSharing)
     },
-    async pause(input, actionOptions = {}) {
+    async pause(input, actionOptions) {
+      const actor = actorOf(actionOptions)
       const address = enrolledAddress(input)
-      const account = await pauseAccount(context, address, nowIso(context))
-      context.logger.info({ account: address, actor: actionOptions.actor ?? null, since: account.pausedAt }, 'email account paused')
+      const now = nowIso(context)
+      const { account, changed } = await context.db.transaction().execute(async (trx) => {
+        const change = await pauseAccount({ ...context, db: trx }, address, now)
+        if (change.changed) await recordAudit(trx, now, { action: 'account.paused', actor, target: { kind: 'account', id: address }, details: {} })
+        return change
+      })
+      if (changed) context.logger.info({ account: address, actor, since: account.pausedAt }, 'email account paused')
       return account
     },
-    async resume(input, actionOptions = {}) {
+    async resume(input, actionOptions) {
+      const actor = actorOf(actionOptions)
       const address = enrolledAddress(input)
-      const account = await resumeAccount(context, address, nowIso(context))
-      context.logger.info({ account: address, actor: actionOptions.actor ?? null, status: account.status }, 'email account resumed')
+      const now = nowIso(context)
+      const { account, changed } = await context.db.transaction().execute(async (trx) => {
+        const change = await resumeAccount({ ...context, db: trx }, address, now)
+        const details = { status: change.account.status }
+        if (change.changed) await recordAudit(trx, now, { action: 'account.resumed', actor, target: { kind: 'account', id: address }, details })
+        return change
+      })
+      if (changed) context.logger.info({ account: address, actor, status: account.status }, 'email account resumed')
       return account
+    },
+    async setSharing(input, levelInput, actionOptions) {
+      const actor = actorOf(actionOptions)
+      const address = enrolledAddress(input)
+      const level = parseSharingLevel('level', levelInput)
+      const now = nowIso(context)
+      const change = await context.db.transaction().execute(async (trx) => {
+        const made = await setAccountSharing({ ...context, db: trx }, address, level, now)
+        const details = { from: made.from, to: level, fromDefault: made.fromDefault }
+        if (made.changed) await recordAudit(trx, now, { action: 'account.sharing_changed', actor, target: { kind: 'account', id: address }, details })
+        return made
+      })
+      if (change.changed) context.logger.info({ account: address, actor, from: change.from, to: level }, 'email account sharing level changed')
+      return change.account
     },
   }
   return api

@@ -247,7 +247,7 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
           .execute()
         const row = await findAccountRow(inTrx, address)
         if (row === undefined) throw new Error(`account ${address} vanished while connecting it`)
-        return toAccount(row)
+        return toAccount(row, context.config.defaultSharing)
       })
       context.logger.info({ account: address, userId }, 'email account connected through OAuth consent')
       return account

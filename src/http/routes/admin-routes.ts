@@ -2,10 +2,11 @@ import { expectAddressList, type AccountActionOptions, type AccountsApi } from '
 import { auditActionOf, type AuditLogApi } from '../../audit-log/api.js'
 import { normalizeAddress } from '../../address.js'
 import type { EmailAccount } from '../../db/accounts.js'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
+import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import type { Principal } from '../../hooks.js'
 import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
 import type { Scheduler } from '../../scheduler/scheduler.js'
+import { parseSharingLevel } from '../../sharing/levels.js'
 import { json } from '../respond.js'
 import { queryParam, type Route } from '../router.js'
 
@@ -63,6 +64,29 @@ function accountRoute(pattern: string, act: (address: string, options: AccountAc
   })
 }
 
+/**
+ * `POST /api/email/accounts/sharing {address, level}`: open to every signed-in user, and then
+ * allowed to an admin or to the mailbox's owner (the principal whose email is its address);
+ * anyone else gets 403 before anything is read, so it does not tell which addresses are enrolled.
+ */
+function sharingRoute(accounts: AccountsApi): Route {
+  return {
+    method: 'POST',
+    pattern: '/api/email/accounts/sharing',
+    access: 'user',
+    fields: ['address', 'level'],
+    handle: async ({ body, principal }) => {
+      const { address, level } = await body()
+      const mailbox = typeof address === 'string' ? normalizeAddress(address) : null
+      if (mailbox === null) throw new ValidationError('address: expected the address of an enrolled mailbox')
+      if (!principal.isAdmin && normalizeAddress(principal.email) !== mailbox) {
+        throw new AuthError('forbidden', "Only an admin or the mailbox's owner may set its sharing level")
+      }
+      return json(200, { account: await accounts.setSharing(mailbox, parseSharingLevel('level', level), actorOptions(principal)) })
+    },
+  }
+}
+
 /** The routes that manage accounts and syncing. */
 export function adminRoutes(deps: AdminRouteDeps): Route[] {
   const { accounts, scheduler } = deps
@@ -78,6 +102,7 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     accountRoute('/api/email/accounts/enroll', accounts.enroll),
     accountRoute('/api/email/accounts/pause', accounts.pause),
     accountRoute('/api/email/accounts/resume', accounts.resume),
+    sharingRoute(accounts),
     adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }, actor) =>
       json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses), actor)),
     ),
