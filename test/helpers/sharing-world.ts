@@ -107,7 +107,7 @@ export async function sharingWorld(t: TestDatabase): Promise<SharingWorld> {
   await w.email.sync.runAll()
   await w.email.attachments.downloadPending()
   const setLevel = async (address: string, level: SharingLevel) => {
-    await db.updateTable('email_accounts').set({ sharing: level }).where('address', '=', address).execute()
+    await w.email.accounts.setSharing(address, level, { actor: EVE })
   }
   for (const [address, level] of Object.entries(LEVELS)) await setLevel(address, level)
   const rows = await db.selectFrom('emails').select(['id', 'thread_id', 'message_id']).execute()
