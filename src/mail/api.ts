@@ -9,10 +9,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { emailSummaries, listHidden } from './emails.js'
 import { createContentMatch } from '../search/content-match.js'
-import { readScope, type ReadOptions } from '../sharing/access.js'
+import { accessOf, readScope, type ReadOptions } from '../sharing/access.js'
+import { mayRead } from '../sharing/levels.js'
+import { setThreadPrivate } from '../sharing/private-threads.js'
 import { redactDetail } from '../sharing/redact.js'
 import { createCursorCodec } from './filters.js'
-import type { EmailDetail, HiddenListOptions, HiddenPage, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage } from './types.js'
+import type { EmailDetail, HiddenListOptions, HiddenPage, IdentityFacet, MailFilter, ThreadDetail, ThreadListOptions, ThreadPage, ThreadPrivacy } from './types.js'
 import { getThread, identityFacet, listThreads } from './threads.js'
 
 /** The largest id the routes accept: ids are database integers. */
@@ -54,9 +56,24 @@ export interface MailApi {
      * ```
      */
     readonly get: (id: string | number, options?: ReadOptions) => Promise<ThreadDetail>
+    /**
+     * Marks a thread private (`true`: everyone but the owners of its mailboxes reads it at
+     * `metadata`) or shares it again (`false`). Only an owner of a mailbox holding a copy of one
+     * of its emails may, named by `options.actor` (the routes pass the signed-in principal's
+     * email); anyone else, admins included, gets `AuthError('forbidden')`. Idempotent; a merged
+     * thread's id stands for the thread it joined. Each change writes a `thread.made_private`
+     * or `thread.made_shared` audit entry in the same transaction.
+     *
+     * @example
+     * ```ts
+     * await email.threads.setPrivate('12', true, { actor: 'ann@fund.example' }) // { id: '12', private: true }
+     * ```
+     */
+    readonly setPrivate: (id: string | number, isPrivate: boolean, options: ActorOptions) => Promise<ThreadPrivacy>
   }
   /**
-   * The identity facet: the identities present in the filtered mail, with counts.
+   * The identity facet: the identities present in the filtered mail, with counts. Identities
+   * are metadata, shown at every sharing level: every reader gets the same counts.
    *
    * @example
    * ```ts
@@ -66,7 +83,8 @@ export interface MailApi {
   readonly identities: (filter?: MailFilter, options?: ReadOptions) => Promise<IdentityFacet>
   readonly emails: {
     /**
-     * One email with its text body (never remote HTML); `NotFoundError` when hidden.
+     * One email with its text body (never remote HTML), as the reader's access allows (a
+     * withheld body reads `''`); `NotFoundError` when hidden.
      *
      * @example
      * ```ts
@@ -97,18 +115,20 @@ export interface MailApi {
     readonly restore: (id: string | number, options?: ActorOptions) => Promise<void>
     /**
      * Hidden mail, most recently hidden first, a page at a time: what an admin may restore.
+     * Subjects follow the reader's access like every read (`(private)` where withheld).
      *
      * @example
      * ```ts
-     * const { items, nextCursor } = await email.emails.listHidden({ limit: 20 })
+     * const { items, nextCursor } = await email.emails.listHidden({ limit: 20, viewer: 'eve@fund.example' })
      * ```
      */
-    readonly listHidden: (options?: HiddenListOptions) => Promise<HiddenPage>
+    readonly listHidden: (options?: HiddenListOptions & ReadOptions) => Promise<HiddenPage>
   }
   readonly attachments: {
     /**
-     * An attachment's stored bytes; `NotFoundError` when unknown or its email is hidden,
-     * `ConflictError` when its bytes are not (yet) stored.
+     * An attachment's stored bytes; `NotFoundError` when unknown, when its email is hidden, or
+     * when the reader's access to its email withholds attachments (its existence is not
+     * confirmed either); `ConflictError` when its bytes are not (yet) stored.
      *
      * @example
      * ```ts
@@ -164,6 +184,11 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
         if (thread === null) throw new NotFoundError(`thread ${id} not found`)
         return thread
       },
+      async setPrivate(value, isPrivate, options) {
+        const threadId = parseId('id', value)
+        if (typeof isPrivate !== 'boolean') throw new ValidationError('isPrivate: expected true or false')
+        return setThreadPrivate(db, { threadId, isPrivate, actor: actorOf(options), at: nowIso(context) })
+      },
     },
     identities: async (filter = {}) => identityFacet(db, filter, await directory.get()),
     emails: {
@@ -176,19 +201,21 @@ export function createMailApi(context: IntegrationContext, blobs: BlobStore, dir
       },
       hide: async (id, by, options) => setHidden(id, { at: nowIso(context), by }, actorOf(options) ?? actorOf({ actor: by })),
       restore: async (id, options) => setHidden(id, null, actorOf(options)),
-      listHidden: (options = {}) => listHidden(db, options, cursors),
+      listHidden: (options = {}) => listHidden(db, options, cursors, scopeOf(options)),
     },
     attachments: {
-      async open(value) {
+      async open(value, options) {
         const id = parseId('id', value)
         const row = await db
           .selectFrom('email_attachments')
           .innerJoin('emails', 'emails.id', 'email_attachments.email_id')
-          .select(['email_attachments.filename', 'email_attachments.mime_type', 'email_attachments.size', 'email_attachments.sha256', 'email_attachments.status'])
+          .select(['email_attachments.email_id', 'email_attachments.filename', 'email_attachments.mime_type', 'email_attachments.size', 'email_attachments.sha256', 'email_attachments.status'])
           .where('email_attachments.id', '=', id)
           .where('emails.hidden_at', 'is', null)
           .executeTakeFirst()
-        if (row === undefined) throw new NotFoundError(`attachment ${id} not found`)
+        const access = row === undefined ? undefined : (await accessOf(db, [row.email_id], scopeOf(options))).get(row.email_id)
+        // A withheld attachment answers as an unknown one: its existence is not confirmed.
+        if (row === undefined || access === undefined || !mayRead(access, 'attachments')) throw new NotFoundError(`attachment ${id} not found`)
         if (row.status !== 'stored' || row.sha256 === null) throw new ConflictError(`attachment ${id} is ${row.status}: its bytes are not stored`)
         return { filename: row.filename, mimeType: row.mime_type, size: row.size, stream: blobs.read(row.sha256) }
       },

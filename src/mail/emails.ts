@@ -5,6 +5,7 @@ import type { EmailDatabase } from '../db/database.js'
 import { pageLimit, type CursorCodec } from './filters.js'
 import { identitiesOf, type LinkRow } from './identities.js'
 import { accessOf, type ReadScope } from '../sharing/access.js'
+import { mayRead, PRIVATE_SUBJECT } from '../sharing/levels.js'
 import { redactSummary } from '../sharing/redact.js'
 import type { Address, AttachmentSummary, EmailSummary, HiddenListOptions, HiddenPage } from './types.js'
 
@@ -110,14 +111,15 @@ export async function emailSummaries(
 
 /**
  * A page of hidden mail, most recently hidden first (ties by id, newest first), for an admin
- * to find what to restore. The cursor is the last item's `hidden_at` and id, signed.
+ * to find what to restore. The cursor is the last item's `hidden_at` and id, signed. Each
+ * subject is shown as the scope's reader may see it: managing mail is no licence to read it.
  *
  * @example
  * ```ts
- * const { items, nextCursor } = await listHidden(db, { limit: 20 }, cursors)
+ * const { items, nextCursor } = await listHidden(db, { limit: 20 }, cursors, scope)
  * ```
  */
-export async function listHidden(db: Kysely<EmailDatabase>, options: HiddenListOptions, cursors: CursorCodec): Promise<HiddenPage> {
+export async function listHidden(db: Kysely<EmailDatabase>, options: HiddenListOptions, cursors: CursorCodec, scope: ReadScope): Promise<HiddenPage> {
   const limit = pageLimit(options.limit)
   const after = options.cursor === undefined || options.cursor === '' ? null : cursors.decode(options.cursor)
   let query = db
@@ -129,17 +131,22 @@ export async function listHidden(db: Kysely<EmailDatabase>, options: HiddenListO
   }
   const rows = await query.orderBy('hidden_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   const page = rows.slice(0, limit)
+  const access = await accessOf(db, page.map((r) => r.id), scope)
   const last = page.at(-1)
   return {
-    items: page.map((r) => ({
-      id: String(r.id),
-      threadId: String(r.thread_id),
-      subject: r.subject,
-      from: { address: r.from_address ?? '', name: r.from_name },
-      date: r.sent_at,
-      hiddenAt: r.hidden_at ?? '',
-      hiddenBy: r.hidden_by,
-    })),
+    items: page.map((r) => {
+      const readable = mayRead(access.get(r.id) ?? 'metadata', 'subject')
+      return {
+        id: String(r.id),
+        threadId: String(r.thread_id),
+        subject: readable ? r.subject : PRIVATE_SUBJECT,
+        withheld: readable ? [] : ['subject' as const],
+        from: { address: r.from_address ?? '', name: r.from_name },
+        date: r.sent_at,
+        hiddenAt: r.hidden_at ?? '',
+        hiddenBy: r.hidden_by,
+      }
+    }),
     nextCursor: rows.length > limit && last !== undefined ? cursors.encode({ lastAt: last.hidden_at ?? '', id: last.id }) : null,
   }
 }

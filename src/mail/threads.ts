@@ -5,7 +5,9 @@ import { ValidationError } from '../errors.js'
 import type { ContentMatch } from '../search/content-match.js'
 import type { DirectoryEntry } from '../hooks.js'
 import { emailSummaries } from './emails.js'
-import type { ReadScope } from '../sharing/access.js'
+import { accessOf, type ReadScope } from '../sharing/access.js'
+import { privateThreadIds } from '../sharing/private-threads.js'
+import { threadView } from './thread-view.js'
 import { dateRange, pageLimit, type CursorCodec } from './filters.js'
 import { parseIdentityKey } from '../db/identity-keys.js'
 import { identitiesOf, identityCondition, identityOf, resolvedLinks, type LinkRow } from './identities.js'
@@ -66,7 +68,7 @@ export async function listThreads(
   }
   const rows = await query.orderBy('t.last_at', 'desc').orderBy('t.id', 'desc').limit(limit + 1).execute()
   const page = rows.slice(0, limit)
-  const items = await threadSummaries(db, page.map((r) => r.id), directory)
+  const items = await threadSummaries(db, page.map((r) => r.id), directory, scope)
   const last = page.at(-1)
   return {
     items: page.flatMap((r) => items.get(r.id) ?? []),
@@ -74,22 +76,30 @@ export async function listThreads(
   }
 }
 
+/**
+ * The summaries of a page of threads as the scope's reader sees them, in a fixed number of
+ * queries: threads, their visible emails, the reader's access to those (once for the page),
+ * private marks, participants and links.
+ */
 async function threadSummaries(
   db: Kysely<EmailDatabase>,
   threadIds: readonly number[],
   directory: ReadonlyMap<string, DirectoryEntry>,
+  scope: ReadScope,
 ): Promise<Map<number, ThreadSummary>> {
   if (threadIds.length === 0) return new Map()
   const threads = await db.selectFrom('email_threads').selectAll().where('id', 'in', [...threadIds]).execute()
   const emails = await db
     .selectFrom('emails')
-    .select(['id', 'thread_id', 'snippet', 'sent_at', 'from_address', 'from_name'])
+    .select(['id', 'thread_id', 'subject', 'snippet', 'sent_at'])
     .where('thread_id', 'in', [...threadIds])
     .where('hidden_at', 'is', null)
-    .orderBy('sent_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('sent_at')
+    .orderBy('id')
     .execute()
   const emailIds = emails.map((e) => e.id)
+  const access = await accessOf(db, emailIds, scope)
+  const marked = await privateThreadIds(db, threadIds)
   // A page of long threads can hold more emails than one statement may bind.
   const people = await queryInChunks(emailIds, (ids) =>
     db
@@ -113,15 +123,18 @@ async function threadSummaries(
     const ownIds = new Set(own.map((e) => e.id))
     const participants = new Map<string, Address>()
     for (const p of people) if (ownIds.has(p.email_id) && !participants.has(p.address)) participants.set(p.address, { address: p.address, name: p.name })
+    const view = threadView(own.map((e) => ({ subject: e.subject, snippet: e.snippet, access: access.get(e.id) ?? 'metadata' })))
     result.set(t.id, {
       id: String(t.id),
-      subject: t.subject,
+      subject: view.subject,
       firstAt: t.first_at ?? '',
       lastAt: t.last_at ?? '',
       messageCount: t.message_count,
       participants: [...participants.values()].slice(0, MAX_THREAD_PARTICIPANTS),
       identities: identitiesOf(links.filter((l) => ownIds.has(l.email_id)), directory),
-      snippet: own[0]?.snippet ?? '',
+      snippet: view.snippet,
+      withheld: view.withheld,
+      private: marked.has(t.id),
     })
   }
   return result
@@ -137,9 +150,9 @@ export async function getThread(
   directory: ReadonlyMap<string, DirectoryEntry>,
   scope: ReadScope,
 ): Promise<ThreadDetail | null> {
-  const thread = await db.selectFrom('email_threads').select(['id', 'subject', 'merged_into']).where('id', '=', id).executeTakeFirst()
+  const thread = await db.selectFrom('email_threads').select(['id', 'merged_into']).where('id', '=', id).executeTakeFirst()
   if (thread === undefined) return null
-  const live = thread.merged_into === null ? thread : await db.selectFrom('email_threads').select(['id', 'subject', 'merged_into']).where('id', '=', thread.merged_into).executeTakeFirst()
+  const live = thread.merged_into === null ? thread : await db.selectFrom('email_threads').select(['id', 'merged_into']).where('id', '=', thread.merged_into).executeTakeFirst()
   if (live === undefined) return null
   const rows = await db
     .selectFrom('emails')
@@ -151,10 +164,18 @@ export async function getThread(
     .execute()
   if (rows.length === 0) return null
   const summaries = await emailSummaries(db, rows.map((r) => r.id), directory, scope)
-  return { id: String(live.id), subject: live.subject, emails: rows.flatMap((r) => summaries.get(r.id) ?? []) }
+  const emails = rows.flatMap((r) => summaries.get(r.id) ?? [])
+  // The summaries carry their redacted subjects, and a subject is only taken where it may be read.
+  const { subject, withheld } = threadView(emails)
+  const marked = await privateThreadIds(db, [live.id])
+  return { id: String(live.id), subject, withheld: withheld.filter((f) => f === 'subject'), private: marked.has(live.id), emails }
 }
 
-/** The identities present among the visible emails of the filter, with how many emails each. */
+/**
+ * The identities present among the visible emails of the filter, with how many emails each.
+ * Identities come from participants, which every sharing level shows, so every reader gets the
+ * same counts, and they agree with the thread list filtered by the same identity.
+ */
 export async function identityFacet(
   db: Kysely<EmailDatabase>,
   filter: MailFilter,

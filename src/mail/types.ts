@@ -69,8 +69,19 @@ export interface ThreadSummary {
   readonly messageCount: number
   readonly participants: readonly Address[]
   readonly identities: readonly Identity[]
+  /** The snippet of its newest visible email whose snippet the reader may see (SPEC §12), else `''`. */
   readonly snippet: string
+  /**
+   * The fields of this summary the reader may not see: `subject` when no visible email lets
+   * them read its subject (it reads `(private)`), `snippet` when none lets them read its snippet.
+   */
+  readonly withheld: readonly ThreadWithheldField[]
+  /** Whether an owner of one of its mailboxes marked the thread private (others see it as metadata). */
+  readonly private: boolean
 }
+
+/** A field of a thread's summary a reader may be refused. */
+export type ThreadWithheldField = Extract<WithheldField, 'subject' | 'snippet'>
 
 /** A page of the thread list. */
 export interface ThreadPage {
@@ -82,8 +93,19 @@ export interface ThreadPage {
 /** A thread with its visible emails, oldest first. */
 export interface ThreadDetail {
   readonly id: string
+  /** The subject of its oldest visible email whose subject the reader may see, else `(private)`. */
   readonly subject: string
+  /** `['subject']` when the reader may see no email's subject, else `[]`. */
+  readonly withheld: readonly ThreadWithheldField[]
+  /** Whether an owner of one of its mailboxes marked the thread private. */
+  readonly private: boolean
   readonly emails: readonly EmailSummary[]
+}
+
+/** A thread's privacy after `threads.setPrivate`: the thread (the one a merged id joined) and its state. */
+export interface ThreadPrivacy {
+  readonly id: string
+  readonly private: boolean
 }
 
 /** The identity facet of the current filter. */
@@ -119,7 +141,10 @@ export interface ThreadListOptions extends MailFilter {
 export interface HiddenEmail {
   readonly id: string
   readonly threadId: string
+  /** Its subject, or `(private)` when the reader's access withholds it (admins included). */
   readonly subject: string
+  /** `['subject']` when the reader may not see its subject, else `[]`. */
+  readonly withheld: readonly ThreadWithheldField[]
   readonly from: Address
   /** When it was sent, ISO-8601. */
   readonly date: string

@@ -28,15 +28,40 @@ export function filterOf(url: URL): MailFilter {
 /** The query parameters of the mail filter, as {@link filterOf} reads them. */
 export const FILTER_PARAMS = ['identity', 'investor_id', 'from', 'to'] as const
 
-/** The routes that read and moderate stored mail. */
-export function mailRoutes(mail: MailApi): Route[] {
+/** What the mail routes need from the configuration. */
+export interface MailRouteOptions {
+  /**
+   * Who may read an email's body and download attachments (`CRM_GMAIL_DETAIL_ACCESS`): admins
+   * only, or every signed-in user. Either way each reads what their access allows.
+   */
+  readonly detailAccess: 'admin' | 'shared'
+}
+
+/**
+ * The routes that read and moderate stored mail. Every read is made as the signed-in
+ * principal (`viewer`), so each answer holds what their access to each email allows.
+ *
+ * @example
+ * ```ts
+ * const routes = mailRoutes(mail, { detailAccess: config.detailAccess })
+ * ```
+ */
+export function mailRoutes(mail: MailApi, options: MailRouteOptions): Route[] {
+  // The configuration is fixed when the integration is made, so the table states the gate.
+  const detailAccess = options.detailAccess === 'shared' ? 'user' : 'admin'
+  const privacyRoute = (suffix: 'private' | 'unprivate', isPrivate: boolean): Route => ({
+    method: 'POST',
+    pattern: `/api/email/threads/:id/${suffix}`,
+    access: 'user',
+    handle: async ({ params, principal }) => json(200, await mail.threads.setPrivate(params.id ?? '', isPrivate, { actor: principal.email })),
+  })
   return [
     {
       method: 'GET',
       pattern: '/api/email/threads',
       access: 'user',
       query: [...FILTER_PARAMS, 'q', 'limit', 'cursor'],
-      handle: async ({ url }) =>
+      handle: async ({ url, principal }) =>
         json(
           200,
           await mail.threads.list({
@@ -44,6 +69,7 @@ export function mailRoutes(mail: MailApi): Route[] {
             q: queryParam(url, 'q'),
             limit: pageLimit(queryParam(url, 'limit')),
             cursor: queryParam(url, 'cursor'),
+            viewer: principal.email,
           }),
         ),
     },
@@ -51,32 +77,34 @@ export function mailRoutes(mail: MailApi): Route[] {
       method: 'GET',
       pattern: '/api/email/threads/:id',
       access: 'user',
-      handle: async ({ params }) => json(200, await mail.threads.get(params.id ?? '')),
+      handle: async ({ params, principal }) => json(200, await mail.threads.get(params.id ?? '', { viewer: principal.email })),
     },
+    privacyRoute('private', true),
+    privacyRoute('unprivate', false),
     {
       method: 'GET',
       pattern: '/api/email/identities',
       access: 'user',
       query: FILTER_PARAMS,
-      handle: async ({ url }) => json(200, await mail.identities(filterOf(url))),
+      handle: async ({ url, principal }) => json(200, await mail.identities(filterOf(url), { viewer: principal.email })),
     },
     {
       method: 'GET',
       pattern: '/api/email/detail',
-      access: 'admin',
+      access: detailAccess,
       query: ['id'],
-      handle: async ({ url }) => {
+      handle: async ({ url, principal }) => {
         const id = queryParam(url, 'id')
         if (id === undefined) throw new ValidationError('id: required')
-        return json(200, await mail.emails.get(id))
+        return json(200, await mail.emails.get(id, { viewer: principal.email }))
       },
     },
     {
       method: 'GET',
       pattern: '/api/email/attachments/:id',
-      access: 'admin',
-      handle: async ({ params }) => {
-        const file = await mail.attachments.open(params.id ?? '')
+      access: detailAccess,
+      handle: async ({ params, principal }) => {
+        const file = await mail.attachments.open(params.id ?? '', { viewer: principal.email })
         return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
           status: 200,
           headers: {
@@ -95,8 +123,11 @@ export function mailRoutes(mail: MailApi): Route[] {
       pattern: '/api/email/hidden',
       access: 'admin',
       query: ['limit', 'cursor'],
-      handle: async ({ url }) =>
-        json(200, await mail.emails.listHidden({ limit: pageLimit(queryParam(url, 'limit')), cursor: queryParam(url, 'cursor') })),
+      handle: async ({ url, principal }) =>
+        json(
+          200,
+          await mail.emails.listHidden({ limit: pageLimit(queryParam(url, 'limit')), cursor: queryParam(url, 'cursor'), viewer: principal.email }),
+        ),
     },
     {
       method: 'POST',
