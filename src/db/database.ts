@@ -1,8 +1,16 @@
 import type { Generated } from 'kysely'
 import type { EmailAccountTermsTable, EmailSyncFailuresTable, EmailSyncRunsTable } from './sync-tables.js'
-import type { EmailAuditLogTable, EmailPrivateThreadsTable, SharingLevel } from './lifecycle-tables.js'
+import type { EmailAuditLogTable, EmailBlobErasuresTable, EmailPrivateThreadsTable, EmailSuppressionsTable, SharingLevel } from './lifecycle-tables.js'
 
-export type { AuditAction, AuditTargetKind, EmailAuditLogTable, EmailPrivateThreadsTable, SharingLevel } from './lifecycle-tables.js'
+export type {
+  AuditAction,
+  AuditTargetKind,
+  EmailAuditLogTable,
+  EmailBlobErasuresTable,
+  EmailPrivateThreadsTable,
+  EmailSuppressionsTable,
+  SharingLevel,
+} from './lifecycle-tables.js'
 
 export type {
   AccountTermState,
@@ -43,10 +51,15 @@ export interface EmailDatabase {
   email_account_terms: EmailAccountTermsTable
   email_audit_log: EmailAuditLogTable
   email_private_threads: EmailPrivateThreadsTable
+  email_suppressions: EmailSuppressionsTable
+  email_blob_erasures: EmailBlobErasuresTable
 }
 
-/** Where an account stands: whether the scheduler syncs it, and why not. */
-export type AccountStatus = 'active' | 'needs_consent' | 'needs_attention' | 'paused'
+/**
+ * Where an account stands: whether the scheduler syncs it, and why not. `removing`: its removal
+ * was asked for and has not finished (`accounts.remove`); it is never synced again.
+ */
+export type AccountStatus = 'active' | 'needs_consent' | 'needs_attention' | 'paused' | 'removing'
 
 /** How the library reaches an account's mailbox. */
 export type AuthMethod = 'dwd' | 'oauth'
@@ -103,6 +116,13 @@ export interface EmailAccountsTable {
    * `CRM_GMAIL_DEFAULT_SHARING`.
    */
   sharing: SharingLevel | null
+  /**
+   * When an admin asked for the account's removal (migration 0011), while it has not finished:
+   * the next `accounts.remove` or the scheduler finishes it. `null` otherwise.
+   */
+  removal_requested_at: string | null
+  /** Who asked for it (the audit log's actor), or `null` for the host's own code. */
+  removal_requested_by: string | null
   backfill_completed_at: string | null
   last_sync_at: string | null
   last_success_at: string | null

@@ -9,6 +9,8 @@ import * as m0006 from '../../migrations/0006-search-capture.js'
 import * as m0007 from '../../migrations/0007-audit-log.js'
 import * as m0008 from '../../migrations/0008-account-pause.js'
 import * as m0009 from '../../migrations/0009-sharing.js'
+import * as m0010 from '../../migrations/0010-erasure.js'
+import * as m0011 from '../../migrations/0011-account-removal.js'
 import { EmailIntegrationError, errorMessage } from '../errors.js'
 
 /**
@@ -38,6 +40,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-audit-log': m0007,
   '0008-account-pause': m0008,
   '0009-sharing': m0009,
+  '0010-erasure': m0010,
+  '0011-account-removal': m0011,
 }
 
 /**

@@ -55,7 +55,7 @@ describeEachDialect('schema', (open) => {
   })
 
   it('migrates a fresh database to exactly the tables and columns of EmailDatabase', async () => {
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause', '0009-sharing'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause', '0009-sharing', '0010-erasure', '0011-account-removal'])
     const tables = await t.db.introspection.getTables()
     const ours = tables.filter((table) => table.schema === (t.schema ?? undefined) || t.schema === null)
     const emailTables = ours.filter((table) => table.name === 'emails' || table.name.startsWith('email_'))
@@ -127,7 +127,7 @@ describeEachDialect('schema', (open) => {
       { id: 2, name: 'Beta Capital' },
     ])
     // and it can be installed again from nothing
-    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause', '0009-sharing'])
+    expect((await email.migrate()).applied).toEqual(['0001-email-tables', '0002-oauth-states', '0003-search', '0004-lease-owner', '0005-failure-backoff', '0006-search-capture', '0007-audit-log', '0008-account-pause', '0009-sharing', '0010-erasure', '0011-account-removal'])
   })
 
   it('rejects duplicates through unique constraints, whatever the code does', async () => {

@@ -48,6 +48,8 @@ export const SCHEMA_SPEC: SchemaSpec = {
     paused_status: 'text?',
     paused_reason: 'text?',
     sharing: 'text?',
+    removal_requested_at: 'text?',
+    removal_requested_by: 'text?',
     backfill_completed_at: 'text?',
     last_sync_at: 'text?',
     last_success_at: 'text?',
@@ -220,5 +222,14 @@ export const SCHEMA_SPEC: SchemaSpec = {
     thread_id: 'integer',
     marked_by: 'text',
     marked_at: 'text',
+  },
+  email_suppressions: {
+    hash: 'text',
+    added_at: 'text',
+    added_by: 'text?',
+  },
+  email_blob_erasures: {
+    sha256: 'text',
+    queued_at: 'text',
   },
 }
