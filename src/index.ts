@@ -4,6 +4,7 @@ export { MAX_ENROLL_ALL, type AccountActionOptions, type AccountsApi, type Enrol
 export type { AuditLogApi, AuditLogEntry, AuditLogListOptions, AuditLogPage } from './audit-log/api.js'
 export { AUDIT_ACTIONS, MAX_ACTOR_LENGTH, type ActorOptions, type AuditDetails, type AuditTarget } from './audit-log/store.js'
 export type { EmailAccount } from './db/accounts.js'
+export { SHARING_LEVELS, type SharingLevel } from './sharing/levels.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/api.js'
 export type { RunNowResult, Scheduler, SchedulerState } from './scheduler/scheduler.js'
