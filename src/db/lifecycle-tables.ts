@@ -52,3 +52,23 @@ export interface EmailPrivateThreadsTable {
   marked_by: string
   marked_at: string
 }
+
+/**
+ * An address whose mail later syncs never capture (migration 0010), added by a purge. Only a
+ * keyed hash of the address is kept (`src/erasure/suppression-hash.ts`), never the address.
+ */
+export interface EmailSuppressionsTable {
+  hash: string
+  added_at: string
+  /** The principal who purged, or `null` for the host's own code. */
+  added_by: string | null
+}
+
+/**
+ * The content of an erased attachment whose file is still to be removed (migration 0010): queued
+ * in the transaction that erased the emails, cleared once the file is gone or referenced again.
+ */
+export interface EmailBlobErasuresTable {
+  sha256: string
+  queued_at: string
+}
