@@ -16,9 +16,11 @@
  */
 import type { Kysely } from 'kysely'
 import type { EmailDatabase } from '../../src/db/database.js'
+import type { Authenticate, EmailIntegration } from '../../src/index.js'
 import type { SharingLevel } from '../../src/sharing/levels.js'
 import { mailWithAttachments } from './attachment-mail.js'
 import type { TestDatabase } from './databases.js'
+import { call, type Answer } from './http.js'
 import { syncWorld, type SyncWorld } from './sync/setup.js'
 import { ANN, BOB, CAT, DEE, EVE } from './team.js'
 
@@ -57,6 +59,30 @@ export const READERS = {
   dee: { userId: 'u-dee', email: DEE, isAdmin: false },
   eve: { userId: 'u-eve', email: EVE, isAdmin: true },
 } as const
+
+/** A reader's name in {@link READERS}. */
+export type ReaderName = keyof typeof READERS
+
+/** The header that names the reader a request is made as (read by {@link readersAuthenticate}). */
+const READER_HEADER = 'x-reader'
+
+/** An `authenticate` hook that signs in the reader a request names, and nobody else. */
+export const readersAuthenticate: Authenticate = (request) => {
+  const name = request.headers.get(READER_HEADER) ?? ''
+  return Promise.resolve(Object.hasOwn(READERS, name) ? READERS[name as ReaderName] : null)
+}
+
+/**
+ * Calls an integration's routes as a reader (or as nobody), through `tryHandle`; the
+ * integration's `authenticate` must be {@link readersAuthenticate}.
+ *
+ * @example
+ * const answer = await callAs(r.email, 'dee', 'POST', '/api/email/accounts/sharing', { address: BOB, level: 'metadata' })
+ */
+export function callAs(email: EmailIntegration, reader: ReaderName | 'anon', method: string, path: string, json?: unknown): Promise<Answer> {
+  const headers = reader === 'anon' ? {} : { [READER_HEADER]: reader }
+  return call(email, method, path, { as: 'anon', headers, ...(json === undefined ? {} : { json }) })
+}
 
 /** One email of the world, as stored. */
 export interface SharedEmail {
