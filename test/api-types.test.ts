@@ -15,6 +15,7 @@ import {
   type HousekeepingReport,
   type MigrationReport,
   type Secret,
+  type SharingLevel,
   type SyncReport,
 } from '../src/index.js'
 
@@ -41,6 +42,10 @@ describe('public types', () => {
     expectTypeOf<EmailIntegration['emails']['listHidden']>().returns.toEqualTypeOf<Promise<HiddenPage>>()
     expectTypeOf<EmailIntegration['accounts']['pause']>().parameters.toEqualTypeOf<[address: string, options?: AccountActionOptions]>()
     expectTypeOf<EmailIntegration['accounts']['resume']>().returns.toEqualTypeOf<Promise<EmailAccount>>()
+    expectTypeOf<EmailIntegration['accounts']['setSharing']>().parameters.toEqualTypeOf<[address: string, level: SharingLevel, options?: AccountActionOptions]>()
+    expectTypeOf<EmailIntegration['accounts']['setSharing']>().returns.toEqualTypeOf<Promise<EmailAccount>>()
+    expectTypeOf<EmailAccount['sharing']>().toEqualTypeOf<'everything' | 'subject' | 'metadata'>()
+    expectTypeOf<EmailAccount['sharingIsDefault']>().toEqualTypeOf<boolean>()
     expectTypeOf<SyncReport['status']>().toEqualTypeOf<'ok' | 'partial' | 'error' | 'busy' | 'paused'>()
   })
 
