@@ -40,7 +40,8 @@ describeEachDialect('the mail routes (tryHandle without a server)', (open) => {
     const fundThread = all.items.find((th) => th.subject === 'Fund update')
     expect(fundThread).toMatchObject({ messageCount: 2, firstAt: day(1).toISOString(), lastAt: day(2).toISOString() })
     expect(fundThread?.identities).toEqual([{ key: 'fund:7', type: 'fund', id: '7', name: 'Acme Ventures' }])
-    expect(Object.keys(fundThread ?? {}).sort()).toEqual(['firstAt', 'id', 'identities', 'lastAt', 'messageCount', 'participants', 'snippet', 'subject'])
+    expect(Object.keys(fundThread ?? {}).sort()).toEqual(['firstAt', 'id', 'identities', 'lastAt', 'messageCount', 'participants', 'private', 'snippet', 'subject', 'withheld'])
+    expect(fundThread).toMatchObject({ withheld: [], private: false })
 
     // Every page size walks the same list, through ties, without a repeat or a gap.
     for (const limit of [1, 2, 3, 4, 10]) {
@@ -213,8 +214,9 @@ describeEachDialect('the mail routes (tryHandle without a server)', (open) => {
     expect(thread.emails[0]?.from).toEqual({ address: 'partner@acme.vc', name: null })
     expect(thread.emails[0]?.identities.map((i) => i.key)).toEqual(['fund:7'])
     for (const e of thread.emails) expect(Object.keys(e).sort()).toEqual(
-      ['attachments', 'cc', 'date', 'from', 'id', 'identities', 'mailboxes', 'messageId', 'snippet', 'subject', 'threadId', 'to'],
+      ['access', 'attachments', 'cc', 'date', 'from', 'id', 'identities', 'mailboxes', 'messageId', 'snippet', 'subject', 'threadId', 'to', 'withheld'],
     )
+    expect(thread).toMatchObject({ withheld: [], private: false })
     expect(answer.text).not.toMatch(/bodyText|body_text|html/i)
     // Ids are matched as decoded path segments: %31 is 1.
     expect((await get(`/api/email/threads/${encodeURIComponent(id).replace(/\d/g, (d) => `%3${d}`)}`, 'user')).status).toBe(200)

@@ -62,6 +62,7 @@ describeEachDialect('hidden mail: GET /api/email/hidden and email.emails.listHid
       id: ids.org,
       threadId: expect.any(String) as string,
       subject: 'Globex intro',
+      withheld: [],
       from: { address: 'ceo@globex.example', name: null },
       date: day(3).toISOString(),
       hiddenAt: '2026-07-03T10:00:00.000Z',
