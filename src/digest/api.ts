@@ -8,6 +8,7 @@ import type { Digest } from './types.js'
 import { parseDigestWindow, type DigestWindow, type DigestWindowInput } from './window.js'
 import { zonedTime } from './zone.js'
 import { createChatSummarizer, type Summarizer } from './summarizer.js'
+import { readScope } from '../sharing/access.js'
 
 /** The first scheduled digest, with no cursor yet, covers the last day. */
 export const FIRST_DIGEST_WINDOW_MS = 24 * 3_600_000
@@ -38,7 +39,10 @@ export type ScheduledDigestResult =
 /** The digest operations of one integration (`email.digest`). */
 export interface DigestApi {
   /**
-   * Builds the digest of a window without sending it or moving the daily cursor.
+   * Builds the digest of a window without sending it or moving the daily cursor. Every digest
+   * is built for the team (SPEC §12), whoever asks: each email as every teammate may see it
+   * (a withheld subject reads `(private)`; only bodies shared in full are quoted, to the reader
+   * and to the summarizer), never as its owner or an admin would.
    *
    * @example
    * ```ts
@@ -88,9 +92,11 @@ export function createDigestApi(context: IntegrationContext, directory: Director
   const summarizer = options.summarizer ?? configured
   const owner = options.owner ?? processOwner()
   const { timeZone, hour } = context.config.digest
+  // Built for the team (SPEC §12): what every teammate may see, whoever asks for it.
+  const teamView = readScope(undefined, context.config.defaultSharing)
 
   const build = async (window: DigestWindow): Promise<Digest> =>
-    buildDigest({ db: context.db, directory: await directory.get(), summarizer, logger: context.logger }, window)
+    buildDigest({ db: context.db, directory: await directory.get(), summarizer, logger: context.logger, scope: teamView }, window)
   const windowOf = (input: DigestWindowInput) => parseDigestWindow(input, context.clock.now(), timeZone)
 
   return {

@@ -6,6 +6,8 @@ import type { DirectoryEntry, Logger } from '../hooks.js'
 import { identityOf, resolvedLinks, type LinkRow } from '../mail/identities.js'
 import type { Address, Identity } from '../mail/types.js'
 import { MAX_THREAD_PARTICIPANTS } from '../mail/threads.js'
+import { accessAtLeast, accessOf, type ReadScope } from '../sharing/access.js'
+import { mayRead, PRIVATE_SUBJECT, type Access } from '../sharing/levels.js'
 import { renderHtml, renderText } from './render.js'
 import type { Digest, DigestGroup, DigestThread, SummarySource } from './types.js'
 import type { DigestWindow } from './window.js'
@@ -30,6 +32,11 @@ export interface DigestBuildDeps {
   /** The model (or the host's) summarizer; `null` for extractive summaries only. */
   readonly summarizer: Summarizer | null
   readonly logger: Required<Logger>
+  /**
+   * Whose view the digest takes: the team's (no viewer), so it shows each email as every
+   * teammate may see it, and its summarizer reads nothing a teammate may not.
+   */
+  readonly scope: ReadScope
 }
 
 interface WindowEmail {
@@ -53,13 +60,39 @@ async function windowEmails(db: Kysely<EmailDatabase>, window: DigestWindow): Pr
     .execute()
 }
 
-/** Each thread's facts over the window's emails: subject, newest date, count, participants. */
-async function threadFacts(db: Kysely<EmailDatabase>, emails: readonly WindowEmail[]): Promise<Map<number, DigestThread>> {
+/**
+ * Each thread's subject as the scope's reader sees it, as the thread list shows it: the subject
+ * of its oldest visible email whose subject they may see, else {@link PRIVATE_SUBJECT}.
+ */
+async function threadSubjects(db: Kysely<EmailDatabase>, threadIds: readonly number[], scope: ReadScope): Promise<Map<number, string>> {
+  const rows = await queryInChunks(threadIds, (chunk) =>
+    db
+      .selectFrom((qb) =>
+        qb
+          .selectFrom('emails')
+          .select([
+            'emails.thread_id',
+            'emails.subject',
+            sql<number>`row_number() over (partition by ${sql.ref('emails.thread_id')} order by ${sql.ref('emails.sent_at')}, ${sql.ref('emails.id')})`.as('position'),
+          ])
+          .where('emails.thread_id', 'in', chunk)
+          .where('emails.hidden_at', 'is', null)
+          .where((eb) => accessAtLeast(eb, scope, 'subject'))
+          .as('titled'),
+      )
+      .select(['titled.thread_id', 'titled.subject'])
+      .where('titled.position', '=', 1)
+      .execute(),
+  )
+  const subjects = new Map(rows.map((r) => [r.thread_id, r.subject]))
+  return new Map(threadIds.map((id) => [id, subjects.get(id) ?? PRIVATE_SUBJECT]))
+}
+
+/** Each thread's facts over the window's emails: subject (as the scope's reader sees it), newest date, count, participants. */
+async function threadFacts(db: Kysely<EmailDatabase>, emails: readonly WindowEmail[], scope: ReadScope): Promise<Map<number, DigestThread>> {
   const ids = emails.map((e) => e.id)
   const threadIds = [...new Set(emails.map((e) => e.thread_id))]
-  const subjects = new Map(
-    (await queryInChunks(threadIds, (chunk) => db.selectFrom('email_threads').select(['id', 'subject']).where('id', 'in', chunk).execute())).map((t) => [t.id, t.subject]),
-  )
+  const subjects = await threadSubjects(db, threadIds, scope)
   const people = await queryInChunks(ids, (chunk) =>
     db
       .selectFrom('email_participants')
@@ -142,9 +175,18 @@ async function groupByIdentity(
   )
 }
 
-/** The opening text of the newest emails of each group: the body's start, or Gmail's snippet. */
-async function excerpts(db: Kysely<EmailDatabase>, groups: readonly GroupDraft[]): Promise<Map<number, string>> {
-  const ids = [...new Set(groups.flatMap((g) => g.emails.slice(0, EXCERPTS_PER_GROUP).map((e) => e.id)))]
+/**
+ * The emails of a group the digest quotes: its newest few whose body the scope's reader may
+ * see. An email at `subject` level lends only its subject (in the thread list), one at
+ * `metadata` level only its participants and dates: neither is ever quoted.
+ */
+function quoted(group: GroupDraft, access: ReadonlyMap<number, Access>): WindowEmail[] {
+  return group.emails.filter((e) => mayRead(access.get(e.id) ?? 'metadata', 'body')).slice(0, EXCERPTS_PER_GROUP)
+}
+
+/** The opening text of each group's quoted emails: the body's start, or Gmail's snippet. */
+async function excerpts(db: Kysely<EmailDatabase>, groups: readonly GroupDraft[], access: ReadonlyMap<number, Access>): Promise<Map<number, string>> {
+  const ids = [...new Set(groups.flatMap((g) => quoted(g, access).map((e) => e.id)))]
   const rows = await queryInChunks(ids, (chunk) =>
     db
       .selectFrom('emails')
@@ -188,6 +230,8 @@ function overallFallback(groups: readonly DigestGroup[], emailCount: number, thr
  * Builds the digest of a window: the CRM-linked, visible emails with `sent_at` in
  * `[from, to)`, grouped by resolved identity, each group with its threads and a summary, an
  * overall summary and the text and HTML renderings. Reads only; hidden mail never appears.
+ * Everything in it, and everything the summarizer is given, is what the scope's reader may see
+ * (SPEC §12): thread subjects by the sharing rule, excerpts only of bodies they may read.
  *
  * @example
  * ```ts
@@ -198,9 +242,10 @@ export async function buildDigest(deps: DigestBuildDeps, window: DigestWindow): 
   const read = await windowEmails(deps.db, window)
   const truncated = read.length > MAX_DIGEST_EMAILS
   const emails = read.slice(0, MAX_DIGEST_EMAILS)
-  const threads = await threadFacts(deps.db, emails)
+  const access = await accessOf(deps.db, emails.map((e) => e.id), deps.scope)
+  const threads = await threadFacts(deps.db, emails, deps.scope)
   const drafts = await groupByIdentity(deps.db, emails, deps.directory)
-  const quotes = await excerpts(deps.db, drafts)
+  const quotes = await excerpts(deps.db, drafts, access)
   const summarize = summarizing(deps)
 
   const groups: DigestGroup[] = []
@@ -210,7 +255,7 @@ export async function buildDigest(deps: DigestBuildDeps, window: DigestWindow): 
     const input: SummaryInput = {
       identity: draft.identity,
       threads: own,
-      excerpts: draft.emails.slice(0, EXCERPTS_PER_GROUP).flatMap((e) => quotes.get(e.id) ?? []),
+      excerpts: quoted(draft, access).flatMap((e) => quotes.get(e.id) ?? []),
     }
     const summary = await summarize(input, () => extractiveSummary(input))
     groups.push({ identity: draft.identity, summary: summary.text, summarizer: summary.source, emailCount: draft.emails.length, threads: own })
