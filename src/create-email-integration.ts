@@ -23,6 +23,8 @@ import { createDigestTimer } from './digest/timer.js'
 import { joinDigestTimer } from './digest/joined-scheduler.js'
 import { digestRoutes } from './http/routes/digest-routes.js'
 import { searchRoutes } from './http/routes/search-routes.js'
+import { erasureRoutes } from './http/routes/erasure-routes.js'
+import { createErasureApi } from './erasure/api.js'
 import { createSearchApi } from './search/api.js'
 import { createBlobStore } from './db/blob-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
@@ -88,6 +90,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const downloadPending = (options: { readonly signal?: AbortSignal; readonly limit?: number } = {}) =>
     downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), ...options })
   const housekeeping = createHousekeeping(context, blobs)
+  const erasure = createErasureApi(context, blobs)
   const scheduler = createScheduler({
     runAll: sync.runAll,
     run: sync.run,
@@ -120,6 +123,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
       ...digestRoutes(digest),
       ...searchRoutes(searchApi),
+      ...erasureRoutes(erasure),
     ],
   })
 
@@ -148,6 +152,8 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore), listHidden: open(mail.emails.listHidden) }),
     attachments: Object.freeze({ open: open(mail.attachments.open), downloadPending: open(downloadPending) }),
     housekeeping: Object.freeze({ run: open(housekeeping.run) }),
+    purge: open(erasure.purge),
+    suppressions: Object.freeze({ list: open(erasure.suppressions.list), remove: open(erasure.suppressions.remove) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
     routes: tryHandle.routes,

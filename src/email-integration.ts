@@ -15,6 +15,7 @@ import type { Digest } from './digest/types.js'
 import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import type { RouteInfo } from './http/router.js'
 import type { HousekeepingApi } from './housekeeping/api.js'
+import type { ErasureApi } from './erasure/api.js'
 import type { MailApi } from './mail/api.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { SearchApi } from './search/api.js'
@@ -154,6 +155,25 @@ export interface EmailIntegration {
    * ```
    */
   readonly housekeeping: HousekeepingApi
+  /**
+   * Erases every email an address (or each address of a CRM identity) takes part in, for good,
+   * and suppresses the addresses so later syncs never capture their mail (SPEC §12).
+   *
+   * @example
+   * ```ts
+   * const { emails, blobsRemoved, addresses } = await email.purge({ address: 'dana@acme.vc' }, { actor: principal.email })
+   * ```
+   */
+  readonly purge: ErasureApi['purge']
+  /**
+   * The suppression list a purge adds to: hashes only, never addresses.
+   *
+   * @example
+   * ```ts
+   * await email.suppressions.remove('dana@acme.vc') // its mail is captured again from the next sync
+   * ```
+   */
+  readonly suppressions: ErasureApi['suppressions']
   /**
    * Answers the library's routes (`/api/email/*`, `/api/admin/digest/*`) from a WHATWG
    * Request, or returns `null` for any other path so the host keeps routing.

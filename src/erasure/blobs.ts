@@ -15,35 +15,42 @@ export interface ErasedBlobs {
   readonly bytesFreed: number
 }
 
+/** Queued contents read per round: bounds the memory of a very large erasure. */
+const QUEUE_PAGE = 500
+
 /**
- * Deletes, at once, the blob files (and `email_blobs` rows) of these contents that no attachment
- * row references any more: the contents erased emails carried. Unlike housekeeping, it does not
+ * Deletes, at once, the blob files (and `email_blobs` rows) of the queued contents
+ * (`email_blob_erasures`, what erased emails carried) that no attachment row references any
+ * more, and empties the queue; a content referenced again is kept. Unlike housekeeping, it does not
  * wait for a blob to age, since erased bytes must not stay on disk. Each file is first renamed
  * aside, so a capture storing the same content meanwhile writes it afresh (the rename is then
  * undone); its references are read again in a transaction that (on PostgreSQL) locks the blob's
  * row, which a capture upserts before it references the blob; only then are the row and the
- * file deleted. Set-aside files a crashed run left for these contents are deleted too.
+ * file deleted; the queue entry goes last. Set-aside files a crashed run left for these
+ * contents are deleted too, so a crash at any point is finished by the next call.
  *
  * @example
  * ```ts
- * const { removed, bytesFreed } = await removeErasedBlobs(context.db, context.dialect, blobs, sha256s)
+ * const { removed, bytesFreed } = await removeErasedBlobs(context.db, context.dialect, blobs)
  * ```
  */
-export async function removeErasedBlobs(
-  db: Kysely<EmailDatabase>,
-  dialect: DialectStrategy,
-  blobs: BlobStore,
-  sha256s: readonly string[],
-): Promise<ErasedBlobs> {
+export async function removeErasedBlobs(db: Kysely<EmailDatabase>, dialect: DialectStrategy, blobs: BlobStore): Promise<ErasedBlobs> {
   let removed = 0
   let bytesFreed = 0
-  for (const sha256 of sha256s) {
-    const freed = await removeOne(db, dialect, blobs, sha256)
-    if (freed === null) continue
-    removed += 1
-    bytesFreed += freed
+  let after = ''
+  for (;;) {
+    const page = await db.selectFrom('email_blob_erasures').select('sha256').where('sha256', '>', after).orderBy('sha256').limit(QUEUE_PAGE).execute()
+    for (const { sha256 } of page) {
+      const freed = await removeOne(db, dialect, blobs, sha256)
+      await db.deleteFrom('email_blob_erasures').where('sha256', '=', sha256).execute()
+      if (freed === null) continue
+      removed += 1
+      bytesFreed += freed
+    }
+    const last = page.at(-1)
+    if (last === undefined) return { removed, bytesFreed }
+    after = last.sha256
   }
-  return { removed, bytesFreed }
 }
 
 /** Removes one content unless it is referenced; the bytes freed, or `null` when nothing was removed. */

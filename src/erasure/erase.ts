@@ -40,7 +40,9 @@ export const ERASE_BATCH = 100
  * attachments, the keyword index, the failures recorded about their Gmail messages, their
  * thread (deleted with its Gmail thread keys, private mark and redirects when no email is left
  * in it, else recomputed), and the `email_blobs` rows and files of contents no remaining
- * attachment references. Ids that do not exist are ignored.
+ * attachment references. Ids that do not exist are ignored. The contents are queued
+ * (`email_blob_erasures`) in each batch's transaction and their files removed after the last
+ * batch, so a crash in between leaves them queued, and the next erasure removes them.
  *
  * @example
  * ```ts
@@ -50,28 +52,25 @@ export const ERASE_BATCH = 100
 export async function eraseEmails(context: IntegrationContext, blobs: BlobStore, emailIds: readonly number[]): Promise<ErasureCounts> {
   let emails = 0
   let attachments = 0
-  const released = new Set<string>()
   for (const ids of inChunks([...new Set(emailIds)], ERASE_BATCH)) {
     const batch = await context.db.transaction().execute((trx) => eraseBatch(trx, context, ids))
     emails += batch.emails
     attachments += batch.attachments
-    for (const sha256 of batch.sha256s) released.add(sha256)
   }
-  const removed = await removeErasedBlobs(context.db, context.dialect, blobs, [...released])
+  // The queue holds this erasure's contents and any an interrupted erasure left.
+  const removed = await removeErasedBlobs(context.db, context.dialect, blobs)
   return { emails, attachments, blobsRemoved: removed.removed, bytesFreed: removed.bytesFreed }
 }
 
 interface BatchResult {
   readonly emails: number
   readonly attachments: number
-  /** The contents the batch's attachments carried: candidates for removal. */
-  readonly sha256s: readonly string[]
 }
 
 /** Deletes one batch of emails and everything about them, inside the caller's transaction. */
 async function eraseBatch(db: Kysely<EmailDatabase>, context: IntegrationContext, ids: readonly number[]): Promise<BatchResult> {
   const rows = await db.selectFrom('emails').select(['id', 'thread_id']).where('id', 'in', [...ids]).execute()
-  if (rows.length === 0) return { emails: 0, attachments: 0, sha256s: [] }
+  if (rows.length === 0) return { emails: 0, attachments: 0 }
   const present = rows.map((r) => r.id)
   const files = await db.selectFrom('email_attachments').select('sha256').where('email_id', 'in', present).execute()
   const copies = await db.selectFrom('email_copies').select(['account_id', 'gmail_id']).where('email_id', 'in', present).execute()
@@ -90,13 +89,18 @@ async function eraseBatch(db: Kysely<EmailDatabase>, context: IntegrationContext
   await db.deleteFrom('email_attachments').where('email_id', 'in', present).execute()
   await db.deleteFrom('email_copies').where('email_id', 'in', present).execute()
   await db.deleteFrom('emails').where('id', 'in', present).execute()
-  await settleThreads(db, [...new Set(rows.map((r) => r.thread_id))], nowIso(context))
-
-  return {
-    emails: present.length,
-    attachments: files.length,
-    sha256s: [...new Set(files.flatMap((f) => (f.sha256 === null ? [] : [f.sha256])))],
+  const now = nowIso(context)
+  await settleThreads(db, [...new Set(rows.map((r) => r.thread_id))], now)
+  // Queued with the deletion, so a crash before the files go leaves them on record.
+  const sha256s = [...new Set(files.flatMap((f) => (f.sha256 === null ? [] : [f.sha256])))]
+  for (const chunk of inChunks(sha256s)) {
+    await db
+      .insertInto('email_blob_erasures')
+      .values(chunk.map((sha256) => ({ sha256, queued_at: now })))
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute()
   }
+  return { emails: present.length, attachments: files.length }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { BlobStore } from '../db/blob-store.js'
 import { buildMatchIndex } from '../capture/match/match-index.js'
 import { createCapturePipeline } from '../capture/pipeline.js'
 import { compileSearchTerms } from '../capture/match/search-terms.js'
+import { captureMatchOptions } from '../erasure/suppressions.js'
 import type { IntegrationContext } from '../context.js'
 import { findAccountRow } from '../db/accounts.js'
 import { DisabledError, NotFoundError, ValidationError } from '../errors.js'
@@ -107,9 +108,10 @@ export function createSyncApi(context: IntegrationContext, services: SyncService
   const dependencies = async (): Promise<RunDependencies> => {
     if (!context.config.enabled) throw new DisabledError()
     const entries = await context.directory()
-    const index = buildMatchIndex(entries, context.config)
+    const matchOptions = await captureMatchOptions(context)
+    const index = buildMatchIndex(entries, matchOptions)
     for (const warning of index.warnings) context.logger.warn({ warning }, 'email directory entry ignored')
-    const { terms, warnings } = compileSearchTerms(entries, context.config)
+    const { terms, warnings } = compileSearchTerms(entries, matchOptions)
     for (const warning of warnings) context.logger.warn({ warning }, 'email directory value left out of Gmail search')
     return {
       context,

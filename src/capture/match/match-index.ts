@@ -18,6 +18,11 @@ export interface MatchIndexOptions {
   readonly workspaceDomains: readonly string[]
   /** Addresses (matched by match key) and domains (with subdomains) whose mail is never captured. */
   readonly blocklist?: { readonly addresses: readonly string[]; readonly domains: readonly string[] } | undefined
+  /**
+   * The suppression list (addresses a purge erased, kept as hashes): treated like blocklisted
+   * addresses, so their mail is never captured again.
+   */
+  readonly suppressed?: { has(address: string): boolean } | undefined
 }
 
 /** One participant address linked to one CRM identity. */
@@ -65,7 +70,7 @@ export interface MatchIndex {
   matchHeaders(headers: ParsedHeaders): MessageMatch
   /** Whether an address is in a workspace domain (or a subdomain of one). */
   isInternal(address: string): boolean
-  /** Whether an address is blocklisted, by match key or by domain (subdomains included). */
+  /** Whether an address is blocklisted, by match key or by domain (subdomains included), or suppressed. */
   isBlocked(address: string): boolean
 }
 
@@ -148,7 +153,9 @@ export function buildMatchIndex(entries: readonly DirectoryEntry[], options: Mat
 
   const isInternalNormal = (address: string): boolean => isWithinDomainSet(domainOf(address), workspace)
   const isBlockedNormal = (address: string): boolean =>
-    blockedKeys.has(matchKeyOf(address) ?? address) || isWithinDomainSet(domainOf(address), blockedDomains)
+    blockedKeys.has(matchKeyOf(address) ?? address) ||
+    isWithinDomainSet(domainOf(address), blockedDomains) ||
+    options.suppressed?.has(address) === true
 
   return Object.freeze({
     warnings: Object.freeze([...warnings, ...directory.warnings]),

@@ -83,7 +83,8 @@ function domainsOf(values: readonly string[]): Set<string> {
  * syntax cannot carry plainly (a local part outside `[a-z0-9._%+'-]`, a malformed domain; a
  * term with no value left is dropped), spellings past what one query can carry (so
  * `candidateQueries` never refuses a compiled term), and terms whose every message is blocklisted (an
- * address on the blocklist, an address or domain within a blocked domain): such mail is never
+ * address on the blocklist or the suppression list, an address or domain within a blocked
+ * domain; a suppressed address is left out without a warning, which would name it): such mail is never
  * captured, so searching for it would only download what is then discarded. Unblocked later,
  * the term appears as new and its mail is fetched then.
  *
@@ -119,7 +120,10 @@ export function compileSearchTerms(entries: readonly DirectoryEntry[], options: 
       warnings.add(`${termKey}: not searched: blocklisted, its mail is never captured`)
       continue
     }
-    const candidates = [...new Set([key, ...[...(directory.spellings.get(key) ?? [])].sort(compareText)])]
+    const spellings = [key, ...[...(directory.spellings.get(key) ?? [])].sort(compareText)]
+    // A suppressed address is never searched, and never named in a warning either.
+    if (spellings.some((value) => options.suppressed?.has(value) === true)) continue
+    const candidates = [...new Set(spellings)]
     const values: string[] = []
     for (const value of candidates.filter(isPlainAddress)) {
       // The match key comes first and always fits; a spelling past the query limit is dropped.

@@ -9,6 +9,7 @@ import { normalizeAddress } from '../../address.js'
 import { buildMatchIndex } from '../../capture/match/match-index.js'
 import { identityKeyOf, parseIdentityKey } from '../../db/identity-keys.js'
 import { searchTermsOf, type SearchTerm } from '../../capture/match/search-terms.js'
+import { captureMatchOptions } from '../../erasure/suppressions.js'
 import type { IntegrationContext } from '../../context.js'
 import { findAccountRow } from '../../db/accounts.js'
 import { DisabledError, NotFoundError, ValidationError } from '../../errors.js'
@@ -151,8 +152,9 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
   const entries = await context.directory()
   const names = identityNames(entries)
   if (wanted !== undefined && !names.has(wanted.key)) throw new ValidationError(`identity: ${wanted.key} is not in the directory`)
-  const terms = searchTermsOf(entries, config)
-  const index = buildMatchIndex(entries, config)
+  const matchOptions = await captureMatchOptions(context)
+  const terms = searchTermsOf(entries, matchOptions)
+  const index = buildMatchIndex(entries, matchOptions)
   const window = auditWindow(context.clock.now(), config.backfillDays)
   const afterIso = window.after === null ? null : new Date(window.after * 1000).toISOString()
   const client = access.clientFor({ id: account.id, address: account.address })
