@@ -29,6 +29,9 @@ import { createSearchApi } from './search/api.js'
 import { createBlobStore } from './db/blob-store.js'
 import { downloadPendingAttachments } from './capture/attachments-worker.js'
 import { createHousekeeping } from './housekeeping/api.js'
+import { createRetention } from './erasure/retention.js'
+import { createAccountRemoval } from './accounts/remove.js'
+import { LEASE_TTL_MS } from './sync/lease/leases.js'
 import { createScheduler } from './scheduler/scheduler.js'
 import { createGmailAccess } from './sync/gmail-access.js'
 import { createSyncApi } from './sync/api.js'
@@ -80,9 +83,12 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       if (closed) return Promise.reject(new EmailIntegrationError('closed', 'This email integration was closed'))
       return fn(...args)
     }
-  const accounts = createAccountsApi(context, { listUsers: options.listUsers })
+  const owner = processOwner()
   const access = createGmailAccess(context, options.gmail)
-  const sync = createSyncApi(context, { access, blobs, owner: processOwner() }, options.sync)
+  const sync = createSyncApi(context, { access, blobs, owner }, options.sync)
+  // Built after the sync, which checks the lease TTL: a removal holds the account's sync lease.
+  const removal = createAccountRemoval(context, { blobs, owner, leaseTtlMs: options.sync?.leaseTtlMs ?? LEASE_TTL_MS })
+  const accounts = createAccountsApi(context, { listUsers: options.listUsers, removal })
   const mail = createMailApi(context, blobs, directory)
   const searchApi = createSearchApi(context, directory)
   const digest = createDigestApi(context, directory, { summarizer: options.summarizer, deliverDigest: options.deliverDigest })
@@ -91,12 +97,15 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), ...options })
   const housekeeping = createHousekeeping(context, blobs)
   const erasure = createErasureApi(context, blobs)
+  const retention = createRetention(context, blobs)
   const scheduler = createScheduler({
     runAll: sync.runAll,
     run: sync.run,
     afterSync: async (signal) => {
       await downloadPending({ signal })
       await housekeeping.runIfDue(signal)
+      await removal.finishPending(signal)
+      await retention.runIfDue(signal)
     },
     enabled: config.enabled,
     intervalMin: config.syncIntervalMin,
@@ -118,6 +127,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
         audit: (auditOptions) => auditAccount(context, access, auditOptions),
         status,
         auditLog,
+        retention,
       }),
       ...mailRoutes(mail, { detailAccess: config.detailAccess }),
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
@@ -140,6 +150,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       clearSearchFallback: open(accounts.clearSearchFallback),
       pause: open(accounts.pause),
       resume: open(accounts.resume),
+      remove: open(accounts.remove),
       setSharing: open(accounts.setSharing),
     }),
     status: open(status),
@@ -154,6 +165,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     housekeeping: Object.freeze({ run: open(housekeeping.run) }),
     purge: open(erasure.purge),
     suppressions: Object.freeze({ list: open(erasure.suppressions.list), remove: open(erasure.suppressions.remove) }),
+    retention: Object.freeze({ run: open(retention.run) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
     routes: tryHandle.routes,

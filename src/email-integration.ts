@@ -16,6 +16,7 @@ import type { Authenticate, Clock, Directory, Logger } from './hooks.js'
 import type { RouteInfo } from './http/router.js'
 import type { HousekeepingApi } from './housekeeping/api.js'
 import type { ErasureApi } from './erasure/api.js'
+import type { RetentionApi } from './erasure/retention.js'
 import type { MailApi } from './mail/api.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { SearchApi } from './search/api.js'
@@ -174,6 +175,16 @@ export interface EmailIntegration {
    * ```
    */
   readonly suppressions: ErasureApi['suppressions']
+  /**
+   * Retention: erases mail sent more than `CRM_GMAIL_RETENTION_DAYS` days ago (0, the default,
+   * keeps everything). The scheduler runs it after a sync at most once a day.
+   *
+   * @example
+   * ```ts
+   * const { emails, cutoff } = await email.retention.run()
+   * ```
+   */
+  readonly retention: RetentionApi
   /**
    * Answers the library's routes (`/api/email/*`, `/api/admin/digest/*`) from a WHATWG
    * Request, or returns `null` for any other path so the host keeps routing.

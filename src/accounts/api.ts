@@ -5,6 +5,7 @@ import { insertAccount, listAccountRows, pauseAccount, resumeAccount, setAccount
 import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { parseSharingLevel, type SharingLevel } from '../sharing/levels.js'
+import type { AccountRemoval, RemovalReport } from './remove.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -21,6 +22,8 @@ export interface EnrollAllResult {
 export interface AccountsApiOptions {
   /** The host's users' addresses (`EmailIntegrationOptions.listUsers`). */
   readonly listUsers?: (() => Promise<readonly string[]>) | undefined
+  /** Account removal (`remove.ts`), built with the blob store and the sync's lease owner. */
+  readonly removal: AccountRemoval
 }
 
 /** Managing which teammates' mailboxes the integration captures. */
@@ -125,6 +128,21 @@ export interface AccountsApi {
    * ```
    */
   readonly setSharing: (address: string, level: SharingLevel, options?: AccountActionOptions) => Promise<EmailAccount>
+  /**
+   * Removes an account: its copies, the emails only it held (erased everywhere, with the
+   * attachment files no other email references), its OAuth token, its sync state and its row.
+   * Emails other mailboxes also hold stay, without it among their `mailboxes`. It is marked
+   * first (`status: 'removing'`, never synced again) and its row goes last, with an
+   * `account.removed` audit entry (counts): a removal a crash cut short leaves whole emails only,
+   * and the next `remove` of the address or the scheduler finishes it. Throws `NotFoundError`
+   * for an address that is not enrolled, `ConflictError` while a sync holds the account's lease.
+   *
+   * @example
+   * ```ts
+   * const { emails, sharedKept } = await email.accounts.remove('ann@fund.example', { actor: 'admin@fund.example' })
+   * ```
+   */
+  readonly remove: (address: string, options?: AccountActionOptions) => Promise<RemovalReport>
 }
 
 /** Options of an account action taken on someone's behalf: who acts, as the audit log records it. */
@@ -154,10 +172,10 @@ function isStringArray(value: unknown): value is readonly string[] {
  *
  * @example
  * ```ts
- * const accounts = createAccountsApi(context, { listUsers: options.listUsers })
+ * const accounts = createAccountsApi(context, { listUsers: options.listUsers, removal })
  * ```
  */
-export function createAccountsApi(context: IntegrationContext, options: AccountsApiOptions = {}): AccountsApi {
+export function createAccountsApi(context: IntegrationContext, options: AccountsApiOptions): AccountsApi {
   const { config } = context
   /** Enrolls one address in `db` (the integration's, or a transaction of it), unaudited. */
   const enrollIn = async (db: IntegrationContext['db'], input: unknown) => {
@@ -281,6 +299,10 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
       })
       if (change.changed) context.logger.info({ account: address, actor, from: change.from, to: level }, 'email account sharing level changed')
       return change.account
+    },
+    async remove(input, actionOptions) {
+      const actor = actorOf(actionOptions)
+      return options.removal.remove(enrolledAddress(input), actor)
     },
   }
   return api

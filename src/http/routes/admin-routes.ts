@@ -4,7 +4,7 @@ import { normalizeAddress } from '../../address.js'
 import type { EmailAccount } from '../../db/accounts.js'
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import type { Principal } from '../../hooks.js'
-import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult } from '../../index.js'
+import type { AuditOptions, AuditReport, IntegrationStatus, RematchOptions, RematchResult, RetentionApi } from '../../index.js'
 import type { Scheduler } from '../../scheduler/scheduler.js'
 import { parseSharingLevel } from '../../sharing/levels.js'
 import { json } from '../respond.js'
@@ -24,6 +24,8 @@ export interface AdminRouteDeps {
   readonly status: () => Promise<IntegrationStatus>
   /** `email.auditLog`. */
   readonly auditLog: AuditLogApi
+  /** `email.retention`. */
+  readonly retention: RetentionApi
 }
 
 /** The values `headers` takes on the audit route: read the rest of the window's headers, or not. */
@@ -103,6 +105,11 @@ export function adminRoutes(deps: AdminRouteDeps): Route[] {
     accountRoute('/api/email/accounts/pause', accounts.pause),
     accountRoute('/api/email/accounts/resume', accounts.resume),
     sharingRoute(accounts),
+    adminPost('/api/email/accounts/remove', ['address'], async ({ address }, actor) => {
+      if (typeof address !== 'string') throw new ValidationError('address: required')
+      return json(200, await accounts.remove(address, actor))
+    }),
+    adminPost('/api/email/retention/run', [], async (_, actor) => json(200, await deps.retention.run(actor))),
     adminPost('/api/email/accounts/enroll-all', ['addresses'], async ({ addresses }, actor) =>
       json(200, await accounts.enrollAll(addresses === undefined ? undefined : expectAddressList(addresses), actor)),
     ),
