@@ -25,7 +25,11 @@ export interface IntegrationStatus {
   readonly enabled: boolean
   /** The background sync's state in this process. */
   readonly scheduler: SchedulerState
-  /** Every enrolled account, by address, with its last run, failures and lease holder (a paused one with `pausedAt`). */
+  /**
+   * Every enrolled account, by address, with its last run, failures and lease holder (a paused
+   * one with `pausedAt`), and its sharing level (`sharing`, `sharingIsDefault`): every signed-in
+   * user may read it, so a page can say how much of each teammate's mail it shows.
+   */
   readonly accounts: AccountSyncStatus[]
 }
 
