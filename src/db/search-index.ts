@@ -34,6 +34,15 @@ export const MAX_INDEXED_BODY_CHARS = 100_000
  */
 export const INDEXED_ROLES: readonly ParticipantRole[] = ['from', 'sender', 'reply_to', 'to', 'cc']
 
+/** The indexed fields of an email: FTS5's columns, in this order. */
+export const SEARCH_FIELDS = Object.freeze(['subject', 'participants', 'body'] as const)
+
+/** A field of the search index. */
+export type SearchField = (typeof SEARCH_FIELDS)[number]
+
+/** The `tsvector` weight label of each field on PostgreSQL (a query can restrict a word to labels). */
+export const FIELD_WEIGHT_LABELS: Readonly<Record<SearchField, 'A' | 'B' | 'D'>> = Object.freeze({ subject: 'A', participants: 'B', body: 'D' })
+
 /** Emails (re)indexed per batch when indexing many: bounds each `IN (...)` list. */
 const INDEX_BATCH = 200
 
@@ -115,9 +124,9 @@ export async function indexEmails(
         // one token, which the word-by-word query could never match.
         const words = (text: string) => searchWords(text).join(' ')
         await sql`insert into email_fts (email_id, document) values (${id},
-            setweight(to_tsvector('simple', ${words(doc.subject)}), 'A')
-            || setweight(to_tsvector('simple', ${words(doc.participants)}), 'B')
-            || setweight(to_tsvector('simple', ${words(doc.body)}), 'D'))`.execute(db)
+            setweight(to_tsvector('simple', ${words(doc.subject)}), ${sql.lit(FIELD_WEIGHT_LABELS.subject)})
+            || setweight(to_tsvector('simple', ${words(doc.participants)}), ${sql.lit(FIELD_WEIGHT_LABELS.participants)})
+            || setweight(to_tsvector('simple', ${words(doc.body)}), ${sql.lit(FIELD_WEIGHT_LABELS.body)}))`.execute(db)
       } else {
         await sql`insert into email_fts (rowid, subject, participants, body)
           values (${id}, ${doc.subject}, ${doc.participants}, ${doc.body})`.execute(db)

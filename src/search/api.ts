@@ -37,12 +37,16 @@ export interface SearchResult {
 /** Content search over stored, visible mail. */
 export interface SearchApi {
   /**
-   * Searches subjects, participants and bodies. An empty query is a `ValidationError` (400);
-   * an unreachable hybrid backend is a `DisabledError` with code `backend_unavailable` (503).
+   * Searches subjects, participants and bodies, as `viewer` may see them (SPEC §12): a word
+   * counts only in a field the reader's access to that email shows (owner and `everything`:
+   * all; `subject`: subject and participants; `metadata`: participants), and the score and the
+   * highlight read only those fields. Without a viewer, the team's view. An empty query is a
+   * `ValidationError` (400); an unreachable hybrid backend is a `DisabledError` with code
+   * `backend_unavailable` (503).
    *
    * @example
    * ```ts
-   * const { items } = await email.search('term sheet', { identity: 'fund:7', from: '2026-01-01' })
+   * const { items } = await email.search('term sheet', { identity: 'fund:7', from: '2026-01-01', viewer: 'ann@fund.example' })
    * ```
    */
   readonly search: (q: string, options?: SearchOptions) => Promise<SearchResult>
@@ -75,8 +79,9 @@ export function createSearchApi(context: IntegrationContext, directory: Director
       checkQuery(q)
       const limit = pageLimit(options.limit)
       const filter: MailFilter = { identity: options.identity, from: options.from, to: options.to }
-      const hits = await backend.search({ text: q, filter, limit })
-      const summaries = await emailSummaries(context.db, hits.map((h) => h.emailId), await directory.get(), readScope(options, context.config.defaultSharing))
+      const scope = readScope(options, context.config.defaultSharing)
+      const hits = await backend.search({ text: q, filter, limit, scope })
+      const summaries = await emailSummaries(context.db, hits.map((h) => h.emailId), await directory.get(), scope)
       return {
         items: hits.flatMap((h) => {
           const email = summaries.get(h.emailId)

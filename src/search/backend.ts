@@ -4,6 +4,7 @@
  * SQL tables, which are canonical, so a backend cannot leak hidden mail.
  */
 import type { MailFilter } from '../mail/types.js'
+import type { ReadScope } from '../sharing/access.js'
 
 /** What a backend is asked. */
 export interface SearchQuery {
@@ -13,6 +14,11 @@ export interface SearchQuery {
   readonly filter: MailFilter
   /** The most hits wanted. */
   readonly limit: number
+  /**
+   * Whose search it is: a word matches, and the score and highlight read, only the fields the
+   * reader's access to each email shows (`search/visibility.ts`).
+   */
+  readonly scope: ReadScope
 }
 
 /** One ranked result. */
@@ -32,7 +38,7 @@ export interface SearchHit {
  *
  * @example
  * ```ts
- * const hits = await backend.search({ text: 'term sheet', filter: { identity: 'fund:7' }, limit: 20 })
+ * const hits = await backend.search({ text: 'term sheet', filter: { identity: 'fund:7' }, limit: 20, scope })
  * ```
  */
 export interface SearchBackend {

@@ -1,17 +1,33 @@
 /**
- * The default backend: SQLite FTS5 over subject, participants and body, ranked with BM25.
+ * The default backend: SQLite FTS5 over subject, participants and body. A candidate counts
+ * only when the words are in fields its reader may see (`visibility.ts`), and its score is a
+ * BM25-like sum over those fields alone: FTS5's own `bm25()` reads the whole row's length and
+ * the corpus's word counts, both of which move with withheld bodies.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
+import { SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
+import { accessOfRank } from '../sharing/levels.js'
 import type { SearchBackend, SearchHit } from './backend.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, queryWords } from './text.js'
+import { candidates, perAccess, perHighlight, searchableFields, visibleMatch, type RankedEmail } from './visibility.js'
 
 /**
- * BM25 column weights (subject, participants, body): a word in the subject says more about
- * what an email is about than the same word once in a long body.
+ * The weight of a matched word per field: a word in the subject says more about what an email
+ * is about than the same word once in a long body.
  */
-const BM25 = sql`bm25(email_fts, 10.0, 4.0, 1.0)`
+const FIELD_WEIGHTS: Readonly<Record<SearchField, number>> = { subject: 10, participants: 4, body: 1 }
+
+/** BM25's saturation: a word's tenth occurrence in a field adds far less than its first. */
+const K1 = 1.2
+/** BM25's share of length normalization for the body (subject and participants are short). */
+const B = 0.75
+/**
+ * The body length, in characters, at which a match counts at face value. A fixed typical
+ * length rather than the corpus's average, which would read every body, withheld ones too.
+ */
+const TYPICAL_BODY_CHARS = 2_000
 
 /** Tokens of context in a snippet (FTS5 allows at most 64). */
 const SNIPPET_TOKENS = 20
@@ -21,38 +37,78 @@ type Fts5Tables = {
   email_fts: { rowid: number; subject: string; participants: string; body: string }
 }
 
+/**
+ * How often the query's words occur in one field of the current row: `highlight()` marks each
+ * occurrence with one character, so the marked text is longer by that count. It reads only the
+ * row's own field, never the corpus.
+ */
+function occurrences(field: SearchField): RawBuilder<number> {
+  const column = SEARCH_FIELDS.indexOf(field)
+  return sql<number>`(length(highlight(email_fts, ${sql.lit(column)}, ${DB_MARK_OPEN}, '')) - length(${sql.ref(`email_fts.${field}`)}))`
+}
+
+/** One field's share of the score: BM25's term-frequency curve, times the field's weight. */
+function fieldScore(field: SearchField): RawBuilder<number> {
+  const norm = field === 'body' ? sql`(${sql.lit(1 - B)} + ${sql.lit(B)} * length(email_fts.body) / ${sql.lit(TYPICAL_BODY_CHARS)})` : sql`1.0`
+  const kn = sql`(${sql.lit(K1)} * ${norm})`
+  // (k1 + 1) * tf / (tf + kn), written so each occurrence count is computed once; 0 when tf is 0.
+  return sql<number>`${sql.lit(FIELD_WEIGHTS[field] * (K1 + 1))} * (1.0 - ${kn} / (${occurrences(field)} + ${kn}))`
+}
+
+/** The score of the current row for its reader's access: only the fields it shows. */
+function score(access: Expression<number | string>): RawBuilder<number> {
+  return perAccess(access, (a) => sql<number>`(${sql.join(searchableFields(a).map(fieldScore), sql` + `)})`)
+}
 
 /**
  * Builds the FTS5 backend over a SQLite database migrated to `0003-search`.
  *
  * @example
  * ```ts
- * const hits = await createFts5Backend(db).search({ text: 'capital call', filter: {}, limit: 20 })
+ * const hits = await createFts5Backend(db).search({ text: 'capital call', filter: {}, limit: 20, scope })
  * ```
  */
 export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
+  /** The highlight of each email of the page that may show one: FTS5's snippet of its readable fields. */
+  const highlights = async (match: string, page: readonly RankedEmail[]): Promise<Map<number, string>> => {
+    // -1: the best of every column (all readable); 0: the subject alone.
+    const column = perHighlight(sql.ref('rowid'), page, (fields) => sql.lit(fields.includes('body') ? -1 : SEARCH_FIELDS.indexOf('subject')))
+    if (column === null) return new Map()
+    const rows = await db
+      .withTables<Fts5Tables>()
+      .selectFrom('email_fts')
+      .select([
+        'rowid',
+        sql<string>`snippet(email_fts, ${column.value}, ${DB_MARK_OPEN}, ${DB_MARK_CLOSE}, '…', ${SNIPPET_TOKENS})`.as('highlight'),
+      ])
+      .where(sql<boolean>`email_fts match ${match}`)
+      .where('rowid', 'in', column.ids)
+      .execute()
+    return new Map(rows.map((r) => [r.rowid, r.highlight]))
+  }
+
   return {
     name: 'fts5',
     async search(query) {
       const words = queryWords(query.text)
       const condition = emailConditions(query.filter)
       if (words.length === 0 || condition === null) return []
+      const match = fts5Match(words)
       const rows = await db
         .withTables<Fts5Tables>()
+        .with((cte) => cte('candidates').materialized(), () => candidates(db, 'fts5', words, condition, query.scope))
         .selectFrom('email_fts')
-        .innerJoin('emails', 'emails.id', 'email_fts.rowid')
-        .select([
-          'emails.id',
-          sql<number>`-${BM25}`.as('score'),
-          sql<string>`snippet(email_fts, -1, ${DB_MARK_OPEN}, ${DB_MARK_CLOSE}, '…', ${SNIPPET_TOKENS})`.as('highlight'),
-        ])
-        .where(sql<boolean>`email_fts match ${fts5Match(words)}`)
-        .where(condition)
-        .orderBy(BM25)
-        .orderBy('emails.id', 'desc')
+        .innerJoin('candidates as c', 'c.id', 'email_fts.rowid')
+        .select((eb) => ['c.id', 'c.access', score(eb.ref('c.access')).as('score')])
+        .where(sql<boolean>`email_fts match ${match}`)
+        .where((eb) => visibleMatch('fts5', words, eb.ref('c.id'), eb.ref('c.access')))
+        .orderBy('score', 'desc')
+        .orderBy('c.id', 'desc')
         .limit(query.limit)
         .execute()
-      return rows.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(r.highlight) }))
+      const page = rows.map((r): RankedEmail => ({ id: r.id, access: accessOfRank(Number(r.access)), score: r.score }))
+      const byId = await highlights(match, page)
+      return page.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(byId.get(r.id) ?? '') }))
     },
   }
 }

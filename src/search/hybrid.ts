@@ -1,8 +1,8 @@
 /**
  * The hybrid backend: vector search (an OpenAI-compatible embeddings endpoint + Qdrant) fused
  * with a keyword backend by reciprocal rank fusion. Vector hits are checked against the SQL
- * tables (visible, and inside the filter) before they count, so Qdrant never decides what a
- * user may see.
+ * tables (visible, inside the filter, and readable in full by the reader: a vector embeds the
+ * whole email, body included) before they count, so Qdrant never decides what a user may see.
  *
  * Indexing into Qdrant is not built yet (TODO(#7): embed each email at capture and upsert it as
  * point `emails.id` of {@link QDRANT_COLLECTION}; delete the point on hide). Until then the
@@ -15,6 +15,7 @@ import { endpointRequest } from '../secrets/endpoint.js'
 import { DisabledError } from '../errors.js'
 import { redactError } from '../secrets/redact.js'
 import { emailConditions } from '../mail/threads.js'
+import { accessAtLeast } from '../sharing/access.js'
 import type { SearchBackend, SearchHit } from './backend.js'
 import { queryWords } from './text.js'
 
@@ -141,7 +142,8 @@ export function createHybridBackend(options: HybridBackendOptions): SearchBacken
       const condition = emailConditions(query.filter)
       if (condition === null) return []
       const [keywordHits, candidates] = await Promise.all([keyword.search(query), vectorIds(query.text, query.limit)])
-      // Only candidates the SQL tables call visible and inside the filter take part.
+      // Only candidates the SQL tables call visible, inside the filter and readable in full take
+      // part: a vector near the query may be near because of the body.
       const allowed =
         candidates.length === 0
           ? []
@@ -150,6 +152,7 @@ export function createHybridBackend(options: HybridBackendOptions): SearchBacken
               .select(['id', 'snippet'])
               .where('id', 'in', candidates)
               .where(condition)
+              .where((eb) => accessAtLeast(eb, query.scope, 'everything'))
               .execute()
       const snippets = new Map(allowed.map((a) => [a.id, a.snippet]))
       const vectorRanked = candidates.filter((id) => snippets.has(id))

@@ -1,13 +1,19 @@
 /**
  * The PostgreSQL backend: full-text search over the weighted `tsvector`s of `email_fts`
- * (GIN-indexed), ranked with `ts_rank`, highlighted with `ts_headline`.
+ * (GIN-indexed), ranked with `ts_rank`, highlighted with `ts_headline`. A candidate counts only
+ * when the words are in fields its reader may see (`visibility.ts`: weight labels restrict a
+ * word to them); `ts_rank` reads the document with the withheld fields' positions filtered out
+ * and no length normalization, so the score reads only what the reader sees; the headline
+ * quotes only readable fields.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
-import { MAX_INDEXED_BODY_CHARS } from '../db/search-index.js'
+import { FIELD_WEIGHT_LABELS, MAX_INDEXED_BODY_CHARS, SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
+import { accessOfRank } from '../sharing/levels.js'
 import type { SearchBackend, SearchHit } from './backend.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText, pgTsQuery, queryWords } from './text.js'
+import { candidates, perAccess, perHighlight, searchableFields, visibleMatch, type RankedEmail } from './visibility.js'
 
 /**
  * `ts_headline` options: short fragments, our private marks. The marks are quoted so the
@@ -21,14 +27,46 @@ type PgSearchTables = {
 }
 
 /**
+ * The document as the reader's access to the row shows it: the positions of withheld fields
+ * dropped (`ts_filter` by weight label). `ts_rank` then reads no withheld word, not even as a
+ * position that would shift where the visible ones count.
+ */
+function shownDocument(access: Expression<number | string>): RawBuilder<string> {
+  return perAccess(access, (a) => {
+    const fields = searchableFields(a)
+    if (fields.length === SEARCH_FIELDS.length) return sql<string>`email_fts.document`
+    const labels = `{${fields.map((f) => FIELD_WEIGHT_LABELS[f].toLowerCase()).join(',')}}`
+    return sql<string>`ts_filter(email_fts.document, ${sql.lit(labels)}::"char"[])`
+  })
+}
+
+/** The text a headline may quote for some fields: the subject, then the start of the body. */
+function headlineText(fields: readonly SearchField[]): RawBuilder<string> {
+  const parts = fields.map((f) => (f === 'body' ? sql`left(coalesce(body_text, ''), ${sql.lit(MAX_INDEXED_BODY_CHARS)})` : sql`subject`))
+  return sql<string>`${sql.join(parts, sql` || E'\\n' || `)}`
+}
+
+/**
  * Builds the PostgreSQL full-text backend over a database migrated to `0003-search`.
  *
  * @example
  * ```ts
- * const hits = await createPostgresBackend(db).search({ text: 'capital call', filter: {}, limit: 20 })
+ * const hits = await createPostgresBackend(db).search({ text: 'capital call', filter: {}, limit: 20, scope })
  * ```
  */
 export function createPostgresBackend(db: Kysely<EmailDatabase>): SearchBackend {
+  /** Headlines re-parse the text, so only for the page of results, not every match. */
+  const headlines = async (tsquery: RawBuilder<unknown>, page: readonly RankedEmail[]): Promise<Map<number, string>> => {
+    const text = perHighlight(sql.ref('id'), page, headlineText)
+    if (text === null) return new Map()
+    const rows = await db
+      .selectFrom('emails')
+      .select(['id', sql<string>`ts_headline('simple', ${text.value}, ${tsquery}, ${HEADLINE_OPTIONS})`.as('headline')])
+      .where('id', 'in', text.ids)
+      .execute()
+    return new Map(rows.map((h) => [h.id, h.headline]))
+  }
+
   return {
     name: 'postgres',
     async search(query) {
@@ -36,29 +74,20 @@ export function createPostgresBackend(db: Kysely<EmailDatabase>): SearchBackend 
       const condition = emailConditions(query.filter)
       if (words.length === 0 || condition === null) return []
       const tsquery = sql`to_tsquery('simple', ${pgTsQuery(words)})`
-      const ranked = await db
+      const rows = await db
         .withTables<PgSearchTables>()
-        .selectFrom('email_fts')
-        .innerJoin('emails', 'emails.id', 'email_fts.email_id')
-        .select(['emails.id', sql<number>`ts_rank(email_fts.document, ${tsquery})`.as('score')])
-        .where(sql<boolean>`email_fts.document @@ ${tsquery}`)
-        .where(condition)
+        .with((cte) => cte('candidates').materialized(), () => candidates(db, 'tsvector', words, condition, query.scope))
+        .selectFrom('candidates as c')
+        .innerJoin('email_fts', 'email_fts.email_id', 'c.id')
+        .select((eb) => ['c.id', 'c.access', sql<number>`ts_rank(${shownDocument(eb.ref('c.access'))}, ${tsquery})`.as('score')])
+        .where((eb) => visibleMatch('tsvector', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
-        .orderBy('emails.id', 'desc')
+        .orderBy('c.id', 'desc')
         .limit(query.limit)
         .execute()
-      if (ranked.length === 0) return []
-      // Headlines re-parse the text, so only for the page of results, not every match.
-      const headlines = await db
-        .selectFrom('emails')
-        .select([
-          'id',
-          sql<string>`ts_headline('simple', subject || E'\\n' || left(coalesce(body_text, ''), ${MAX_INDEXED_BODY_CHARS}), ${tsquery}, ${HEADLINE_OPTIONS})`.as('headline'),
-        ])
-        .where('id', 'in', ranked.map((r) => r.id))
-        .execute()
-      const byId = new Map(headlines.map((h) => [h.id, h.headline]))
-      return ranked.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(byId.get(r.id) ?? '') }))
+      const page = rows.map((r): RankedEmail => ({ id: r.id, access: accessOfRank(Number(r.access)), score: r.score }))
+      const byId = await headlines(tsquery, page)
+      return page.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(byId.get(r.id) ?? '') }))
     },
   }
 }

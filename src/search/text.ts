@@ -4,7 +4,7 @@
  * everything else is dropped, and each backend quotes every word. `"`, `OR`, `*`, `NEAR(a b)`,
  * `-`, `:` and `^` are plain words or nothing.
  */
-import { searchWords } from '../db/search-index.js'
+import { FIELD_WEIGHT_LABELS, SEARCH_FIELDS, searchWords, type SearchField } from '../db/search-index.js'
 import { ValidationError } from '../errors.js'
 import { MARK_CLOSE, MARK_OPEN } from './backend.js'
 
@@ -45,32 +45,42 @@ export function queryWords(text: string): string[] {
   return [...new Set(searchWords(text).map((w) => w.toLowerCase()))]
 }
 
+/** Whether a list of fields is every indexed field (no restriction to write). */
+function isEveryField(fields: readonly SearchField[]): boolean {
+  return SEARCH_FIELDS.every((f) => fields.includes(f))
+}
+
 /**
  * An FTS5 MATCH expression: every word a quoted string (so never an operator), all required,
- * the last one also as a prefix so results come while the user is still typing.
+ * the last one also as a prefix so results come while the user is still typing. Given fields,
+ * every word must occur in one of them (an FTS5 column filter).
  *
  * @example
  * ```ts
  * fts5Match(['term', 'she']) // '"term" "she"*'
+ * fts5Match(['term', 'she'], ['participants']) // '{participants} : ("term" "she"*)'
  * ```
  */
-export function fts5Match(words: readonly string[]): string {
+export function fts5Match(words: readonly string[], fields: readonly SearchField[] = SEARCH_FIELDS): string {
   // Words hold only letters, marks and digits: no `"` to escape.
-  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ')
+  const all = words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ')
+  return isEveryField(fields) ? all : `{${fields.join(' ')}} : (${all})`
 }
 
 /**
  * A PostgreSQL tsquery text for `to_tsquery('simple', ...)`: every word quoted, ANDed, the last
  * one as a prefix. Built here rather than with `websearch_to_tsquery`, which gives `or` and
- * `-` meaning.
+ * `-` meaning. Given fields, every word carries their weight labels, so it matches only there.
  *
  * @example
  * ```ts
  * pgTsQuery(['term', 'she']) // "'term' & 'she':*"
+ * pgTsQuery(['term', 'she'], ['subject', 'participants']) // "'term':AB & 'she':*AB"
  * ```
  */
-export function pgTsQuery(words: readonly string[]): string {
-  return words.map((w, i) => `'${w}'${i === words.length - 1 ? ':*' : ''}`).join(' & ')
+export function pgTsQuery(words: readonly string[], fields: readonly SearchField[] = SEARCH_FIELDS): string {
+  const labels = isEveryField(fields) ? '' : fields.map((f) => FIELD_WEIGHT_LABELS[f]).join('')
+  return words.map((w, i) => `'${w}'${i === words.length - 1 ? ':*' : labels === '' ? '' : ':'}${labels}`).join(' & ')
 }
 
 /**

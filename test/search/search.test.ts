@@ -224,7 +224,7 @@ describeEachDialect('content search', (open) => {
         date,
       )
       // Searchable inside the transaction that stored it ...
-      expect((await createFts5OrPg(trx).search({ text: 'narwhal', filter: {}, limit: 5 })).length).toBe(1)
+      expect((await createFts5OrPg(trx).search({ text: 'narwhal', filter: {}, limit: 5, scope: { viewer: null, defaultLevel: 'everything' } })).length).toBe(1)
     })
     // ... and after it committed.
     expect(await found('narwhal')).toEqual(['Fresh news'])

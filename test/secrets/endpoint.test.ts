@@ -95,7 +95,7 @@ describe('the summarizer at a URL with credentials', () => {
 
 describe('hybrid search at URLs with credentials', () => {
   const keyword: SearchBackend = { name: 'keyword', search: () => Promise.resolve([{ emailId: 1, score: 1, highlight: 'zebra' }]) }
-  const query = { text: 'zebra', filter: {}, limit: 5 }
+  const query = { text: 'zebra', filter: {}, limit: 5, scope: { viewer: null, defaultLevel: 'everything' as const } }
   const open = async () => {
     database = await openSqlite()
     return database.db as unknown as Kysely<EmailDatabase>

@@ -6,7 +6,8 @@ import { FILTER_PARAMS, filterOf } from './mail-routes.js'
 
 /**
  * The content search route: `GET /api/email/search?q=&identity=&investor_id=&from=&to=&limit=`
- * answers `{ items: { email, score, highlight }[], backend }`; a missing or empty `q` is 400,
+ * answers `{ items: { email, score, highlight }[], backend }` as the signed-in principal may see
+ * the mail (their own mailboxes in full, others' at their sharing level); a missing or empty `q` is 400,
  * a configured backend that is down is 503 `backend_unavailable`.
  *
  * @example
@@ -21,10 +22,10 @@ export function searchRoutes(api: SearchApi): Route[] {
       pattern: '/api/email/search',
       access: 'user',
       query: ['q', ...FILTER_PARAMS, 'limit'],
-      handle: async ({ url }) => {
+      handle: async ({ url, principal }) => {
         const q = queryParam(url, 'q')
         if (q === undefined) throw new ValidationError('q: required (a word to search for)')
-        return json(200, await api.search(q, { ...filterOf(url), limit: queryParam(url, 'limit') }))
+        return json(200, await api.search(q, { ...filterOf(url), limit: queryParam(url, 'limit'), viewer: principal.email }))
       },
     },
   ]

@@ -1,0 +1,157 @@
+/**
+ * What search may read of an email for one reader (SPEC §9, §12): the fields the reader's access
+ * shows. A match counts only in those fields, the score reads only those, and the highlight
+ * shows only those, so search can never be used to learn a withheld word. Participants are
+ * never withheld; the subject and the body follow `mayRead`. The access itself is the sharing
+ * rule's (`accessRank`), computed once per candidate by the caller.
+ */
+import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import type { EmailDatabase } from '../db/database.js'
+import type { DialectStrategy } from '../db/dialect.js'
+import type { EmailCondition } from './content-match.js'
+import { accessRank, type ReadScope } from '../sharing/access.js'
+import { SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
+import { ACCESS_RANK, mayRead, type Access } from '../sharing/levels.js'
+import { fts5Match, pgTsQuery } from './text.js'
+
+/** The form of the keyword index: FTS5 on SQLite, weighted `tsvector`s on PostgreSQL. */
+export type KeywordIndex = DialectStrategy['keywordIndex']
+
+/** Every access, least permissive first. */
+const ACCESSES = (Object.keys(ACCESS_RANK) as Access[]).sort((a, b) => ACCESS_RANK[a] - ACCESS_RANK[b])
+
+/** One ranked email of a backend's page, with the reader's access to it. */
+export interface RankedEmail {
+  readonly id: number
+  readonly access: Access
+  readonly score: number
+}
+
+/**
+ * The fields a reader with this access may find an email by.
+ *
+ * @example
+ * ```ts
+ * searchableFields('subject') // ['subject', 'participants']
+ * ```
+ */
+export function searchableFields(access: Access): readonly SearchField[] {
+  return SEARCH_FIELDS.filter((f) => f === 'participants' || mayRead(access, f))
+}
+
+/**
+ * The fields a highlight may quote for this access: the subject and the body when readable
+ * (`[]` for `metadata`: its highlight is empty).
+ *
+ * @example
+ * ```ts
+ * highlightFields('everything') // ['subject', 'body']
+ * ```
+ */
+export function highlightFields(access: Access): readonly SearchField[] {
+  return searchableFields(access).filter((f) => f !== 'participants')
+}
+
+/**
+ * The ids of the emails whose indexed text holds every word in the given fields (all by
+ * default), as a subquery.
+ *
+ * @example
+ * ```ts
+ * sql`emails.id in (${matchingIds('fts5', ['term', 'she'], ['participants'])})`
+ * ```
+ */
+export function matchingIds(index: KeywordIndex, words: readonly string[], fields: readonly SearchField[] = SEARCH_FIELDS): RawBuilder<unknown> {
+  // The index table is not part of `EmailDatabase` (its shape differs by dialect): raw SQL.
+  return index === 'tsvector'
+    ? sql`select email_id from email_fts where document @@ to_tsquery('simple', ${pgTsQuery(words, fields)})`
+    : sql`select rowid from email_fts where email_fts match ${fts5Match(words, fields)}`
+}
+
+/**
+ * The condition "the email `id` holds every word in the fields its reader may see", given the
+ * reader's access `rank` to it. The rank is read once (`case rank when ...`), so a caller may
+ * pass the sharing rule's expression itself.
+ *
+ * @example
+ * ```ts
+ * db.selectFrom('emails').select('id').where((eb) => visibleMatch('fts5', ['deck'], eb.ref('emails.id'), accessRank(eb, scope)))
+ * ```
+ */
+export function visibleMatch(index: KeywordIndex, words: readonly string[], id: Expression<number>, rank: Expression<number | string>): Expression<SqlBool> {
+  const branches = ACCESSES.map((access) => {
+    const fields = searchableFields(access)
+    // Every field readable: the match on all of them below is the whole condition.
+    const inFields = fields.length === SEARCH_FIELDS.length ? sql`1 = 1` : sql`${id} in (${matchingIds(index, words, fields)})`
+    return sql`when ${sql.lit(ACCESS_RANK[access])} then ${inFields}`
+  })
+  return sql<SqlBool>`(${id} in (${matchingIds(index, words)}) and case (${rank}) ${sql.join(branches, sql` `)} else 1 = 0 end)`
+}
+
+/**
+ * The candidates of a search: the emails inside the filter whose text holds every word in any
+ * field, each with the reader's access rank (`access`; a driver may answer it as text). Backends materialize it (a CTE), so
+ * the rule's subqueries run once per candidate, and then keep the rows that
+ * {@link visibleMatch} keeps.
+ *
+ * @example
+ * ```ts
+ * db.with((cte) => cte('candidates').materialized(), () => candidates(db, 'fts5', words, condition, scope))
+ * ```
+ */
+export function candidates(
+  db: Kysely<EmailDatabase>,
+  index: KeywordIndex,
+  words: readonly string[],
+  condition: EmailCondition,
+  scope: ReadScope,
+): SelectQueryBuilder<EmailDatabase, 'emails', { id: number; access: number | string }> {
+  return db
+    .selectFrom('emails')
+    .select((eb) => ['emails.id', sql<number | string>`${accessRank(eb, scope)}`.as('access')])
+    .where((eb) => sql<SqlBool>`${eb.ref('emails.id')} in (${matchingIds(index, words)})`)
+    .where(condition)
+}
+
+/**
+ * A SQL value per access, as `case rank when ... end`: a score or weights that read only what
+ * the access shows.
+ *
+ * @example
+ * ```ts
+ * perAccess(eb.ref('c.access'), (access) => sql.lit(searchableFields(access).length))
+ * ```
+ */
+export function perAccess<T>(rank: Expression<number | string>, value: (access: Access) => RawBuilder<T>): RawBuilder<T> {
+  const branches = ACCESSES.map((access) => sql`when ${sql.lit(ACCESS_RANK[access])} then ${value(access)}`)
+  return sql<T>`case (${rank}) ${sql.join(branches, sql` `)} end`
+}
+
+/**
+ * A SQL value per email of a page, chosen by the fields its highlight may quote: `render` is
+ * given those fields (never empty); emails whose highlight is empty are left out (`null` when
+ * none is left).
+ *
+ * @example
+ * ```ts
+ * const column = perHighlight(sql.ref('rowid'), page, (fields) => sql.lit(fields.includes('body') ? -1 : 0))
+ * ```
+ */
+export function perHighlight<T>(
+  id: Expression<number>,
+  page: readonly RankedEmail[],
+  render: (fields: readonly SearchField[]) => RawBuilder<T>,
+): { readonly ids: number[]; readonly value: RawBuilder<T> } | null {
+  const groups = new Map<string, { fields: readonly SearchField[]; ids: number[] }>()
+  for (const row of page) {
+    const fields = highlightFields(row.access)
+    if (fields.length === 0) continue
+    const key = fields.join(' ')
+    const group = groups.get(key) ?? { fields, ids: [] }
+    group.ids.push(row.id)
+    groups.set(key, group)
+  }
+  if (groups.size === 0) return null
+  const branches = [...groups.values()].map((g) => sql`when ${id} in (${sql.join(g.ids)}) then ${render(g.fields)}`)
+  return { ids: [...groups.values()].flatMap((g) => g.ids), value: sql<T>`case ${sql.join(branches, sql` `)} end` }
+}
