@@ -53,7 +53,11 @@ export function mailRoutes(mail: MailApi, options: MailRouteOptions): Route[] {
     method: 'POST',
     pattern: `/api/email/threads/:id/${suffix}`,
     access: 'user',
-    handle: async ({ params, principal }) => json(200, await mail.threads.setPrivate(params.id ?? '', isPrivate, { actor: principal.email })),
+    handle: async ({ params, principal, body }) => {
+      // It reads no field: one sent (`{"private": false}`) is refused rather than ignored.
+      await body()
+      return json(200, await mail.threads.setPrivate(params.id ?? '', isPrivate, { actor: principal.email }))
+    },
   })
   return [
     {
