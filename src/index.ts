@@ -4,7 +4,8 @@ export { MAX_ENROLL_ALL, type AccountActionOptions, type AccountsApi, type Enrol
 export type { AuditLogApi, AuditLogEntry, AuditLogListOptions, AuditLogPage } from './audit-log/api.js'
 export { AUDIT_ACTIONS, MAX_ACTOR_LENGTH, type ActorOptions, type AuditDetails, type AuditTarget } from './audit-log/store.js'
 export type { EmailAccount } from './db/accounts.js'
-export { SHARING_LEVELS, type SharingLevel } from './sharing/levels.js'
+export { PRIVATE_SUBJECT, SHARING_LEVELS, type Access, type SharingLevel, type WithheldField } from './sharing/levels.js'
+export type { ReadOptions } from './sharing/access.js'
 export type { MigrationReport } from './db/migrate.js'
 export type { SyncApi } from './sync/api.js'
 export type { RunNowResult, Scheduler, SchedulerState } from './scheduler/scheduler.js'
@@ -30,7 +31,9 @@ export type {
   ThreadDetail,
   ThreadListOptions,
   ThreadPage,
+  ThreadPrivacy,
   ThreadSummary,
+  ThreadWithheldField,
 } from './mail/types.js'
 export type { LeaseHolder, RetryFailuresOptions, RetryReport, RunCounts, SyncAllOptions, SyncProgress, SyncReport, SyncRunOptions, SyncTuning } from './sync/types.js'
 export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './sync/audit/types.js'
