@@ -31,7 +31,8 @@ const ERASED_TABLES = [
  * Runs an erasure so that its deleted bytes do not stay in the database files. On SQLite:
  * `secure_delete` is on for the erasure (deleted content is overwritten with zeros), the FTS5
  * index deletes terms in place (its `secure-delete` option, kept on once set) and is then
- * merged into one segment, and the write-ahead log is checkpointed and truncated. On
+ * merged into one segment, the database is vacuumed (rebuilt without free space), and the
+ * write-ahead log is checkpointed and truncated. On
  * PostgreSQL the touched tables are vacuumed afterwards, so dead tuples' space is reclaimed; a
  * vacuum refused (a role without the right) is logged, not thrown: the rows are gone either way.
  *
@@ -57,10 +58,27 @@ export async function scrubErasedBytes<T>(context: IntegrationContext, erase: ()
     await sql`insert into ${sql.table(SEARCH_INDEX_TABLE)} (${sql.ref(SEARCH_INDEX_TABLE)}, rank) values ('secure-delete', 1)`.execute(db)
     const result = await erase()
     await sql`insert into ${sql.table(SEARCH_INDEX_TABLE)} (${sql.ref(SEARCH_INDEX_TABLE)}) values ('optimize')`.execute(db)
+    await vacuum(context)
     return result
   } finally {
     await sql`pragma ${sql.raw(`secure_delete = ${previous}`)}`.execute(db)
     await checkpoint(context)
+  }
+}
+
+/**
+ * Rebuilds the SQLite database from its live content. `secure_delete` zeroes what the erasure
+ * frees, but not what earlier updates freed before it: a row's old versions (an account's scan
+ * queries name every directory address) linger in free space within pages until the page is
+ * rebuilt. It rewrites the whole file (time and, briefly, disk in proportion to its size), which
+ * a purge, rare and irreversible, affords. A vacuum that cannot run (another connection is
+ * writing) is logged, not thrown: the erased rows are zeroed either way.
+ */
+async function vacuum(context: IntegrationContext): Promise<void> {
+  try {
+    await sql`vacuum`.execute(context.db)
+  } catch (error) {
+    context.logger.warn({ error: errorMessage(error) }, 'email purge: vacuum failed; space freed before the purge may keep old bytes until the next vacuum')
   }
 }
 
