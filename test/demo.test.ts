@@ -32,6 +32,38 @@ function syncRuns(): { kind: string; status: string; captured: number }[] {
   }
 }
 
+/** A route of the demo answered as `email`, who the demo's cookie signs in. */
+async function apiAs(email: string, path: string): Promise<unknown> {
+  const response = await fetch(new URL(path, url), { headers: { cookie: `demo-user=${encodeURIComponent(email)}` } })
+  expect(response.status).toBe(200)
+  return response.json()
+}
+
+/** Who the demo lets a visitor be: its admin and the team. */
+async function demoPeople(): Promise<{ admin: string; team: string[] }> {
+  const { people } = await (await fetch(new URL('/demo/people', url))).json() as { people: { email: string; isAdmin: boolean }[] }
+  return { admin: people.find((p) => p.isAdmin)!.email, team: people.filter((p) => !p.isAdmin).map((p) => p.email) }
+}
+
+/**
+ * A thread held by `address`'s mailbox alone (so its level alone decides what others see), and
+ * the query of the page's filters that lists it on their first page: its newest email's day
+ * and identity (both filters apply to one same email).
+ */
+async function soloThread(address: string): Promise<{ thread: string; subject: string; query: string }> {
+  const page = await apiAs(address, '/api/email/threads?limit=50') as { items: { id: string; subject: string }[] }
+  for (const line of page.items) {
+    const detail = await apiAs(address, `/api/email/threads/${line.id}`) as { emails: { date: string; mailboxes: string[]; identities: { key: string }[] }[] }
+    const newest = detail.emails.at(-1)
+    if (newest === undefined || line.subject.trim() === '' || !detail.emails.every((e) => e.mailboxes.length === 1 && e.mailboxes[0] === address)) continue
+    const day = newest.date.slice(0, 10)
+    const query = new URLSearchParams({ ...(newest.identities[0] === undefined ? {} : { identity: newest.identities[0].key }), from: day, to: day }).toString()
+    const listed = await apiAs(address, `/api/email/threads?${query}&limit=25`) as { items: { id: string }[] }
+    if (listed.items.some((t) => t.id === line.id)) return { thread: line.id, subject: line.subject, query }
+  }
+  throw new Error(`no thread of the 50 newest is held by ${address}'s mailbox alone`)
+}
+
 beforeAll(async () => {
   demo = startDemo()
   const match = await demo.waitFor(/Open (http:\/\/127\.0\.0\.1:\d+\/)/, FIRST_SYNC_MS)
@@ -122,6 +154,86 @@ describe('npm run demo', () => {
       await page.screenshot({ path: join(outputDir, 'demo-page-full.png'), fullPage: true })
       expect(problems).toEqual([])
     }, 60_000)
+
+    /** Signs the page in as `email` through the "Signed in as" selector (the page reloads as them). */
+    async function signInAs(email: string): Promise<void> {
+      const reloaded = page.waitForEvent('load')
+      await page.selectOption('#signed-in-as', email)
+      await reloaded
+      await page.locator(`body[data-signed-in-as="${email}"]`).waitFor()
+    }
+
+    /** Sets a mailbox's level with its select in the Mailboxes panel, as the signed-in person. */
+    async function chooseLevel(address: string, level: string): Promise<void> {
+      const stored = page.waitForResponse((r) => r.url().endsWith('/api/email/accounts/sharing') && r.request().method() === 'POST')
+      await page.selectOption(`#accounts .account[data-address="${address}"] select.sharing-select`, level)
+      expect((await stored).status()).toBe(200)
+      await expect.poll(async () => page.locator(`#accounts .account[data-address="${address}"] select.sharing-select`).inputValue()).toBe(level)
+    }
+
+    it('shows each reader what sharing levels and private threads allow, and lets owners change them', async () => {
+      const { admin, team: [owner, teammate] } = await demoPeople()
+      if (owner === undefined || teammate === undefined) throw new Error('the demo has fewer than two teammates')
+      const { thread, subject, query } = await soloThread(owner)
+      const row = page.locator(`#thread-list .thread[data-thread-id="${thread}"]`)
+      const mailbox = (address: string) => page.locator(`#accounts .account[data-address="${address}"]`)
+
+      // The owner sets their mailbox to metadata; they may change only their own level.
+      await signInAs(owner)
+      await mailbox(owner).locator('select.sharing-select').waitFor()
+      expect(await page.locator('#accounts select.sharing-select').count()).toBe(1)
+      expect(await mailbox(teammate).locator('.sharing-level').textContent()).toBe('Everything')
+      expect(await page.locator('#accounts .run-now').count()).toBe(0)
+      expect(await page.locator('#digest').isHidden()).toBe(true)
+      await chooseLevel(owner, 'metadata')
+      const status = await apiAs(teammate, '/api/email/status') as { accounts: { address: string; sharing: string; sharingIsDefault: boolean }[] }
+      expect(status.accounts.find((a) => a.address === owner)).toMatchObject({ sharing: 'metadata', sharingIsDefault: false })
+
+      // A teammate sees the thread as private: who and when, every other field marked withheld.
+      await signInAs(teammate)
+      await page.goto(`${url}?${query}`)
+      await row.waitFor()
+      const withheldBy = `withheld by ${owner.split('@')[0]!}'s sharing level`
+      await expect.poll(async () => row.locator('.thread-subject').textContent()).toContain('Subject withheld')
+      expect(await row.locator('[data-withheld="snippet"]').isVisible()).toBe(true)
+      expect(await row.textContent()).not.toContain(subject)
+      expect(await mailbox(owner).locator('.sharing-level').textContent()).toBe('Who and when only')
+      expect(await mailbox(owner).locator('select').count()).toBe(0)
+      await row.locator('.thread-toggle').click()
+      const card = row.locator('.email').first()
+      await card.waitFor()
+      for (const field of ['subject', 'snippet', 'attachments', 'body']) {
+        expect(await card.locator(`[data-withheld="${field}"]`).textContent()).toContain(withheldBy)
+      }
+      expect(await row.locator('.show-body, .hide-email, .privacy-toggle').count()).toBe(0)
+
+      // The owner sees it in full, marks it private, and shares their mailbox fully again.
+      await signInAs(owner)
+      await row.waitFor()
+      expect(await row.locator('.thread-subject').textContent()).toBe(subject)
+      expect(await row.locator('.withheld').count()).toBe(0)
+      await row.locator('.thread-toggle').click()
+      await row.locator('.email .show-body').first().waitFor()
+      const marked = page.waitForResponse((r) => r.url().endsWith(`/api/email/threads/${thread}/private`))
+      await row.locator('.privacy-toggle').click()
+      expect((await marked).status()).toBe(200)
+      await row.locator('.thread-toggle .private-badge').waitFor()
+      expect(await row.locator('.privacy-toggle').textContent()).toBe('Share again')
+      await chooseLevel(owner, 'everything')
+
+      // The thread stays private to the teammate whatever the mailbox's level.
+      await signInAs(teammate)
+      await row.waitFor()
+      expect(await row.locator('.private-badge').isVisible()).toBe(true)
+      expect(await row.locator('[data-withheld="subject"]').textContent()).toContain('the thread is private')
+      expect(await mailbox(owner).locator('.sharing-level').textContent()).toBe('Everything')
+
+      // The admin may set every mailbox's level.
+      await signInAs(admin)
+      expect(await page.locator('#accounts select.sharing-select').count()).toBe(5)
+      await page.screenshot({ path: join(outputDir, 'demo-sharing.png') })
+      expect(problems).toEqual([])
+    }, 90_000)
   })
 
   it('stops cleanly on Ctrl-C, then syncs only the new mail when run again', async () => {

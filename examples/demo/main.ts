@@ -11,6 +11,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { createEmailIntegration, createTerminalProgress, type Logger } from 'crm-email-integration'
 import { startGmailEmulator } from 'crm-email-integration/testing'
 import { beginRun, demoPaths } from './demo-state.js'
+import { demoPeople, principalOf, signedIn } from './people.js'
 import { closeServer, createDemoApp, listen } from './server.js'
 import { generateFreshMail, generateTeamMailbox, loadTeamMailbox } from '../../src/testing/fixtures/team-mailbox/index.js'
 
@@ -34,6 +35,7 @@ const state = beginRun(paths, Date.now())
 const mailbox = generateTeamMailbox({ seed: SEED, now: new Date(state.anchor) })
 const emu = await startGmailEmulator({ seed: SEED, quota: DEMO_QUOTA_UNITS_PER_SECOND, costs: 'legacy' })
 const team = mailbox.team.map((member) => member.address)
+const people = demoPeople(mailbox.domain, mailbox.team)
 let load = loadTeamMailbox(emu, mailbox.messages, team)
 let fresh = 0
 for (const [run, at] of state.runs.entries()) {
@@ -65,17 +67,22 @@ const email = createEmailIntegration({
     attachmentsDir: paths.attachments,
     rateUnitsSec: DEMO_QUOTA_UNITS_PER_SECOND,
     quotaCosts: 'legacy',
+    // Every teammate may open bodies and attachments, each as far as its sharing level allows.
+    detailAccess: 'shared',
   },
   directory: () => Promise.resolve(mailbox.directory),
-  // The demo listens on 127.0.0.1 only and signs every visitor in as its admin.
-  authenticate: () => Promise.resolve({ userId: 'demo-admin', email: `admin@${mailbox.domain}`, isAdmin: true }),
+  // The demo listens on 127.0.0.1 only; the visitor picks who they are (the admin by default).
+  authenticate: (request) => {
+    const person = signedIn(people, request.headers.get('cookie'))
+    return Promise.resolve(person === null ? null : principalOf(person))
+  },
   listUsers: () => Promise.resolve(team),
   logger,
 })
 await email.migrate()
 for (const address of team) await email.accounts.enroll(address)
 
-const app = createDemoApp(email)
+const app = createDemoApp(email, people)
 let server: Awaited<ReturnType<typeof listen>>
 try {
   server = await listen(app, port)

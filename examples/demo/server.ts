@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import express from 'express'
 import type { EmailHttpHandler } from 'crm-email-integration/express'
 import { emailIntegrationMiddleware } from 'crm-email-integration/express'
+import { SIGN_IN_COOKIE, signedIn, type DemoPerson } from './people.js'
 
 /** The Communications page: static files served as they are, with no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url))
@@ -24,8 +25,12 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** The demo CRM's web app: the integration's routes, the page, and nothing else. */
-export function createDemoApp(email: EmailHttpHandler): express.Express {
+/**
+ * The demo CRM's web app: the integration's routes, the page, and the demo's own sign-in
+ * (`GET /demo/people`: who the visitor is and who they may be; `POST /demo/sign-in {email}`:
+ * become one of `people`, stored in a cookie the demo's `authenticate` reads).
+ */
+export function createDemoApp(email: EmailHttpHandler, people: readonly DemoPerson[]): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.use((_req, res, next) => {
@@ -34,12 +39,25 @@ export function createDemoApp(email: EmailHttpHandler): express.Express {
     res.setHeader('Referrer-Policy', 'no-referrer')
     next()
   })
+  app.get('/demo/people', (req, res) => {
+    res.json({ signedInAs: signedIn(people, req.headers.cookie)?.email ?? null, people })
+  })
+  app.post('/demo/sign-in', express.json({ limit: '2kb' }), (req, res) => {
+    const chosen = (req.body as { email?: unknown } | undefined)?.email
+    const person = typeof chosen === 'string' ? people.find((p) => p.email === chosen.trim().toLowerCase()) : undefined
+    if (person === undefined) {
+      res.status(400).json({ error: { code: 'validation', message: 'email: expected the admin or a teammate of this demo' } })
+      return
+    }
+    res.cookie(SIGN_IN_COOKIE, person.email, { httpOnly: true, sameSite: 'strict', path: '/' })
+    res.json({ signedInAs: person.email })
+  })
   app.use(emailIntegrationMiddleware(email))
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: 0 }))
   return app
 }
 
-/** Listens on 127.0.0.1 only: the demo signs every visitor in as an admin. */
+/** Listens on 127.0.0.1 only: the demo lets every visitor sign in as its admin or any teammate. */
 export async function listen(app: express.Express, port: number): Promise<{ server: Server; url: string }> {
   const server = createServer(app)
   await new Promise<void>((resolve, reject) => {

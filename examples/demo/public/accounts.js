@@ -1,12 +1,14 @@
 /**
- * The Mailboxes panel and the top bar's summary: `GET /api/email/status`, "Run now" per
- * account and "Sync all" (`POST /api/email/sync/run-now`, 202), then polling every two seconds
- * until no account is syncing.
+ * The Mailboxes panel and the top bar's summary: `GET /api/email/status`, each mailbox's
+ * sharing level (its owner and the admin change it), "Run now" per account and "Sync all"
+ * (`POST /api/email/sync/run-now`, 202, admins), then polling every two seconds until no
+ * account is syncing.
  */
 import { api } from './api.js'
 import { byId, el, icon } from './dom.js'
 import { ago, fullDate, plural } from './format.js'
 import { announce, clearError, showError } from './notice.js'
+import { SHARING_LEVELS, sharingControl } from './sharing.js'
 
 /** How often the status is polled while a sync runs. */
 const POLL_MS = 2000
@@ -41,7 +43,9 @@ function isRunning(status) {
 /**
  * Wires the Mailboxes panel.
  *
- * @param {{ onSynced: () => void }} hooks `onSynced` runs when a sync ends, so new mail shows
+ * @param {{ me: import('./api.js').Person | null, onSynced: () => void, onSharingChanged: () => void }} hooks
+ *   `me` is the signed-in person (admins sync by hand); `onSynced` runs when a sync ends, so new
+ *   mail shows; `onSharingChanged` after a mailbox's level changed, so the mail shows it
  */
 export function createAccounts(hooks) {
   const list = byId('accounts')
@@ -55,6 +59,8 @@ export function createAccounts(hooks) {
   let before = null
   /** Whether the last status showed a sync running (one this page started, or the scheduler's). */
   let wasRunning = false
+  /** Admins run syncs by hand; everyone sees the status. */
+  const isAdmin = hooks.me?.isAdmin === true
 
   function statusBadge(account) {
     const run = account.lastRun
@@ -91,8 +97,9 @@ export function createAccounts(hooks) {
             ),
         ),
         problem === null || problem === undefined ? null : el('p', { class: 'account-problem', text: problem }),
+        sharingControl(account, hooks.me, (address, level) => void setLevel(address, level)),
       ),
-      el(
+      !isAdmin ? null : el(
         'button',
         {
           type: 'button',
@@ -132,11 +139,13 @@ export function createAccounts(hooks) {
 
   function render(status) {
     const running = isRunning(status)
-    const focused = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement.closest('.account') : null
+    const active = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement : null
+    const focused = active?.closest('.account')
     const focusAddress = focused instanceof HTMLElement ? focused.dataset.address : undefined
+    const focusControl = active?.classList.contains('sharing-select') ? '.sharing-select' : '.run-now'
     list.replaceChildren(...status.accounts.map((account) => renderAccount(account, running)))
     if (status.accounts.length === 0) list.append(el('li', { class: 'empty-inline', text: 'No mailboxes are enrolled yet.' }))
-    if (focusAddress !== undefined) list.querySelector(`.account[data-address="${CSS.escape(focusAddress)}"] .run-now`)?.focus()
+    if (focusAddress !== undefined) list.querySelector(`.account[data-address="${CSS.escape(focusAddress)}"] ${focusControl}`)?.focus()
     syncAll.setAttribute('aria-disabled', String(running || status.accounts.length === 0))
     renderSummary(status)
   }
@@ -194,6 +203,26 @@ export function createAccounts(hooks) {
     if (failure !== null) showError(alertRegion, failure, 'Could not start the sync')
   }
 
+  /**
+   * @param {string} address
+   * @param {string} level
+   */
+  async function setLevel(address, level) {
+    let failure = null
+    try {
+      await api.setSharing(address, level)
+      const name = SHARING_LEVELS.find(([l]) => l === level)?.[1] ?? level
+      announce(`${address} now shares: ${name}.`)
+      hooks.onSharingChanged()
+    } catch (error) {
+      failure = error
+    }
+    // The panel shows the stored level either way (the select goes back when the change failed).
+    await refresh()
+    if (failure !== null) showError(alertRegion, failure, 'Could not change the sharing level')
+  }
+
+  syncAll.hidden = !isAdmin
   syncAll.addEventListener('click', () => {
     if (!isDisabled(syncAll)) void runNow()
   })

@@ -68,11 +68,15 @@ async function request(method, path, options = {}) {
  * @typedef {{ key: string, type: 'fund' | 'org' | 'contact' | 'addr', id: string, name: string }} Identity
  * @typedef {{ id: string, filename: string, mimeType: string, size: number, sha256: string | null,
  *   status: 'stored' | 'pending' | 'skipped' | 'failed' }} Attachment
+ * @typedef {'owner' | 'everything' | 'subject' | 'metadata'} Access what the reader may see of an email
+ * @typedef {'subject' | 'snippet' | 'body' | 'attachments'} Withheld a field the reader's access withholds
  * @typedef {{ id: string, messageId: string, threadId: string, subject: string, date: string, from: Address,
  *   to: Address[], cc: Address[], snippet: string, identities: Identity[], mailboxes: string[],
- *   attachments: Attachment[] }} EmailSummary
+ *   attachments: Attachment[], access: Access, withheld: Withheld[] }} EmailSummary
  * @typedef {{ id: string, subject: string, firstAt: string, lastAt: string, messageCount: number,
- *   participants: Address[], identities: Identity[], snippet: string }} ThreadSummary
+ *   participants: Address[], identities: Identity[], snippet: string, withheld: Withheld[], private: boolean }} ThreadSummary
+ * @typedef {{ id: string, subject: string, withheld: Withheld[], private: boolean, emails: EmailSummary[] }} ThreadDetail
+ * @typedef {{ email: string, name: string, isAdmin: boolean }} Person someone a visitor of the demo may sign in as
  * @typedef {{ id: string, subject: string, lastAt: string, messageCount: number, participants: Address[] }} DigestThread
  * @typedef {{ identity: Identity, summary: string, summarizer?: 'llm' | 'extractive', emailCount?: number,
  *   threads: DigestThread[] }} DigestGroup
@@ -91,6 +95,12 @@ export const api = {
   identities: (filter, signal) => request('GET', '/api/email/identities', { query: { from: filter.from, to: filter.to }, signal }),
   /** @param {string} id */
   detail: (id) => request('GET', '/api/email/detail', { query: { id } }),
+  /**
+   * Marks a thread private (only the owners of its mailboxes see its content) or shares it again.
+   *
+   * @param {string} id @param {boolean} isPrivate
+   */
+  setPrivate: (id, isPrivate) => request('POST', `/api/email/threads/${encodeURIComponent(id)}/${isPrivate ? 'private' : 'unprivate'}`, { body: {} }),
   /** @param {string} id */
   hide: (id) => request('POST', `/api/email/${encodeURIComponent(id)}/hide`, { body: {} }),
   /** @param {string} id */
@@ -98,6 +108,12 @@ export const api = {
   /** @param {string} q @param {MailFilter} filter @param {AbortSignal} [signal] */
   search: (q, filter, signal) => request('GET', '/api/email/search', { query: { q, ...filter }, signal }),
   status: () => request('GET', '/api/email/status'),
+  /** @param {string} address @param {'everything' | 'subject' | 'metadata'} level */
+  setSharing: (address, level) => request('POST', '/api/email/accounts/sharing', { body: { address, level } }),
+  /** The demo's own sign-in: who the visitor is and who they may be. */
+  people: () => request('GET', '/demo/people'),
+  /** @param {string} email */
+  signIn: (email) => request('POST', '/demo/sign-in', { body: { email } }),
   /** @param {string} [account] every account when left out */
   runNow: (account) => request('POST', '/api/email/sync/run-now', { body: account === undefined ? {} : { account } }),
   /** @param {{ hours: number } | { since: string }} window */
@@ -111,8 +127,7 @@ const FRIENDLY = {
   integration_disabled: 'The email integration is switched off on this server (CRM_GMAIL_INTEGRATION_ENABLED).',
   backend_unavailable:
     'Content search is unavailable right now: its search service cannot be reached. The thread list still works; try searching again in a minute.',
-  unauthenticated: 'You are signed out. Sign in again to see mail.',
-  forbidden: 'Only admins can do this.',
+  unauthenticated: 'You are signed out. Choose who you are in "Signed in as" to see mail.',
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The Communications page: wires the filter bar, the two views of the mail (threads and
- * content search, as tabs), the Mailboxes panel and the Digest panel. The filters, the view
- * and the query live in the address bar, so a reload or a shared link shows the same mail.
+ * The Communications page: wires who is signed in, the filter bar, the two views of the mail
+ * (threads and content search, as tabs), the Mailboxes panel and the Digest panel (admins).
+ * The filters, the view and the query live in the address bar, so a reload or a shared link
+ * shows the same mail.
  */
 import { createAccounts } from './accounts.js'
 import { createDigest } from './digest.js'
@@ -9,6 +10,7 @@ import { byId } from './dom.js'
 import { createFilters } from './filters.js'
 import { showError } from './notice.js'
 import { createSearch } from './search.js'
+import { loadSession } from './session.js'
 import { createThreadList } from './threads.js'
 
 const alertRegion = byId('alert')
@@ -18,18 +20,31 @@ const panels = { threads: byId('threads-panel'), search: byId('search-panel') }
 const stale = { threads: true, search: true }
 let mode = 'threads'
 
+// Who the reader is decides what they see of each email and which controls they get.
+const me = await loadSession(alertRegion)
+const isAdmin = me?.isAdmin === true
+for (const adminOnly of [byId('digest'), byId('nav-digest')]) adminOnly.hidden = !isAdmin
+
 const filters = createFilters({ onChange: filtersChanged, onError: (error) => showError(alertRegion, error, 'Could not load the identities') })
 const filter = () => filters.value()
-const threads = createThreadList({ filter, alertRegion })
+const threads = createThreadList({ filter, alertRegion, isAdmin })
 const search = createSearch({
   filter,
   alertRegion,
+  isAdmin,
   onQuery: () => {
     stale.search = false
     saveState()
   },
 })
 const accounts = createAccounts({
+  me,
+  // A changed level changes what the reader sees: both views show it on their next look.
+  onSharingChanged: () => {
+    stale.search = true
+    stale.threads = true
+    refreshView()
+  },
   // New mail shows in the thread list at once; search results the reader asked for stay put
   // until the next search, filter change or return to that tab.
   onSynced: () => {
@@ -39,7 +54,7 @@ const accounts = createAccounts({
     if (mode === 'threads') refreshView()
   },
 })
-createDigest()
+if (isAdmin) createDigest()
 
 function saveState() {
   const params = new URLSearchParams()

@@ -1,11 +1,13 @@
 /**
  * One email as a card: who, when, in whose mailboxes, the snippet, the attachments, and on
- * demand the full text body (`GET /api/email/detail`), always as text. Admins can hide it.
+ * demand the full text body (`GET /api/email/detail`), always as text. What the reader's
+ * access withholds shows as withheld, with the reason. Admins can hide it.
  */
 import { api } from './api.js'
 import { el, icon, whileBusy } from './dom.js'
 import { fileSize, fullDate, initials, mailboxPhrase, peopleLine, personName, shortDate, typeName } from './format.js'
 import { announce, showError } from './notice.js'
+import { isWithheld, withheldMarker, withheldReason } from './withheld.js'
 
 /** What an attachment that is not stored means for the reader. */
 const ATTACHMENT_STATUS = {
@@ -101,7 +103,9 @@ function bodyToggle(emailId, alertRegion) {
  * Renders an email card.
  *
  * @param {import('./api.js').EmailSummary} email
- * @param {{ alertRegion: HTMLElement, showBody?: boolean }} options `showBody` opens the full message at once
+ * @param {{ alertRegion: HTMLElement, showBody?: boolean, isAdmin?: boolean, threadPrivate?: boolean }} options
+ *   `showBody` opens the full message at once (when the reader may read it); `isAdmin` offers
+ *   Hide; `threadPrivate` says the email's thread is marked private
  * @returns {HTMLElement}
  */
 export function renderEmail(email, options) {
@@ -111,7 +115,9 @@ export function renderEmail(email, options) {
     email.cc.length > 0 ? `Cc ${peopleLine(email.cc, 6)}` : null,
   ].filter((part) => part !== null)
   const sender = personName(email.from)
-  const body = bodyToggle(email.id, options.alertRegion)
+  const reason = withheldReason({ mailboxes: email.mailboxes, isPrivate: options.threadPrivate === true && email.access !== 'owner' })
+  const marker = (field) => withheldMarker(field, reason, { tag: 'p', class: 'email-withheld' })
+  const body = isWithheld(email, 'body') ? null : bodyToggle(email.id, options.alertRegion)
   const card = el(
     'article',
     { class: 'email', 'aria-labelledby': headingId, dataset: { emailId: email.id } },
@@ -133,15 +139,18 @@ export function renderEmail(email, options) {
       el('time', { class: 'email-date', datetime: email.date, title: fullDate(email.date), text: shortDate(email.date) }),
     ),
     el('p', { class: 'email-mailboxes' }, icon('inbox'), mailboxPhrase(email.mailboxes)),
-    el('p', { class: 'email-snippet', text: email.snippet }),
-    email.attachments.length === 0
-      ? null
-      : el('ul', { class: 'attachments', 'aria-label': `Attachments of the message from ${sender}` }, email.attachments.map(renderAttachment)),
+    isWithheld(email, 'subject') ? marker('subject') : null,
+    isWithheld(email, 'snippet') ? marker('snippet') : el('p', { class: 'email-snippet', text: email.snippet }),
+    isWithheld(email, 'attachments')
+      ? marker('attachments')
+      : email.attachments.length === 0
+        ? null
+        : el('ul', { class: 'attachments', 'aria-label': `Attachments of the message from ${sender}` }, email.attachments.map(renderAttachment)),
     el(
       'div',
       { class: 'email-actions' },
-      body.button,
-      el('button', {
+      body === null ? marker('body') : body.button,
+      options.isAdmin !== true ? null : el('button', {
         type: 'button',
         class: 'button button-small button-quiet hide-email',
         text: 'Hide',
@@ -149,9 +158,9 @@ export function renderEmail(email, options) {
         on: { click: () => void hide(card, email, options) },
       }),
     ),
-    body.block,
+    body?.block,
   )
-  if (options.showBody === true) void body.open()
+  if (options.showBody === true) void body?.open()
   return card
 }
 

@@ -122,9 +122,17 @@ export function peopleLine(people, max = 4) {
  */
 export function mailboxPhrase(mailboxes) {
   if (mailboxes.length === 0) return 'No longer in any mailbox'
-  const owners = mailboxes.map((address) => `${address.split('@')[0]}'s`)
-  if (owners.length === 1) return `In ${owners[0]} mailbox`
-  return `In ${owners.slice(0, -1).join(', ')} and ${owners.at(-1)} mailboxes`
+  return `In ${owners(mailboxes)} ${mailboxes.length === 1 ? 'mailbox' : 'mailboxes'}`
+}
+
+/**
+ * The owners of some mailboxes, possessive: "ann's", "ann's and bob's".
+ *
+ * @param {string[]} mailboxes at least one address
+ */
+export function owners(mailboxes) {
+  const names = mailboxes.map((address) => `${address.split('@')[0]}'s`)
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
 }
 
 /**

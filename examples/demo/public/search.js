@@ -8,6 +8,7 @@ import { arrowNavigation, byId, el, icon, whileBusy } from './dom.js'
 import { identityChips, renderEmail } from './email-view.js'
 import { fullDate, personName, plural, shortDate } from './format.js'
 import { clearError, showError } from './notice.js'
+import { isWithheld, withheldMarker, withheldReason } from './withheld.js'
 
 /** The backends' names as a reader knows them. */
 const BACKENDS = { fts5: 'SQLite full-text', postgres: 'PostgreSQL full-text', hybrid: 'Hybrid (keywords + vectors)' }
@@ -33,7 +34,7 @@ function scoreText(score) {
 /**
  * Wires the search form and results.
  *
- * @param {{ filter: () => import('./api.js').MailFilter, alertRegion: HTMLElement, onQuery: (q: string) => void }} options
+ * @param {{ filter: () => import('./api.js').MailFilter, alertRegion: HTMLElement, isAdmin: boolean, onQuery: (q: string) => void }} options
  */
 export function createSearch(options) {
   const form = byId('search-form')
@@ -57,7 +58,9 @@ export function createSearch(options) {
         el(
           'span',
           { class: 'thread-line' },
-          el('span', { class: 'thread-subject', text: subject }),
+          isWithheld(email, 'subject')
+            ? withheldMarker('subject', withheldReason({ mailboxes: email.mailboxes }), { class: 'thread-subject' })
+            : el('span', { class: 'thread-subject', text: subject }),
           el('span', { class: 'score', title: 'Relevance score (higher is better)', text: `score ${scoreText(item.score)}` }),
           el('time', { class: 'thread-date', datetime: email.date, title: fullDate(email.date), text: shortDate(email.date) }),
         ),
@@ -72,7 +75,7 @@ export function createSearch(options) {
       const open = toggle.getAttribute('aria-expanded') !== 'true'
       toggle.setAttribute('aria-expanded', String(open))
       panel.hidden = !open
-      if (open && panel.childElementCount === 0) panel.append(renderEmail(email, { alertRegion: options.alertRegion, showBody: true }))
+      if (open && panel.childElementCount === 0) panel.append(renderEmail(email, { alertRegion: options.alertRegion, isAdmin: options.isAdmin, showBody: true }))
     })
     return el('li', { class: 'search-result', dataset: { emailId: email.id } }, el('h3', { class: 'thread-heading' }, toggle), panel)
   }

@@ -1,17 +1,20 @@
 /**
  * The thread list: pages of `GET /api/email/threads` (newest first, "Load more" follows
- * `nextCursor`), each thread a disclosure button that loads its emails on first open.
+ * `nextCursor`), each thread a disclosure button that loads its emails on first open. A
+ * subject or preview the reader's access withholds shows as withheld; a private thread says so.
  */
 import { api, isAbort } from './api.js'
 import { arrowNavigation, byId, el, icon, whileBusy } from './dom.js'
 import { identityChips, renderEmail } from './email-view.js'
 import { fullDate, initials, peopleLine, plural, shortDate } from './format.js'
 import { clearError, showError } from './notice.js'
+import { privacyBar } from './privacy.js'
+import { isWithheld, privateBadge, withheldMarker, withheldReason } from './withheld.js'
 
 /**
  * Wires the thread list.
  *
- * @param {{ filter: () => import('./api.js').MailFilter, alertRegion: HTMLElement }} options
+ * @param {{ filter: () => import('./api.js').MailFilter, alertRegion: HTMLElement, isAdmin: boolean }} options
  */
 export function createThreadList(options) {
   const list = byId('thread-list')
@@ -85,6 +88,8 @@ export function createThreadList(options) {
     const panelId = `thread-panel-${thread.id}`
     const subject = thread.subject.trim() === '' ? '(no subject)' : thread.subject
     const lead = thread.identities[0]?.name ?? thread.participants[0]?.address ?? subject
+    const reason = withheldReason({ isPrivate: thread.private })
+    const flags = el('span', { class: 'thread-flags' }, thread.private ? privateBadge() : null)
     const toggle = el(
       'button',
       { type: 'button', class: 'thread-toggle', 'aria-expanded': 'false', 'aria-controls': panelId },
@@ -95,14 +100,15 @@ export function createThreadList(options) {
         el(
           'span',
           { class: 'thread-line' },
-          el('span', { class: 'thread-subject', text: subject }),
+          isWithheld(thread, 'subject') ? withheldMarker('subject', reason, { class: 'thread-subject' }) : el('span', { class: 'thread-subject', text: subject }),
+          flags,
           thread.messageCount > 1
             ? el('span', { class: 'count', title: plural(thread.messageCount, 'message') }, String(thread.messageCount), el('span', { class: 'visually-hidden', text: ' messages' }))
             : null,
           el('time', { class: 'thread-date', datetime: thread.lastAt, title: fullDate(thread.lastAt), text: shortDate(thread.lastAt) }),
         ),
         el('span', { class: 'thread-people', text: peopleLine(thread.participants) }),
-        el('span', { class: 'thread-snippet', text: thread.snippet }),
+        isWithheld(thread, 'snippet') ? withheldMarker('snippet', reason, { class: 'thread-snippet' }) : el('span', { class: 'thread-snippet', text: thread.snippet }),
         identityChips(thread.identities),
       ),
       icon('chevron', 'icon chevron'),
@@ -115,7 +121,7 @@ export function createThreadList(options) {
       panel.hidden = !open
       if (open && !loaded) {
         loaded = true
-        void loadThread(thread.id, panel).catch(() => {
+        void loadThread(thread.id, panel, flags).catch(() => {
           loaded = false
         })
       }
@@ -126,13 +132,16 @@ export function createThreadList(options) {
   /**
    * @param {string} id
    * @param {HTMLElement} panel
+   * @param {HTMLElement} flags the row's badges, updated when the reader changes the thread's privacy
    */
-  async function loadThread(id, panel) {
+  async function loadThread(id, panel, flags) {
     panel.replaceChildren(el('p', { class: 'loading', text: 'Loading messages…' }))
     try {
+      /** @type {import('./api.js').ThreadDetail} */
       const detail = await whileBusy(panel, () => api.thread(id))
-      const cards = detail.emails.map((email) => renderEmail(email, { alertRegion: options.alertRegion }))
-      panel.replaceChildren(...(cards.length > 0 ? cards : [el('p', { class: 'loading', text: 'Every message of this thread is hidden.' })]))
+      const privacy = privacyBar(detail, { alertRegion: options.alertRegion, onChange: (isPrivate) => flags.replaceChildren(...(isPrivate ? [privateBadge()] : [])) })
+      const cards = detail.emails.map((email) => renderEmail(email, { alertRegion: options.alertRegion, isAdmin: options.isAdmin, threadPrivate: detail.private }))
+      panel.replaceChildren(...(privacy === null ? [] : [privacy]), ...(cards.length > 0 ? cards : [el('p', { class: 'loading', text: 'Every message of this thread is hidden.' })]))
     } catch (error) {
       panel.replaceChildren(el('p', { class: 'loading', text: 'The messages could not be loaded.' }))
       showError(options.alertRegion, error, 'Could not open the conversation')
