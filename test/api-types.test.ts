@@ -4,6 +4,8 @@ import {
   createEmailIntegration,
   loadConfig,
   type AccountActionOptions,
+  type Access,
+  type ActorOptions,
   type AuditAction,
   type AuditLogEntry,
   type AuditLogPage,
@@ -14,9 +16,14 @@ import {
   type HiddenPage,
   type HousekeepingReport,
   type MigrationReport,
+  type ReadOptions,
   type Secret,
   type SharingLevel,
   type SyncReport,
+  type ThreadDetail,
+  type ThreadPrivacy,
+  type ThreadSummary,
+  type WithheldField,
 } from '../src/index.js'
 
 interface SomeHostDatabase {
@@ -45,6 +52,15 @@ describe('public types', () => {
     expectTypeOf<EmailIntegration['accounts']['setSharing']>().parameters.toEqualTypeOf<[address: string, level: SharingLevel, options?: AccountActionOptions]>()
     expectTypeOf<EmailIntegration['accounts']['setSharing']>().returns.toEqualTypeOf<Promise<EmailAccount>>()
     expectTypeOf<EmailAccount['sharing']>().toEqualTypeOf<'everything' | 'subject' | 'metadata'>()
+    expectTypeOf<EmailIntegration['threads']['setPrivate']>().parameters.toEqualTypeOf<[id: string | number, isPrivate: boolean, options: ActorOptions]>()
+    expectTypeOf<EmailIntegration['threads']['setPrivate']>().returns.toEqualTypeOf<Promise<ThreadPrivacy>>()
+    expectTypeOf<EmailIntegration['threads']['get']>().parameters.toEqualTypeOf<[id: string | number, options?: ReadOptions]>()
+    expectTypeOf<ReadOptions['viewer']>().toEqualTypeOf<string | null | undefined>()
+    expectTypeOf<ThreadSummary['withheld'][number]>().toEqualTypeOf<'subject' | 'snippet'>()
+    expectTypeOf<ThreadSummary['private']>().toEqualTypeOf<boolean>()
+    expectTypeOf<ThreadDetail['private']>().toEqualTypeOf<boolean>()
+    expectTypeOf<Access>().toEqualTypeOf<'owner' | SharingLevel>()
+    expectTypeOf<WithheldField>().toEqualTypeOf<'subject' | 'snippet' | 'body' | 'attachments'>()
     expectTypeOf<EmailAccount['sharingIsDefault']>().toEqualTypeOf<boolean>()
     expectTypeOf<SyncReport['status']>().toEqualTypeOf<'ok' | 'partial' | 'error' | 'busy' | 'paused'>()
   })
