@@ -15,6 +15,9 @@ import {
   type EnrollAllResult,
   type HiddenPage,
   type HousekeepingReport,
+  type PurgeResult,
+  type PurgeTarget,
+  type SuppressionEntry,
   type MigrationReport,
   type ReadOptions,
   type Secret,
@@ -46,6 +49,13 @@ describe('public types', () => {
     expectTypeOf<EmailIntegration['accounts']['enrollAll']>().returns.toEqualTypeOf<Promise<EnrollAllResult>>()
     expectTypeOf<EnrollAllResult['skipped'][number]>().toEqualTypeOf<{ address: string; reason: string }>()
     expectTypeOf<EmailIntegration['housekeeping']['run']>().returns.toEqualTypeOf<Promise<HousekeepingReport>>()
+    expectTypeOf<EmailIntegration['purge']>().parameters.toEqualTypeOf<[target: PurgeTarget, options?: ActorOptions]>()
+    expectTypeOf<EmailIntegration['purge']>().returns.toEqualTypeOf<Promise<PurgeResult>>()
+    expectTypeOf<PurgeTarget>().toEqualTypeOf<{ readonly address: string } | { readonly identity: string }>()
+    expectTypeOf<PurgeResult>().toEqualTypeOf<{ readonly emails: number; readonly attachments: number; readonly blobsRemoved: number; readonly bytesFreed: number; readonly addresses: number }>()
+    expectTypeOf<EmailIntegration['suppressions']['list']>().returns.toEqualTypeOf<Promise<readonly SuppressionEntry[]>>()
+    expectTypeOf<SuppressionEntry>().toEqualTypeOf<{ readonly hash: string; readonly addedAt: string; readonly addedBy: string | null }>()
+    expectTypeOf<EmailIntegration['suppressions']['remove']>().parameters.toEqualTypeOf<[address: string, options?: ActorOptions]>()
     expectTypeOf<EmailIntegration['emails']['listHidden']>().returns.toEqualTypeOf<Promise<HiddenPage>>()
     expectTypeOf<EmailIntegration['accounts']['pause']>().parameters.toEqualTypeOf<[address: string, options?: AccountActionOptions]>()
     expectTypeOf<EmailIntegration['accounts']['resume']>().returns.toEqualTypeOf<Promise<EmailAccount>>()
