@@ -27,16 +27,19 @@ export interface PendingTerm {
 
 /**
  * The start of the capture window at `now`: `backfillDays` before it, or `null` (all mail) when
- * `backfillDays` is 0.
+ * `backfillDays` is 0; never earlier than the retention cutoff (`retentionDays` before it, when
+ * not 0), since the next retention run would erase mail older than that.
  *
  * @example
  * ```ts
- * captureWindowStart(new Date('2026-12-02T00:00:00Z'), 365) // '2025-12-02T00:00:00.000Z'
- * captureWindowStart(new Date(), 0)                          // null
+ * captureWindowStart(new Date('2026-12-02T00:00:00Z'), 365)     // '2025-12-02T00:00:00.000Z'
+ * captureWindowStart(new Date('2026-12-02T00:00:00Z'), 365, 30) // '2026-11-02T00:00:00.000Z'
+ * captureWindowStart(new Date(), 0)                              // null
  * ```
  */
-export function captureWindowStart(now: Date, backfillDays: number): string | null {
-  return backfillDays === 0 ? null : new Date(now.getTime() - backfillDays * DAY_MS).toISOString()
+export function captureWindowStart(now: Date, backfillDays: number, retentionDays = 0): string | null {
+  const days = retentionDays === 0 ? backfillDays : backfillDays === 0 ? retentionDays : Math.min(backfillDays, retentionDays)
+  return days === 0 ? null : new Date(now.getTime() - days * DAY_MS).toISOString()
 }
 
 /** The later of two window starts (`null` is the earliest of all: all mail). */

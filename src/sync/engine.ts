@@ -134,7 +134,7 @@ async function runLeased(deps: RunDependencies, account: AccountRow, options: Ru
   // The directory's terms against the account's: new identities are pending a targeted backfill.
   const pending =
     config.capture === 'matched'
-      ? await reconcileTerms(context.db, account.id, deps.terms, captureWindowStart(context.clock.now(), config.backfillDays), startedAt)
+      ? await reconcileTerms(context.db, account.id, deps.terms, captureWindowStart(context.clock.now(), config.backfillDays, config.retentionDays), startedAt)
       : []
   const kind = plannedKind(account, context.clock.now(), config.historyStaleDays, pending.length > 0)
   const run = await context.db
@@ -222,7 +222,7 @@ async function sync(state: RunState, explicitRetry: readonly string[] | undefine
   if (retry.length > 0) await capturePage(state, retry.map((id) => ({ id, threadId: '' })), {}, { explicitRetry: explicitRetry !== undefined })
 
   const now = context.clock.now()
-  const windowStart = captureWindowStart(now, config.backfillDays)
+  const windowStart = captureWindowStart(now, config.backfillDays, config.retentionDays)
   if (state.kind === 'backfill') return runScan(state, windowPlan('backfill', state.strategy, state.terms, windowStart))
   let kind: SyncKind = state.kind
   if (kind === 'targeted') {

@@ -157,7 +157,7 @@ async function fallBack(state: RunState, misses: readonly RecallMiss[]): Promise
     `(${first?.gmailId ?? ''}, ${first?.identities.join(', ') ?? ''}${misses.length > 1 ? ', ...' : ''}) found by the recall guard on ${now}; ` +
     'this account reads every message\'s headers until the fallback is cleared'
   context.logger.warn({ account: state.account.address, misses: misses.map((m) => m.gmailId) }, 'email recall guard: Gmail search missed CRM mail; falling back to headers')
-  const plan = windowPlan('catchup', 'headers', state.terms, captureWindowStart(context.clock.now(), context.config.backfillDays))
+  const plan = windowPlan('catchup', 'headers', state.terms, captureWindowStart(context.clock.now(), context.config.backfillDays, context.config.retentionDays))
   await capturePage(state, misses.map((m) => ({ id: m.gmailId, threadId: '' })), {
     search_fallback_at: now,
     search_fallback_reason: reason,

@@ -128,6 +128,21 @@ describeEachDialect('email.retention', (open) => {
     expect((await w.email.auditLog.list({ action: 'mail.expired' })).items).toHaveLength(1)
   })
 
+  it('a backfill with retention on does not capture mail older than the cutoff', async () => {
+    const fay = 'fay@fund.example'
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000)
+    w.emu.addMailbox(fay)
+    w.emu.addMessage(fay, mailWithAttachments({ to: fay, messageId: 'old@acme.vc', date: daysAgo(40), files: [] }))
+    w.emu.addMessage(fay, mailWithAttachments({ to: fay, messageId: 'recent@acme.vc', date: daysAgo(20), files: [] }))
+    const email = w.integration({ retentionDays: 30 })
+    made.push(email)
+    await email.accounts.enroll(fay)
+    const report = await email.sync.run({ account: fay })
+    expect(report).toMatchObject({ kind: 'backfill', status: 'ok', captured: 1 })
+    expect(await messageIds()).toContain('recent@acme.vc')
+    expect(await messageIds()).not.toContain('old@acme.vc')
+  })
+
   it('POST /api/email/retention/run: admins only; the signed-in admin is the actor', async () => {
     const { email } = routerIntegration(t, w, { config: { retentionDays: 30 } })
     made.push(email)
