@@ -89,6 +89,28 @@ describe('npm run demo', () => {
     expect(body.items).toHaveLength(5)
   })
 
+  it('signs a visitor in as its admin by default, or as a teammate they choose, and never as anyone else', async () => {
+    const { admin, team } = await demoPeople()
+    expect(admin).toMatch(/^admin@/)
+    expect(team).toHaveLength(5)
+    const signIn = (email: string) => fetch(new URL('/demo/sign-in', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) })
+    const chosen = await signIn(team[0]!)
+    expect(chosen.status).toBe(200)
+    expect(chosen.headers.get('set-cookie')).toContain(`demo-user=${encodeURIComponent(team[0]!)}`)
+    expect((await signIn('stranger@elsewhere.example')).status).toBe(400)
+    const asStranger = await fetch(new URL('/api/email/threads', url), { headers: { cookie: 'demo-user=stranger%40elsewhere.example' } })
+    expect(asStranger.status).toBe(401)
+    // A teammate reads, and may not run what only an admin may.
+    const { items } = await apiAs(team[1]!, '/api/email/threads?limit=1') as { items: unknown[] }
+    expect(items).toHaveLength(1)
+    const runNow = await fetch(new URL('/api/email/sync/run-now', url), {
+      method: 'POST',
+      headers: { cookie: `demo-user=${encodeURIComponent(team[1]!)}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(runNow.status).toBe(403)
+  })
+
   describe.runIf(hasChromium)('the Communications page in Chromium', () => {
     let browser: Browser
     let page: Page
@@ -227,10 +249,16 @@ describe('npm run demo', () => {
       expect(await row.locator('.private-badge').isVisible()).toBe(true)
       expect(await row.locator('[data-withheld="subject"]').textContent()).toContain('the thread is private')
       expect(await mailbox(owner).locator('.sharing-level').textContent()).toBe('Everything')
+      // Bodies are open to teammates (detail access shared) as far as their access allows.
+      await page.goto(url)
+      const readable = page.locator('#thread-list .thread:not(:has(.withheld))').first()
+      await readable.locator('.thread-toggle').click()
+      await readable.locator('.email .show-body').first().click()
+      await expect.poll(async () => ((await readable.locator('.email-body').first().textContent()) ?? '').trim().length).toBeGreaterThan(10)
 
       // The admin may set every mailbox's level.
       await signInAs(admin)
-      expect(await page.locator('#accounts select.sharing-select').count()).toBe(5)
+      await expect.poll(async () => page.locator('#accounts select.sharing-select').count()).toBe(5)
       await page.screenshot({ path: join(outputDir, 'demo-sharing.png') })
       expect(problems).toEqual([])
     }, 90_000)
