@@ -16,6 +16,8 @@ import {
   type HiddenPage,
   type HousekeepingReport,
   type PurgeResult,
+  type RemovalReport,
+  type RetentionReport,
   type PurgeTarget,
   type SuppressionEntry,
   type MigrationReport,
@@ -73,6 +75,22 @@ describe('public types', () => {
     expectTypeOf<WithheldField>().toEqualTypeOf<'subject' | 'snippet' | 'body' | 'attachments'>()
     expectTypeOf<EmailAccount['sharingIsDefault']>().toEqualTypeOf<boolean>()
     expectTypeOf<SyncReport['status']>().toEqualTypeOf<'ok' | 'partial' | 'error' | 'busy' | 'paused'>()
+    expectTypeOf<EmailIntegration['accounts']['remove']>().parameters.toEqualTypeOf<[address: string, options?: AccountActionOptions]>()
+    expectTypeOf<EmailIntegration['accounts']['remove']>().returns.toEqualTypeOf<Promise<RemovalReport>>()
+    expectTypeOf<RemovalReport>().toEqualTypeOf<{
+      readonly account: string
+      readonly emails: number
+      readonly attachments: number
+      readonly blobsRemoved: number
+      readonly bytesFreed: number
+      readonly sharedKept: number
+      readonly resumed: boolean
+    }>()
+    expectTypeOf<EmailAccount['status']>().toEqualTypeOf<'active' | 'needs_consent' | 'needs_attention' | 'paused' | 'removing'>()
+    expectTypeOf<EmailIntegration['retention']['run']>().parameters.toEqualTypeOf<[options?: ActorOptions]>()
+    expectTypeOf<EmailIntegration['retention']['run']>().returns.toEqualTypeOf<Promise<RetentionReport>>()
+    expectTypeOf<RetentionReport['cutoff']>().toEqualTypeOf<string | null>()
+    expectTypeOf<RetentionReport['retentionDays']>().toEqualTypeOf<number>()
   })
 
   it('resolves configuration to concrete types, with secrets wrapped', () => {
