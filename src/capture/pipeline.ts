@@ -6,6 +6,7 @@ import { MIB } from './capture-attachments.js'
 import { fileRefusal, prepareCandidatePage, type CandidateDeps } from './candidates.js'
 import { copyBase, isDraft, knownCopies, knownEmails, readContent, recordOf, type EmailIdentity } from './capture-records.js'
 import { commitPage } from './commit-page.js'
+import { createSuppressionHasher, withoutSuppressed } from '../erasure/suppressions.js'
 import { contentGroups } from './content-groups.js'
 import type { CaptureFailure } from './failure.js'
 import type { MatchIndex, MessageMatch } from './match/match-index.js'
@@ -52,6 +53,7 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
   const maxAttachmentBytes = context.config.maxAttachmentMb * MIB
   const rawLimit = Math.min(RAW_FETCH_MAX_BYTES, maxAttachmentBytes)
   const deps: CandidateDeps = { db: context.db, index, config: context.config, blobs, maxAttachmentBytes }
+  const hasher = createSuppressionHasher(context.config)
 
   async function prepare(account: CaptureAccount, client: GmailClient, refs: readonly GmailMessageRef[], signal?: AbortSignal): Promise<PreparedPage> {
     const skipped: { gmailId: string; reason: SkipReason }[] = []
@@ -128,7 +130,8 @@ export function createCapturePipeline(context: IntegrationContext, index: MatchI
   return {
     prepare,
     prepareCandidates: (account, client, refs, hints, signal) => prepareCandidatePage(deps, account, client, refs, hints, signal),
-    commit: (trx, page, now) => commitPage(trx, page, now, context.dialect),
+    // A purge may suppress an address after this run built its index: read the list again here.
+    commit: async (trx, page, now) => commitPage(trx, await withoutSuppressed(trx, hasher, page), now, context.dialect),
   }
 }
 

@@ -8,6 +8,8 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { MatchIndexOptions } from '../capture/match/match-index.js'
+import type { ParsedAddress } from '../capture/parse/parsed-email.js'
+import type { PreparedPage } from '../capture/pipeline-types.js'
 import type { IntegrationContext } from '../context.js'
 import { normalizeAddress } from '../address.js'
 import type { EmailConfig } from '../config/index.js'
@@ -136,4 +138,25 @@ export async function suppressAddresses(
 export async function captureMatchOptions(context: Pick<IntegrationContext, 'db' | 'config'>): Promise<MatchIndexOptions> {
   const suppressed = await loadSuppressionList(context.db, createSuppressionHasher(context.config))
   return { workspaceDomains: context.config.workspaceDomains, blocklist: context.config.blocklist, suppressed }
+}
+
+/**
+ * A prepared page without the messages a participant of which was suppressed after the page's
+ * sync built its match index (a purge during a long run). Read in the page's transaction, so a
+ * suppression committed before the page commits is honoured; with an empty list (the usual
+ * case) it costs one query and returns the page as it is. A message left out is not counted as
+ * captured; its attachment files, already written, are collected by housekeeping.
+ *
+ * @example
+ * ```ts
+ * commit: async (trx, page, now) => commitPage(trx, await withoutSuppressed(trx, hasher, page), now)
+ * ```
+ */
+export async function withoutSuppressed(trx: Kysely<EmailDatabase>, hasher: SuppressionHasher, page: PreparedPage): Promise<PreparedPage> {
+  if (page.records.length + page.copies.length === 0) return page
+  const list = await loadSuppressionList(trx, hasher)
+  const clear = (addresses: readonly (ParsedAddress | null)[]) => !addresses.some((a) => a !== null && list.has(a.address))
+  const records = page.records.filter(({ email: e }) => clear([e.from, e.sender, ...e.replyTo, ...e.to, ...e.cc, ...e.bcc]))
+  const copies = page.copies.filter((c) => clear(c.bcc))
+  return records.length === page.records.length && copies.length === page.copies.length ? page : { ...page, records, copies }
 }

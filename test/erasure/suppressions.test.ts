@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { compileSearchTerms } from '../../src/capture/match/search-terms.js'
 import { buildMatchIndex } from '../../src/capture/match/match-index.js'
-import { createSuppressionHasher, type SuppressionList } from '../../src/erasure/suppressions.js'
+import type { PreparedPage } from '../../src/capture/pipeline-types.js'
+import { createSuppressionHasher, withoutSuppressed, type SuppressionList } from '../../src/erasure/suppressions.js'
 import { Secret } from '../../src/secrets/secret.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { ANN, DANA, WORKSPACE_DOMAIN } from '../helpers/team.js'
@@ -74,6 +75,19 @@ describeEachDialect('a sync after a purge', (open) => {
   afterEach(async () => {
     await w.close()
     await t.close()
+  })
+
+  it('drops at commit a message whose participant was suppressed after the run built its index', async () => {
+    const hasher = createSuppressionHasher(UNKEYED)
+    const party = (address: string) => ({ address, name: null })
+    const record = (gmailId: string, bcc: string[]) => ({ gmailId, email: { from: party('kim@acme.vc'), sender: null, replyTo: [], to: [party(ANN)], cc: [], bcc: bcc.map(party) } })
+    const page = { account: { id: 1, address: ANN }, records: [record('g1', []), record('g2', ['Dana@gmail.com'])], copies: [{ gmailId: 'g3', bcc: [party(DANA_GMAIL)] }], skipped: [], failed: [], fetched: 2, discarded: 0 }
+    const prepared = page as unknown as PreparedPage
+    expect(await withoutSuppressed(w.db, hasher, prepared)).toBe(prepared)
+    await w.db.insertInto('email_suppressions').values({ hash: hasher.hash(DANA_GMAIL), added_at: new Date().toISOString(), added_by: null }).execute()
+    const kept = await withoutSuppressed(w.db, hasher, prepared)
+    expect(kept.records.map((r) => r.gmailId)).toEqual(['g1'])
+    expect(kept.copies).toEqual([])
   })
 
   it('reads every message of a mailbox again and captures none of the purged mail', async () => {
