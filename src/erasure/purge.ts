@@ -56,8 +56,7 @@ export async function purgeMail(services: PurgeServices, target: PurgeTarget, op
     await suppressAddresses(trx, hasher, resolved.addresses, { at: now, by: actor })
     await forgetAddresses(trx, resolved.addresses)
   })
-  const emailIds = await emailsOf(context.db, resolved.addresses)
-  const counts = await scrubErasedBytes(context, () => eraseEmails(context, blobs, emailIds))
+  const counts = await scrubErasedBytes(context, () => eraseAll(context, blobs, resolved.addresses))
   const result: PurgeResult = { ...counts, addresses: resolved.addresses.length }
   await recordAudit(context.db, nowIso(context), { action: 'mail.purged', actor, target: auditTarget(resolved, hasher), details: { ...result } })
   return result
@@ -132,6 +131,30 @@ async function forgetAddresses(db: Kysely<EmailDatabase>, addresses: readonly st
  */
 function likeLiteral(text: string): string {
   return text.replace(/[%_]/g, '_')
+}
+
+/**
+ * Rounds of looking for the addresses' mail and erasing it. A page a sync committed while the
+ * suppression was committing (it read the list just before) may store an email after the first
+ * look; a second finds it. Later pages read the suppression and leave such mail out.
+ */
+const ERASE_ROUNDS = 3
+
+/** Erases every email the addresses take part in, looking again after each round. */
+async function eraseAll(context: IntegrationContext, blobs: BlobStore, addresses: readonly string[]): Promise<ErasureCounts> {
+  let total: ErasureCounts = { emails: 0, attachments: 0, blobsRemoved: 0, bytesFreed: 0 }
+  for (let round = 0; round < ERASE_ROUNDS; round += 1) {
+    const ids = await emailsOf(context.db, addresses)
+    if (ids.length === 0 && round > 0) break
+    const counts = await eraseEmails(context, blobs, ids)
+    total = {
+      emails: total.emails + counts.emails,
+      attachments: total.attachments + counts.attachments,
+      blobsRemoved: total.blobsRemoved + counts.blobsRemoved,
+      bytesFreed: total.bytesFreed + counts.bytesFreed,
+    }
+  }
+  return total
 }
 
 /** Every stored email any of the addresses takes part in, in any role (bcc included). */
