@@ -84,6 +84,17 @@ async function mergeThreads(db: Kysely<EmailDatabase>, survivor: number, others:
   const moved = [...others]
   await db.updateTable('emails').set({ thread_id: survivor }).where('thread_id', 'in', moved).execute()
   await db.updateTable('email_thread_keys').set({ thread_id: survivor }).where('thread_id', 'in', moved).execute()
+  // A private mark goes with the mail: a private thread joining another makes the whole
+  // conversation private (the earliest mark is kept), never its mail readable again.
+  const mark = await db.selectFrom('email_private_threads').selectAll().where('thread_id', 'in', moved).orderBy('marked_at').limit(1).executeTakeFirst()
+  if (mark !== undefined) {
+    await db
+      .insertInto('email_private_threads')
+      .values({ ...mark, thread_id: survivor })
+      .onConflict((oc) => oc.column('thread_id').doNothing())
+      .execute()
+    await db.deleteFrom('email_private_threads').where('thread_id', 'in', moved).execute()
+  }
   // Earlier redirects to a merged thread now point straight at the survivor: one hop, always.
   await db
     .updateTable('email_threads')

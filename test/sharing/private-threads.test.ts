@@ -7,6 +7,7 @@ import { call, expectError, routerIntegration, type RouterIntegration } from '..
 import { callAs, expectOnlyReadable, worldAccess, type ReaderName } from '../helpers/sharing-http.js'
 import { sharingWorld, type SharingWorld } from '../helpers/sharing-world.js'
 import { mail } from '../helpers/sync/setup.js'
+import { buildMessage } from '../helpers/message.js'
 import { ANN, CAT, DEE } from '../helpers/team.js'
 
 // Private threads (SPEC §12) through their routes on both dialects: an owner of the thread's
@@ -168,5 +169,35 @@ describeEachDialect('private threads', (open) => {
     expect((await mark('cat', w.emails.gamma.threadId, false)).body).toEqual({ id: w.emails.gamma.threadId, private: false })
     const detail = await callAs(r.email, 'eve', 'GET', `/api/email/detail?id=${w.emails.gamma.emailId}`)
     expect((detail.body as EmailDetail).access).toBe('metadata')
+  })
+
+  it('stays private when its thread joins another: the mark moves with the mail', async () => {
+    // The older thread (the lower id) survives a merge: mark the one that joins it.
+    const joining = String(Math.max(Number(w.emails.alpha.threadId), Number(epsilon())))
+    expect((await mark('ann', joining)).status).toBe(200)
+    // A reply in ann's mailbox refers to both alpha and epsilon: their threads merge.
+    const joined = buildMessage({
+      from: 'Dana <dana@acme.vc>',
+      to: ANN,
+      subject: 'Re: both joinedsubj',
+      date: new Date(Date.UTC(2026, 5, 20, 12)),
+      messageId: 'joined@acme.vc',
+      inReplyTo: 'epsilon@acme.vc',
+      references: ['alpha@acme.vc', 'epsilon@acme.vc'],
+      text: 'joinedbody',
+    })
+    w.emu.addMessage(ANN, joined)
+    await w.email.sync.runAll()
+    const rows = await db().selectFrom('emails').select(['message_id', 'thread_id']).where('message_id', 'in', ['alpha@acme.vc', 'epsilon@acme.vc', 'joined@acme.vc']).execute()
+    const threads = new Set(rows.map((row) => row.thread_id))
+    expect(rows).toHaveLength(3)
+    expect(threads.size).toBe(1)
+    const [survivor] = [...threads].map(String)
+    expect(await privateRows()).toEqual([{ thread_id: Number(survivor), marked_by: ANN }])
+    const dee = await detailOf('dee', survivor ?? '')
+    expect(dee.private).toBe(true)
+    expect(dee.emails.map((e) => e.access)).toEqual(['metadata', 'metadata', 'metadata'])
+    expect(JSON.stringify(dee)).not.toMatch(/alphasubj|alphabody|epsilonsubj|epsilonbody|joinedsubj|joinedbody/)
+    expect((await detailOf('ann', survivor ?? '')).emails.map((e) => e.access)).toEqual(['owner', 'owner', 'owner'])
   })
 })
