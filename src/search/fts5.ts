@@ -1,17 +1,17 @@
 /**
  * The default backend: SQLite FTS5 over subject, participants and body. A candidate counts
  * only when the words are in fields its reader may see (`visibility.ts`), and its score is a
- * BM25-like sum over those fields alone: FTS5's own `bm25()` reads the whole row's length and
- * the corpus's word counts, both of which move with withheld bodies.
+ * weighted count of the query's words in those fields alone: FTS5's own `bm25()` reads the
+ * whole row's length and the corpus's word counts, both of which move with withheld bodies.
  */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
-import { accessOfRank } from '../sharing/levels.js'
+import { ACCESS_RANK, accessOfRank, type Access } from '../sharing/levels.js'
 import type { SearchBackend, SearchHit } from './backend.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, queryWords } from './text.js'
-import { candidates, perAccess, perHighlight, searchableFields, visibleMatch, type RankedEmail } from './visibility.js'
+import { candidates, inVisibleFields, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
 
 /**
  * The weight of a matched word per field: a word in the subject says more about what an email
@@ -19,7 +19,7 @@ import { candidates, perAccess, perHighlight, searchableFields, visibleMatch, ty
  */
 const FIELD_WEIGHTS: Readonly<Record<SearchField, number>> = { subject: 10, participants: 4, body: 1 }
 
-/** BM25's saturation: a word's tenth occurrence in a field adds far less than its first. */
+/** BM25's saturation constant, here for the body's length normalization. */
 const K1 = 1.2
 /** BM25's share of length normalization for the body (subject and participants are short). */
 const B = 0.75
@@ -38,26 +38,25 @@ type Fts5Tables = {
 }
 
 /**
- * How often the query's words occur in one field of the current row: `highlight()` marks each
- * occurrence with one character, so the marked text is longer by that count. It reads only the
- * row's own field, never the corpus.
+ * What one query word found in one field adds to the score: the field's weight, and for the
+ * body BM25's weight of a word found once in a body of that length. Whether the word is there
+ * is read from the index (one list per word and field, made once per query), never the corpus's
+ * statistics nor the text of another field.
  */
-function occurrences(field: SearchField): RawBuilder<number> {
-  const column = SEARCH_FIELDS.indexOf(field)
-  return sql<number>`(length(highlight(email_fts, ${sql.lit(column)}, ${DB_MARK_OPEN}, '')) - length(${sql.ref(`email_fts.${field}`)}))`
+function wordScore(words: readonly string[], i: number, field: SearchField, id: Expression<number>, access: Expression<number | string>): RawBuilder<number> {
+  const found = sql`${id} in (select rowid from email_fts where email_fts match ${fts5Match([words[i] ?? ''], [field], i === words.length - 1)})`
+  const ranks = (Object.keys(ACCESS_RANK) as Access[]).filter((a) => searchableFields(a).includes(field)).map((a) => sql.lit(ACCESS_RANK[a]))
+  const weight =
+    field === 'body'
+      ? sql`${sql.lit(FIELD_WEIGHTS.body * (K1 + 1))} / (1.0 + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * length(email_fts.body) / ${sql.lit(TYPICAL_BODY_CHARS)}))`
+      : sql.lit(FIELD_WEIGHTS[field])
+  return sql<number>`(case when ${access} in (${sql.join(ranks)}) and ${found} then ${weight} else 0 end)`
 }
 
-/** One field's share of the score: BM25's term-frequency curve, times the field's weight. */
-function fieldScore(field: SearchField): RawBuilder<number> {
-  const norm = field === 'body' ? sql`(${sql.lit(1 - B)} + ${sql.lit(B)} * length(email_fts.body) / ${sql.lit(TYPICAL_BODY_CHARS)})` : sql`1.0`
-  const kn = sql`(${sql.lit(K1)} * ${norm})`
-  // (k1 + 1) * tf / (tf + kn), written so each occurrence count is computed once; 0 when tf is 0.
-  return sql<number>`${sql.lit(FIELD_WEIGHTS[field] * (K1 + 1))} * (1.0 - ${kn} / (${occurrences(field)} + ${kn}))`
-}
-
-/** The score of the current row for its reader's access: only the fields it shows. */
-function score(access: Expression<number | string>): RawBuilder<number> {
-  return perAccess(access, (a) => sql<number>`(${sql.join(searchableFields(a).map(fieldScore), sql` + `)})`)
+/** The score of the current row for its reader's access: every word in every field it shows. */
+function score(words: readonly string[], id: Expression<number>, access: Expression<number | string>): RawBuilder<number> {
+  const parts = SEARCH_FIELDS.flatMap((field) => words.map((_, i) => wordScore(words, i, field, id, access)))
+  return sql<number>`(${sql.join(parts, sql` + `)})`
 }
 
 /**
@@ -99,9 +98,9 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
         .with((cte) => cte('candidates').materialized(), () => candidates(db, 'fts5', words, condition, query.scope))
         .selectFrom('email_fts')
         .innerJoin('candidates as c', 'c.id', 'email_fts.rowid')
-        .select((eb) => ['c.id', 'c.access', score(eb.ref('c.access')).as('score')])
+        .select((eb) => ['c.id', 'c.access', score(words, eb.ref('c.id'), eb.ref('c.access')).as('score')])
         .where(sql<boolean>`email_fts match ${match}`)
-        .where((eb) => visibleMatch('fts5', words, eb.ref('c.id'), eb.ref('c.access')))
+        .where((eb) => inVisibleFields('fts5', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
         .orderBy('c.id', 'desc')
         .limit(query.limit)

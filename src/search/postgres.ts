@@ -13,7 +13,7 @@ import { emailConditions } from '../mail/threads.js'
 import { accessOfRank } from '../sharing/levels.js'
 import type { SearchBackend, SearchHit } from './backend.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText, pgTsQuery, queryWords } from './text.js'
-import { candidates, perAccess, perHighlight, searchableFields, visibleMatch, type RankedEmail } from './visibility.js'
+import { candidates, inVisibleFields, perAccess, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
 
 /**
  * `ts_headline` options: short fragments, our private marks. The marks are quoted so the
@@ -80,7 +80,7 @@ export function createPostgresBackend(db: Kysely<EmailDatabase>): SearchBackend 
         .selectFrom('candidates as c')
         .innerJoin('email_fts', 'email_fts.email_id', 'c.id')
         .select((eb) => ['c.id', 'c.access', sql<number>`ts_rank(${shownDocument(eb.ref('c.access'))}, ${tsquery})`.as('score')])
-        .where((eb) => visibleMatch('tsvector', words, eb.ref('c.id'), eb.ref('c.access')))
+        .where((eb) => inVisibleFields('tsvector', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
         .orderBy('c.id', 'desc')
         .limit(query.limit)

@@ -52,8 +52,9 @@ function isEveryField(fields: readonly SearchField[]): boolean {
 
 /**
  * An FTS5 MATCH expression: every word a quoted string (so never an operator), all required,
- * the last one also as a prefix so results come while the user is still typing. Given fields,
- * every word must occur in one of them (an FTS5 column filter).
+ * the last one also as a prefix so results come while the user is still typing (unless
+ * `lastIsPrefix` is false). Given fields, every word must occur in one of them (an FTS5 column
+ * filter).
  *
  * @example
  * ```ts
@@ -61,9 +62,9 @@ function isEveryField(fields: readonly SearchField[]): boolean {
  * fts5Match(['term', 'she'], ['participants']) // '{participants} : ("term" "she"*)'
  * ```
  */
-export function fts5Match(words: readonly string[], fields: readonly SearchField[] = SEARCH_FIELDS): string {
+export function fts5Match(words: readonly string[], fields: readonly SearchField[] = SEARCH_FIELDS, lastIsPrefix = true): string {
   // Words hold only letters, marks and digits: no `"` to escape.
-  const all = words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ')
+  const all = words.map((w, i) => `"${w}"${lastIsPrefix && i === words.length - 1 ? '*' : ''}`).join(' ')
   return isEveryField(fields) ? all : `{${fields.join(' ')}} : (${all})`
 }
 

@@ -79,20 +79,34 @@ export function matchingIds(index: KeywordIndex, words: readonly string[], field
  * ```
  */
 export function visibleMatch(index: KeywordIndex, words: readonly string[], id: Expression<number>, rank: Expression<number | string>): Expression<SqlBool> {
-  const branches = ACCESSES.map((access) => {
+  const all = matchingIds(index, words)
+  // The first test lets a planner start from the index; the second, inside a `case`, keeps the
+  // rule's subqueries from running for an email that does not match, whichever plan it picks
+  // (a planner may turn the first into a join and test the rest on every email it scans).
+  return sql<SqlBool>`(${id} in (${all}) and case when ${id} in (${all}) then ${inVisibleFields(index, words, id, rank)} else 1 = 0 end)`
+}
+
+/**
+ * {@link visibleMatch} for an email already known to hold every word in some field (one of
+ * the {@link candidates}): whether it holds them in the fields its reader may see.
+ *
+ * @example
+ * ```ts
+ * query.where((eb) => inVisibleFields('fts5', words, eb.ref('c.id'), eb.ref('c.access')))
+ * ```
+ */
+export function inVisibleFields(index: KeywordIndex, words: readonly string[], id: Expression<number>, rank: Expression<number | string>): Expression<SqlBool> {
+  return perAccess<SqlBool>(rank, (access) => {
     const fields = searchableFields(access)
-    // Every field readable: the match on all of them below is the whole condition.
-    const inFields = fields.length === SEARCH_FIELDS.length ? sql`1 = 1` : sql`${id} in (${matchingIds(index, words, fields)})`
-    return sql`when ${sql.lit(ACCESS_RANK[access])} then ${inFields}`
+    return fields.length === SEARCH_FIELDS.length ? sql`1 = 1` : sql`${id} in (${matchingIds(index, words, fields)})`
   })
-  return sql<SqlBool>`(${id} in (${matchingIds(index, words)}) and case (${rank}) ${sql.join(branches, sql` `)} else 1 = 0 end)`
 }
 
 /**
  * The candidates of a search: the emails inside the filter whose text holds every word in any
  * field, each with the reader's access rank (`access`; a driver may answer it as text). Backends materialize it (a CTE), so
  * the rule's subqueries run once per candidate, and then keep the rows that
- * {@link visibleMatch} keeps.
+ * {@link inVisibleFields} keeps.
  *
  * @example
  * ```ts
