@@ -2,7 +2,7 @@ import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
 import { insertAccount, listAccountRows, pauseAccount, resumeAccount, setAccountSharing, toAccount, type EmailAccount } from '../db/accounts.js'
-import { NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
+import { ConflictError, NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { parseSharingLevel, type SharingLevel } from '../sharing/levels.js'
 import type { AccountRemoval, RemovalReport } from './remove.js'
@@ -34,7 +34,7 @@ export interface AccountsApi {
    * service account can only act for those); in `oauth` mode too when domains are configured.
    * An OAuth account starts as `needs_consent` until its owner grants access. Each call writes
    * an `account.enrolled` entry to the audit log (`created` 1 or 0), with the account, in one
-   * transaction; `actor` names who acts (the routes pass the signed-in admin).
+   * transaction; `actor` names who acts (the routes pass the signed-in admin). `ConflictError` while its removal runs.
    *
    * @example
    * ```ts
@@ -189,13 +189,16 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
       throw new ValidationError(`address: ${address} is not in the workspace domains (${allowed})`)
     }
     const oauth = config.authMethod === 'oauth'
-    return insertAccount({ ...context, db }, {
+    const result = await insertAccount({ ...context, db }, {
       address,
       authMethod: config.authMethod,
       status: oauth ? 'needs_consent' : 'active',
       statusReason: oauth ? 'waiting for the owner to grant access (OAuth consent)' : null,
       now: nowIso(context),
     })
+    // Its removal, when it finishes, would delete the account enrolled again.
+    if (result.account.status === 'removing') throw new ConflictError(`account ${address} is being removed: enroll it once the removal has finished`)
+    return result
   }
   const logEnrolled = (account: EmailAccount) => {
     context.logger.info({ account: account.address, authMethod: config.authMethod }, 'email account enrolled')

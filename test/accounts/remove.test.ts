@@ -109,8 +109,10 @@ describeEachDialect('email.accounts.remove', (open) => {
     expect((await w.email.auditLog.list({ action: 'account.removed' })).items).toEqual([])
   })
 
-  it('finishes a removal cut short when asked again: the audit entry names who asked first', async () => {
+  it('finishes a removal cut short when asked again (enrolling it meanwhile is refused): the audit entry names who asked first', async () => {
     await cutShort(CAT, EVE)
+    await expect(w.email.accounts.enroll(CAT)).rejects.toBeInstanceOf(ConflictError)
+    expect((await w.email.accounts.enrollAll([CAT])).skipped).toEqual([{ address: CAT, reason: expect.stringMatching(/being removed/) as unknown }])
     const report = await w.email.accounts.remove(CAT, { actor: ANN })
     expect(report).toMatchObject({ account: CAT, emails: 1, sharedKept: 2, resumed: true })
     expect((await w.email.auditLog.list({ action: 'account.removed' })).items[0]).toMatchObject({ actor: EVE, details: { resumed: true } })
