@@ -61,6 +61,13 @@ describe('query text', () => {
     expect(queryWords('dana@acme.vc Café')).toEqual(['dana', 'acme', 'vc', 'café'])
     expect(fts5Match(['near', 'or', 'x'])).toBe('"near" "or" "x"*')
     expect(pgTsQuery(['near', 'or', 'x'])).toBe("'near' & 'or' & 'x':*")
+    // Restricted to fields: an FTS5 column filter; tsquery weight labels (subject A, participants B).
+    expect(fts5Match(['term', 'she'], ['participants'])).toBe('{participants} : ("term" "she"*)')
+    expect(fts5Match(['term', 'she'], ['subject', 'participants'])).toBe('{subject participants} : ("term" "she"*)')
+    expect(fts5Match(['term'], ['body'], false)).toBe('{body} : ("term")')
+    expect(fts5Match(['term', 'she'], ['subject', 'participants', 'body'])).toBe('"term" "she"*')
+    expect(pgTsQuery(['term', 'she'], ['participants'])).toBe("'term':B & 'she':*B")
+    expect(pgTsQuery(['term', 'she'], ['subject', 'participants'])).toBe("'term':AB & 'she':*AB")
     expect(queryWords('"*()-:^')).toEqual([])
   })
 

@@ -122,6 +122,17 @@ describeEachDialect('search under the sharing rule', (open) => {
     expect(score(await ranking('cat'), 'gamma')).toBeGreaterThan(score(before.cat, 'gamma'))
   })
 
+  it('finds a thread its owner marked private by participants only, for everyone but its owners', async () => {
+    const { alpha } = w.emails
+    await w.email.threads.setPrivate(alpha.threadId, true, { actor: READERS.ann.email })
+    for (const reader of READER_NAMES) {
+      const expected = reader === 'ann' ? ['alpha'] : []
+      expect([reader, await namesFound(reader, alpha.bodyWord), await namesFound(reader, alpha.subjectWord)]).toEqual([reader, expected, expected])
+      const byParticipants = (await search(reader, 'dana acme')).items.find((i) => i.email.id === alpha.emailId)
+      expect([reader, byParticipants?.highlight]).toEqual([reader, reader === 'ann' ? expect.any(String) : ''])
+    }
+  })
+
   it('gives the thread list q the answers of search, for each reader', async () => {
     const queries = ['dana', 'update', ...SHARED_NAMES.flatMap((n) => [w.emails[n].subjectWord, w.emails[n].bodyWord, n])]
     for (const reader of READER_NAMES) {
