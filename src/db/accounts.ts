@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { IntegrationContext } from '../context.js'
-import { NotFoundError } from '../errors.js'
+import { ConflictError, NotFoundError } from '../errors.js'
 import type { AccountStatus, AuthMethod, EmailAccountsTable, SharingLevel } from './database.js'
 
 /** An enrolled mailbox as the public API shows it. */
@@ -146,11 +146,13 @@ export async function pauseAccount(context: IntegrationContext, address: string,
       updated_at: now,
     }))
     .where('address', '=', address)
-    .where('status', '!=', 'paused')
+    .where('status', 'not in', ['paused', 'removing'])
     .returningAll()
     .executeTakeFirst()
   if (paused !== undefined) return { account: toAccount(paused, defaultSharing), changed: true }
-  return { account: toAccount(await requireAccountRow(context, address), defaultSharing), changed: false }
+  const row = await requireAccountRow(context, address)
+  if (row.status === 'removing') throw new ConflictError(`account ${address} is being removed: it cannot be paused`)
+  return { account: toAccount(row, defaultSharing), changed: false }
 }
 
 /**

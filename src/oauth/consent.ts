@@ -239,11 +239,12 @@ export function createOAuthConsent(context: IntegrationContext, tuning: GmailCli
         const id = Number(enrolled.id)
         await saveRefreshToken(inTrx, box, { id, address }, grant.refreshToken, grant.scope)
         // A paused account stays paused: pausing is an admin's decision, consent is the user's.
+        // An account being removed stays so: its removal finishes and deletes this token.
         await trx
           .updateTable('email_accounts')
           .set({ auth_method: 'oauth', status: 'active', status_reason: null, updated_at: stamp })
           .where('id', '=', id)
-          .where('status', '!=', 'paused')
+          .where('status', 'not in', ['paused', 'removing'])
           .execute()
         const row = await findAccountRow(inTrx, address)
         if (row === undefined) throw new Error(`account ${address} vanished while connecting it`)

@@ -77,6 +77,7 @@ function historyKind(account: AccountRow, now: Date, staleDays: number): 'catchu
  * account (`needs_attention` when Google refuses its credentials); they are not thrown.
  */
 export async function runAccount(deps: RunDependencies, listed: AccountRow, options: RunAccountOptions = {}): Promise<SyncReport> {
+  if (listed.status === 'removing') throw new ConflictError(`account ${listed.address} is being removed: it is not synced`)
   const report = await runUnlessBusy(deps, listed, options)
   if (report.status === 'busy') {
     throw new ConflictError(`account ${listed.address} is being synced by another process (held by ${report.heldBy?.description ?? 'unknown'})`)

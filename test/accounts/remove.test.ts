@@ -127,6 +127,11 @@ describeEachDialect('email.accounts.remove', (open) => {
     expect(reports.map((r) => r.account)).not.toContain(BOB)
     expect(await runs()).toBe(runsBefore + reports.length)
     expect((await w.email.accounts.list()).find((a) => a.address === BOB)).toMatchObject({ status: 'removing' })
+    // Neither a sync of the account nor pausing it brings it back.
+    await expect(w.email.sync.run({ account: BOB })).rejects.toThrow(/being removed/)
+    await expect(w.email.accounts.pause(BOB)).rejects.toBeInstanceOf(ConflictError)
+    expect(await runs()).toBe(runsBefore + reports.length)
+    expect((await w.email.accounts.list()).find((a) => a.address === BOB)).toMatchObject({ status: 'removing' })
 
     const run = w.email.scheduler.runNow()
     await run.reports
