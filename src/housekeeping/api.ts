@@ -3,6 +3,7 @@ import type { IntegrationContext } from '../context.js'
 import { errorMessage } from '../errors.js'
 import { collectUnreferencedBlobs } from './blobs.js'
 import { removeLeftoverTempFiles } from './temp-files.js'
+import { atMostEvery } from '../scheduler/due.js'
 
 /** The scheduler runs housekeeping after a sync at most this often. */
 export const HOUSEKEEPING_INTERVAL_MS = 24 * 60 * 60 * 1000
@@ -53,7 +54,6 @@ export interface Housekeeping extends HousekeepingApi {
  * ```
  */
 export function createHousekeeping(context: IntegrationContext, blobs: BlobStore): Housekeeping {
-  let lastStartedMs: number | null = null
   const run = async (): Promise<HousekeepingReport> => {
     const nowMs = Date.now()
     const tempFilesRemoved = await removeLeftoverTempFiles(blobs.dir, nowMs)
@@ -64,16 +64,8 @@ export function createHousekeeping(context: IntegrationContext, blobs: BlobStore
   }
   return {
     run,
-    async runIfDue(signal) {
-      const nowMs = Date.now()
-      if (signal.aborted || (lastStartedMs !== null && nowMs - lastStartedMs < HOUSEKEEPING_INTERVAL_MS)) return
-      lastStartedMs = nowMs
-      try {
-        await run()
-      } catch (error) {
-        lastStartedMs = null
-        context.logger.error({ error: errorMessage(error) }, 'email housekeeping failed')
-      }
-    },
+    runIfDue: atMostEvery(HOUSEKEEPING_INTERVAL_MS, run, (error) => {
+      context.logger.error({ error: errorMessage(error) }, 'email housekeeping failed')
+    }),
   }
 }
