@@ -104,9 +104,9 @@ export function inVisibleFields(index: KeywordIndex, words: readonly string[], i
 
 /**
  * The candidates of a search: the emails inside the filter whose text holds every word in any
- * field, each with the reader's access rank (`access`; a driver may answer it as text). Backends materialize it (a CTE), so
- * the rule's subqueries run once per candidate, and then keep the rows that
- * {@link inVisibleFields} keeps.
+ * field, each with the reader's access rank (`access`; a driver may answer it as text).
+ * Backends materialize it (a CTE), so the rule's subqueries run once per candidate, and then
+ * keep the rows that {@link inVisibleFields} keeps.
  *
  * @example
  * ```ts
