@@ -16,6 +16,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    // The suites wait on real servers (the emulator, PostgreSQL, child processes) more than they
+    // compute: two files at a time keep a two-core machine busy (the default is one fewer than
+    // the cores, a single worker there).
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
