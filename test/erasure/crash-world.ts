@@ -4,14 +4,13 @@
  * and at a random instant, on both dialects. Each time, no stored email may be half deleted, and
  * running the action again must end exactly where a run never interrupted ends.
  */
-import { spawn } from 'node:child_process'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PG_URL, openPostgres, type TestDatabase } from '../helpers/databases.js'
 import { sharingWorld, type SharingWorld } from '../helpers/sharing-world.js'
 import { buildSyncChild, openSqliteFile, seededRandom } from '../helpers/sync/process.js'
 import type { LifecycleTarget } from './lifecycle-crash-child.js'
 import { halfDeleted, lifecycleSnapshot } from './lifecycle-checks.js'
+import { runKillableChild } from '../helpers/kill-child.js'
 
 /** A fresh sharing world in a database a child can open, and the child's settings for it. */
 export interface CrashTarget {
@@ -53,23 +52,8 @@ async function closeTarget(target: CrashTarget): Promise<void> {
 }
 
 /** Runs a child on `target`, killed after `killAfter` statements or `delayMs` after it is ready. */
-async function runChild(script: string, target: LifecycleTarget, delayMs?: number): Promise<string> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, LIFECYCLE_CHILD: JSON.stringify(target) }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-  const exited = new Promise<void>((resolve) => {
-    child.on('close', () => {
-      resolve()
-    })
-  })
-  if (delayMs !== undefined) {
-    while (!output.includes('ready') && child.exitCode === null) await sleep(2)
-    await sleep(delayMs)
-    child.kill('SIGKILL')
-  }
-  await exited
-  return output
+function runChild(script: string, target: LifecycleTarget, delayMs?: number): Promise<string> {
+  return runKillableChild(script, 'LIFECYCLE_CHILD', target, delayMs)
 }
 
 /**

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectUnreferencedBlobs } from '../../src/housekeeping/blobs.js'
 import { PG_URL, openPostgres, type TestDatabase } from '../helpers/databases.js'
 import { buildSyncChild, openSqliteFile, seededRandom } from '../helpers/sync/process.js'
 import type { HousekeepingTarget } from './crash-child.js'
 import { DAY_MS, HOUR_MS, storeWorld, type StoreWorld, type WorldBlob } from './store-world.js'
+import { runKillableChild } from '../helpers/kill-child.js'
 
 // Housekeeping killed with SIGKILL wherever it is: no attachment row is ever left without its
 // file, and the next run removes what the killed one did not.
@@ -40,23 +39,8 @@ async function freshTarget(dialect: 'sqlite' | 'postgres'): Promise<Target> {
 }
 
 /** Runs a child on `target`, killed after `killAfter` statements or `delayMs` after it is ready. */
-async function runChild(script: string, target: HousekeepingTarget, delayMs?: number): Promise<string> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, HOUSEKEEPING_CHILD: JSON.stringify(target) }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-  const exited = new Promise<void>((resolve) => {
-    child.on('close', () => {
-      resolve()
-    })
-  })
-  if (delayMs !== undefined) {
-    while (!output.includes('ready') && child.exitCode === null) await sleep(2)
-    await sleep(delayMs)
-    child.kill('SIGKILL')
-  }
-  await exited
-  return output
+function runChild(script: string, target: HousekeepingTarget, delayMs?: number): Promise<string> {
+  return runKillableChild(script, 'HOUSEKEEPING_CHILD', target, delayMs)
 }
 
 /** Every stored attachment row's file is there, with the bytes its hash names. */
