@@ -1,13 +1,14 @@
 import { sql, type Kysely } from 'kysely'
-import { queryInChunks } from '../db/chunks.js'
+import { groupBy, queryInChunks } from '../db/chunks.js'
 import type { EmailDatabase } from '../db/database.js'
 import { errorMessage } from '../errors.js'
 import type { DirectoryEntry, Logger } from '../hooks.js'
 import { identityOf, resolvedLinks, type LinkRow } from '../mail/identities.js'
 import type { Address, Identity } from '../mail/types.js'
 import { MAX_THREAD_PARTICIPANTS } from '../mail/threads.js'
-import { accessAtLeast, accessOf, type ReadScope } from '../sharing/access.js'
-import { mayRead, PRIVATE_SUBJECT, type Access } from '../sharing/levels.js'
+import { threadView } from '../mail/thread-view.js'
+import { accessOf, type ReadScope } from '../sharing/access.js'
+import { mayRead, type Access } from '../sharing/levels.js'
 import { renderHtml, renderText } from './render.js'
 import type { Digest, DigestGroup, DigestThread, SummarySource } from './types.js'
 import type { DigestWindow } from './window.js'
@@ -61,31 +62,29 @@ async function windowEmails(db: Kysely<EmailDatabase>, window: DigestWindow): Pr
 }
 
 /**
- * Each thread's subject as the scope's reader sees it, as the thread list shows it: the subject
- * of its oldest visible email whose subject they may see, else {@link PRIVATE_SUBJECT}.
+ * Each thread's subject as the scope's reader sees it, by the thread list's own rule
+ * (`mail/thread-view.ts`): the subject of its oldest visible email whose subject they may see,
+ * else `(private)`.
  */
 async function threadSubjects(db: Kysely<EmailDatabase>, threadIds: readonly number[], scope: ReadScope): Promise<Map<number, string>> {
-  const rows = await queryInChunks(threadIds, (chunk) =>
+  const emails = await queryInChunks(threadIds, (chunk) =>
     db
-      .selectFrom((qb) =>
-        qb
-          .selectFrom('emails')
-          .select([
-            'emails.thread_id',
-            'emails.subject',
-            sql<number>`row_number() over (partition by ${sql.ref('emails.thread_id')} order by ${sql.ref('emails.sent_at')}, ${sql.ref('emails.id')})`.as('position'),
-          ])
-          .where('emails.thread_id', 'in', chunk)
-          .where('emails.hidden_at', 'is', null)
-          .where((eb) => accessAtLeast(eb, scope, 'subject'))
-          .as('titled'),
-      )
-      .select(['titled.thread_id', 'titled.subject'])
-      .where('titled.position', '=', 1)
+      .selectFrom('emails')
+      .select(['id', 'thread_id', 'subject'])
+      .where('thread_id', 'in', chunk)
+      .where('hidden_at', 'is', null)
+      .orderBy('sent_at')
+      .orderBy('id')
       .execute(),
   )
-  const subjects = new Map(rows.map((r) => [r.thread_id, r.subject]))
-  return new Map(threadIds.map((id) => [id, subjects.get(id) ?? PRIVATE_SUBJECT]))
+  const access = await accessOf(db, emails.map((e) => e.id), scope)
+  const byThread = groupBy(emails, (e) => e.thread_id)
+  return new Map(
+    threadIds.map((id) => {
+      const oldestFirst = (byThread.get(id) ?? []).map((e) => ({ subject: e.subject, snippet: '', access: access.get(e.id) ?? 'metadata' }))
+      return [id, threadView(oldestFirst).subject]
+    }),
+  )
 }
 
 /** Each thread's facts over the window's emails: subject (as the scope's reader sees it), newest date, count, participants. */
