@@ -4,6 +4,7 @@ import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { call, expectError, messageOf, routerIntegration, type RouterIntegration } from '../helpers/http.js'
 import { nestedMessage } from '../helpers/message.js'
 import { DIRECTORY, mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
+import { auditWindow } from '../../src/sync/audit/audit.js'
 
 // email.audit() against the Gmail emulator over HTTP: what each identity's search lists
 // against what the account holds, why each missing message is missing, and the CRM mail no
@@ -180,4 +181,14 @@ describeEachDialect('email.audit: completeness against Gmail search', (open) => 
     expect(r.email.routes.find((route) => route.pattern === '/api/email/audit')).toEqual({ method: 'GET', pattern: '/api/email/audit', access: 'admin', query: ['account', 'identity', 'headers'], fields: [] })
     expect(r.errors).toEqual([])
   })
+})
+
+it('audits the window the scans cover: the backfill window, no earlier than the retention cutoff', () => {
+  const now = new Date('2026-06-01T00:00:00Z')
+  const at = (iso: string) => ({ after: Date.parse(iso) / 1000 })
+  expect(auditWindow(now, 30)).toEqual(at('2026-05-02T00:00:00Z'))
+  expect(auditWindow(now, 365, 30)).toEqual(at('2026-05-02T00:00:00Z'))
+  expect(auditWindow(now, 10, 30)).toEqual(at('2026-05-22T00:00:00Z'))
+  expect(auditWindow(now, 0, 30)).toEqual(at('2026-05-02T00:00:00Z'))
+  expect(auditWindow(now, 0, 0)).toEqual({ after: null })
 })

@@ -17,7 +17,7 @@ import type { GmailClient } from '../../gmail/client-types.js'
 import { candidateQueries, windowQuery, type SearchWindow } from '../../gmail/search-query.js'
 import type { DirectoryEntry } from '../../hooks.js'
 import { createHeaderReader, type HeaderReader, type HeaderReading } from './headers.js'
-import { capturedTerms } from '../account-terms.js'
+import { capturedTerms, captureWindowStart } from '../account-terms.js'
 import { accountFailures, identityCopies, lastCompletedRunStart, storedGmailIds, type AuditFailure } from './store.js'
 import type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditReport } from './types.js'
 import type { GmailAccess } from '../gmail-access.js'
@@ -26,8 +26,6 @@ export type { AuditIdentity, AuditMessage, AuditOptions, AuditReason, AuditRepor
 
 /** Page size of the audit's `messages.list` calls: Gmail's largest, so the fewest calls (5 units each). */
 export const AUDIT_LIST_PAGE_SIZE = 500
-
-const DAY_S = 86_400
 
 /** Policy skips that mean "not CRM mail" (a search false positive); the others are the policy's choice. */
 const NOT_CRM_SKIPS: ReadonlySet<string> = new Set(['unmatched', 'internal'])
@@ -52,15 +50,18 @@ interface Listed {
 }
 
 /**
- * The audit window: the backfill window ending now (`backfillDays` 0: all mail).
+ * The audit window: the capture window ending now, as the sync scans it (the backfill window,
+ * no earlier than the retention cutoff; both 0: all mail).
  *
  * @example
  * ```ts
- * auditWindow(new Date('2026-06-01T00:00:00Z'), 30)   // { after: 1777680000 }
+ * auditWindow(new Date('2026-06-01T00:00:00Z'), 30)      // { after: 1777680000 }
+ * auditWindow(new Date('2026-06-01T00:00:00Z'), 365, 30) // { after: 1777680000 }
  * ```
  */
-export function auditWindow(now: Date, backfillDays: number): SearchWindow {
-  return { after: backfillDays === 0 ? null : Math.floor(now.getTime() / 1000) - backfillDays * DAY_S }
+export function auditWindow(now: Date, backfillDays: number, retentionDays = 0): SearchWindow {
+  const start = captureWindowStart(now, backfillDays, retentionDays)
+  return { after: start === null ? null : Math.floor(Date.parse(start) / 1000) }
 }
 
 /** The name of each identity of the directory, by key, in directory order (the first entry of a key wins). */
@@ -155,7 +156,7 @@ export async function auditAccount(context: IntegrationContext, access: GmailAcc
   const matchOptions = await captureMatchOptions(context)
   const terms = searchTermsOf(entries, matchOptions)
   const index = buildMatchIndex(entries, matchOptions)
-  const window = auditWindow(context.clock.now(), config.backfillDays)
+  const window = auditWindow(context.clock.now(), config.backfillDays, config.retentionDays)
   const afterIso = window.after === null ? null : new Date(window.after * 1000).toISOString()
   const client = access.clientFor({ id: account.id, address: account.address })
   const list = createLister(client, signal)
