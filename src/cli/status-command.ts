@@ -11,6 +11,7 @@ function tableOf(accounts: readonly AccountSyncStatus[]): string[] {
     return [
       a.address,
       a.status,
+      a.sharingIsDefault ? `${a.sharing} (default)` : a.sharing,
       run?.kind ?? '-',
       run?.status ?? '-',
       count(run?.listed),
@@ -20,7 +21,7 @@ function tableOf(accounts: readonly AccountSyncStatus[]): string[] {
       run?.finishedAt ?? '-',
     ]
   })
-  return formatTable(['ACCOUNT', 'STATUS', 'LAST RUN', 'RESULT', 'LISTED', 'CAPTURED', 'SKIPPED', 'FAILED', 'FINISHED'], rows)
+  return formatTable(['ACCOUNT', 'STATUS', 'SHARING', 'LAST RUN', 'RESULT', 'LISTED', 'CAPTURED', 'SKIPPED', 'FAILED', 'FINISHED'], rows)
 }
 
 /** What an account's failed messages ask of an operator, if anything. */

@@ -135,9 +135,9 @@ describe('the crm-email-integration CLI on SQLite', () => {
     expect(table).toMatchObject({ code: 0, stderr: '' })
     const lines = table.stdout.split('\n')
     expect(lines[0]).toMatch(/^integration enabled; 2 accounts in .*crm\.sqlite$/)
-    expect(lines).toContainEqual(expect.stringMatching(/^ACCOUNT\s+STATUS\s+LAST RUN\s+RESULT\s+LISTED\s+CAPTURED\s+SKIPPED\s+FAILED\s+FINISHED$/))
-    expect(lines).toContainEqual(expect.stringMatching(/^ann@fund\.example\s+active\s+incremental\s+ok\s+1\s+1\s+0\s+0\s+\d{4}-/))
-    expect(lines).toContainEqual(expect.stringMatching(/^bob@fund\.example\s+active\s+backfill\s+ok\s+1\s+1\s+0\s+0\s+\d{4}-/))
+    expect(lines).toContainEqual(expect.stringMatching(/^ACCOUNT\s+STATUS\s+SHARING\s+LAST RUN\s+RESULT\s+LISTED\s+CAPTURED\s+SKIPPED\s+FAILED\s+FINISHED$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^ann@fund\.example\s+active\s+everything \(default\)\s+incremental\s+ok\s+1\s+1\s+0\s+0\s+\d{4}-/))
+    expect(lines).toContainEqual(expect.stringMatching(/^bob@fund\.example\s+active\s+everything \(default\)\s+backfill\s+ok\s+1\s+1\s+0\s+0\s+\d{4}-/))
 
     const json = await run(['status', '--json'], env)
     expect(json.code).toBe(0)
