@@ -1,9 +1,11 @@
 import type { Generated } from 'kysely'
 import type { EmailAccountTermsTable, EmailSyncFailuresTable, EmailSyncRunsTable } from './sync-tables.js'
+import type { EmailAttachmentTextsTable, EmailVectorChunksTable, EmailVectorIndexTable } from './search-tables.js'
 import type { EmailOauthStatesTable, EmailOauthTokensTable } from './oauth-tables.js'
 import type { EmailAuditLogTable, EmailBlobErasuresTable, EmailPrivateThreadsTable, EmailSuppressionsTable, SharingLevel } from './lifecycle-tables.js'
 
 export type { EmailOauthStatesTable, EmailOauthTokensTable } from './oauth-tables.js'
+export type { AttachmentTextStatus, EmailAttachmentTextsTable, EmailVectorChunksTable, EmailVectorIndexTable } from './search-tables.js'
 export type {
   AuditAction,
   AuditTargetKind,
@@ -55,6 +57,9 @@ export interface EmailDatabase {
   email_private_threads: EmailPrivateThreadsTable
   email_suppressions: EmailSuppressionsTable
   email_blob_erasures: EmailBlobErasuresTable
+  email_attachment_texts: EmailAttachmentTextsTable
+  email_vector_index: EmailVectorIndexTable
+  email_vector_chunks: EmailVectorChunksTable
 }
 
 /**

@@ -11,6 +11,8 @@ import * as m0008 from '../../migrations/0008-account-pause.js'
 import * as m0009 from '../../migrations/0009-sharing.js'
 import * as m0010 from '../../migrations/0010-erasure.js'
 import * as m0011 from '../../migrations/0011-account-removal.js'
+import * as m0012 from '../../migrations/0012-attachment-text.js'
+import * as m0013 from '../../migrations/0013-vector-index.js'
 import { EmailIntegrationError, errorMessage } from '../errors.js'
 
 /**
@@ -42,6 +44,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-sharing': m0009,
   '0010-erasure': m0010,
   '0011-account-removal': m0011,
+  '0012-attachment-text': m0012,
+  '0013-vector-index': m0013,
 }
 
 /**

@@ -1,7 +1,13 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { EmailDatabase } from '../../src/db/database.js'
 
-type Base<V> = [NonNullable<V>] extends [string] ? 'text' : [NonNullable<V>] extends [number] ? 'integer' : never
+type Base<V> = [NonNullable<V>] extends [string]
+  ? 'text'
+  : [NonNullable<V>] extends [number]
+    ? 'integer'
+    : [NonNullable<V>] extends [Uint8Array]
+      ? 'blob'
+      : never
 type Nullable<V> = null extends V ? '?' : ''
 type Defaulted<T, C extends keyof Selectable<T>> = C extends keyof Insertable<T>
   ? null extends Selectable<T>[C]
@@ -231,5 +237,29 @@ export const SCHEMA_SPEC: SchemaSpec = {
   email_blob_erasures: {
     sha256: 'text',
     queued_at: 'text',
+  },
+  email_attachment_texts: {
+    attachment_id: 'integer',
+    email_id: 'integer',
+    status: 'text',
+    text: 'text?',
+    error: 'text?',
+    extracted_at: 'text',
+  },
+  email_vector_index: {
+    email_id: 'integer',
+    store: 'text',
+    model: 'text',
+    chunks: 'integer',
+    payload_dirty: 'integer default',
+    indexed_at: 'text',
+  },
+  email_vector_chunks: {
+    id: 'integer default',
+    email_id: 'integer',
+    chunk: 'integer',
+    attachment_id: 'integer?',
+    model: 'text',
+    vector: 'blob',
   },
 }
