@@ -76,8 +76,9 @@ async function eraseBatch(db: Kysely<EmailDatabase>, context: IntegrationContext
   const copies = await db.selectFrom('email_copies').select(['account_id', 'gmail_id']).where('email_id', 'in', present).execute()
 
   await unindexEmails(db, present, context.dialect)
-  // The vector index (a later addition) deletes the embeddings of `present` here, in this
-  // transaction, so an erased email can never be found by meaning either.
+  // The embedded store's vectors and the attachments' text go in this transaction, so an
+  // erased email can never be found by meaning either. A vector in another store (Qdrant) is
+  // deleted by the indexer, which finds its `email_vector_index` row without an email.
   for (const [accountId, gmail] of groupBy(copies, (c) => c.account_id)) {
     for (const gmailIds of inChunks(gmail.map((c) => c.gmail_id))) {
       await db.deleteFrom('email_sync_failures').where('account_id', '=', accountId).where('gmail_id', 'in', gmailIds).execute()
@@ -86,6 +87,8 @@ async function eraseBatch(db: Kysely<EmailDatabase>, context: IntegrationContext
   await db.deleteFrom('email_references').where('email_id', 'in', present).execute()
   await db.deleteFrom('email_participants').where('email_id', 'in', present).execute()
   await db.deleteFrom('email_identity_links').where('email_id', 'in', present).execute()
+  await db.deleteFrom('email_vector_chunks').where('email_id', 'in', present).execute()
+  await db.deleteFrom('email_attachment_texts').where('email_id', 'in', present).execute()
   await db.deleteFrom('email_attachments').where('email_id', 'in', present).execute()
   await db.deleteFrom('email_copies').where('email_id', 'in', present).execute()
   await db.deleteFrom('emails').where('id', 'in', present).execute()

@@ -10,7 +10,7 @@ import type { EmailSummary, MailFilter } from '../mail/types.js'
 import { createFts5Backend } from './fts5.js'
 import { createHybridBackend } from './hybrid.js'
 import { createPostgresBackend } from './postgres.js'
-import type { SearchBackend } from './backend.js'
+import type { MatchedAttachment, SearchBackend } from './backend.js'
 import { checkQuery } from './text.js'
 import { readScope, type ReadOptions } from '../sharing/access.js'
 
@@ -26,6 +26,8 @@ export interface SearchItem {
   readonly score: number
   /** Plain text; matches between `«` and `»` (escape before use in HTML). */
   readonly highlight: string
+  /** The attached file the match was found in, when it is in an attachment's text. */
+  readonly attachment?: MatchedAttachment | undefined
 }
 
 /** The answer of a search: best first, and the backend that produced it. */
@@ -85,7 +87,7 @@ export function createSearchApi(context: IntegrationContext, directory: Director
       return {
         items: hits.flatMap((h) => {
           const email = summaries.get(h.emailId)
-          return email === undefined ? [] : [{ email, score: h.score, highlight: h.highlight }]
+          return email === undefined ? [] : [{ email, score: h.score, highlight: h.highlight, ...(h.attachment === undefined ? {} : { attachment: h.attachment }) }]
         }),
         backend: backend.name,
       }

@@ -31,6 +31,19 @@ export interface SearchHit {
    * (`«` `»`); escape it before putting it in HTML.
    */
   readonly highlight: string
+  /**
+   * The attached file the highlight quotes, when the match is in an attachment's text rather
+   * than the email's own (the reader may read bodies: attachment text is body-level).
+   */
+  readonly attachment?: MatchedAttachment | undefined
+}
+
+/** The attached file a hit was found in. */
+export interface MatchedAttachment {
+  /** `email_attachments.id` (download: `GET /api/email/attachments/:id`). */
+  readonly id: number
+  /** The name as the sender gave it. */
+  readonly filename: string
 }
 
 /**
