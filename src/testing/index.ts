@@ -15,3 +15,5 @@ export type {
 } from './gmail-emulator/options.js'
 export type { GmailEmulatorStats } from './gmail-emulator/stats.js'
 export { MAX_BATCH_PARTS } from './gmail-emulator/batch.js'
+export { startEmbeddingsStandin, standinVector } from './embeddings-standin.js'
+export type { EmbeddingsStandin, EmbeddingsStandinFault, EmbeddingsStandinOptions } from './embeddings-standin.js'
