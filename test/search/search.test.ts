@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeMessage } from '../../src/capture/store.js'
@@ -8,8 +6,6 @@ import type { EmailDatabase } from '../../src/db/database.js'
 import { DisabledError, ValidationError } from '../../src/errors.js'
 import { createRouter } from '../../src/http/router.js'
 import { searchRoutes } from '../../src/http/routes/search-routes.js'
-import { createFts5Backend } from '../../src/search/fts5.js'
-import { createHybridBackend, QDRANT_COLLECTION } from '../../src/search/hybrid.js'
 import { createSearchApi, type SearchApi, type SearchResult } from '../../src/search/api.js'
 import type { SearchBackend } from '../../src/search/backend.js'
 import { fts5Match, highlightText, pgTsQuery, queryWords } from '../../src/search/text.js'
@@ -266,7 +262,7 @@ describeEachDialect('content search', (open) => {
     const ok = await get('/api/email/search?q=zebra')
     expect(ok.status, ok.text).toBe(200)
     const body = ok.body as SearchResult
-    expect(Object.keys(body).sort()).toEqual(['backend', 'items'])
+    expect(Object.keys(body).sort()).toEqual(['backend', 'backends', 'items', 'mode'])
     expect(body.items.map((i) => [i.email.subject, Object.keys(i).sort()])).toEqual([['Fund update', ['email', 'highlight', 'score']]])
     const filtered = await get('/api/email/search?q=portfolio&investor_id=7&from=2026-06-01&to=2026-06-30&limit=5')
     expect((filtered.body as SearchResult).items.map((i) => i.email.subject)).toEqual(['Giraffe memo'])
@@ -281,96 +277,34 @@ describeEachDialect('content search', (open) => {
     expect(errors).toEqual([])
   })
 
-  describe('the hybrid backend', () => {
-    let server: Server | null = null
-    let url = ''
-
-    /** A stand-in for the embeddings endpoint and Qdrant: one local server answering both. */
-    const standIn = async (points: (emailIds: number[]) => unknown[] | null, ranked: number[]) => {
-      server = createServer((req, res) => {
-        req.resume()
-        req.on('end', () => {
-          res.setHeader('content-type', 'application/json')
-          if (req.url === '/v1/embeddings') {
-            res.end(JSON.stringify({ data: [{ embedding: [0.1, 0.2, 0.3] }] }))
-          } else if (req.url === `/collections/${QDRANT_COLLECTION}/points/search`) {
-            const result = points(ranked)
-            if (result === null) res.writeHead(404).end(JSON.stringify({ status: { error: 'Not found: Collection' } }))
-            else res.end(JSON.stringify({ result, status: 'ok' }))
-          } else res.writeHead(500).end('{}')
-        })
-      })
-      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    }
-    const closedPort = async (): Promise<string> => {
-      const probe = createServer()
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-      const port = (probe.address() as AddressInfo).port
-      await new Promise<void>((resolve) => probe.close(() => { resolve(); }))
-      return `http://127.0.0.1:${port}`
-    }
-    const hybridApi = (base: string, qdrant = base) =>
-      createSearchApi(
-        { ...context, config: { ...context.config, embeddings: { url: `${base}/v1`, model: 'embed-test' }, qdrantUrl: qdrant } },
-        directoryCacheOf(context),
-      )
-
-    afterEach(async () => {
-      const s = server
-      server = null
-      if (s !== null) await new Promise<void>((resolve) => s.close(() => { resolve(); }))
-    })
-
-    it('answers 503 backend_unavailable when the embeddings endpoint or Qdrant is down', async () => {
-      const down = await closedPort()
-      const error: unknown = await hybridApi(down).search('zebra').catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(DisabledError)
-      expect(error).toMatchObject({ code: 'backend_unavailable', status: 503 })
-      expect((error as Error).message).toMatch(/^search backend unavailable: the embeddings endpoint/)
-
-      await standIn(() => [], [])
-      const qdrantDown: unknown = await hybridApi(url, down).search('zebra').catch((e: unknown) => e)
-      expect(qdrantDown).toMatchObject({ code: 'backend_unavailable', status: 503 })
-      expect((qdrantDown as Error).message).toMatch(/Qdrant/)
+  describe('modes without vectors configured', () => {
+    it('answers keyword by default, hybrid as keyword results marked degraded, semantic 503 naming the setting', async () => {
+      const keywordName = t.dialect === 'postgres' ? 'postgres' : 'fts5'
+      expect(await api.search('zebra')).toMatchObject({ mode: 'keyword', backend: keywordName, backends: [keywordName] })
+      const hybrid = await api.search('zebra', { mode: 'hybrid' })
+      expect(hybrid).toMatchObject({ mode: 'hybrid', backend: 'hybrid', backends: [keywordName], degraded: true, reason: 'semantic search is not configured' })
+      expect(hybrid.items.map((i) => i.email.subject)).toEqual(['Fund update'])
+      expect(hybrid.items[0]?.highlight).toContain('«zebra»')
+      const semantic: unknown = await api.search('zebra', { mode: 'semantic' }).catch((e: unknown) => e)
+      expect(semantic).toBeInstanceOf(DisabledError)
+      expect(semantic).toMatchObject({ code: 'backend_unavailable', status: 503, message: 'semantic search is not configured (CRM_GMAIL_EMBEDDINGS_URL)' })
+      await expect(api.search('zebra', { mode: 'Semantic' as 'semantic' })).rejects.toThrow(/^mode: expected one of keyword, semantic, hybrid, got "Semantic"$/)
 
       const router = createRouter({
-        routes: searchRoutes(hybridApi(down)),
+        routes: searchRoutes(api),
         enabled: true,
         authenticate: () => Promise.resolve({ userId: 'u', email: BOB, isAdmin: false }),
         logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
       })
-      const response = await router(request('GET', '/api/email/search?q=zebra', { as: 'user' }))
-      if (response === null) throw new Error('router answered null')
-      expectError(await read(response), 503, 'backend_unavailable')
-    })
-
-    it('fuses vector hits with keyword hits by reciprocal rank, keeping hidden and filtered-out mail out', async () => {
-      const fund = Number(await idOf('fund'))
-      const coffee = Number(await idOf('dana'))
-      const giraffe = Number(await idOf('giraffe'))
-      await w.email.emails.hide(String(giraffe), 'admin@fund.example')
-      await standIn((ranked) => ranked.map((id, i) => ({ id, score: 1 - i / 10, version: 1 })), [coffee, fund, giraffe, 999_999])
-      const result = await hybridApi(url).search('zebra')
-      expect(result.backend).toBe('hybrid')
-      // fund: keyword rank 0 + vector rank 1; coffee: vector rank 0 only; giraffe hidden; 999999 unknown.
-      expect(result.items.map((i) => i.email.subject)).toEqual(['Fund update', 'Coffee?'])
-      expect(result.items[0]?.highlight).toContain('«zebra»')
-      expect(result.items[1]?.highlight).toBe(result.items[1]?.email.snippet)
-      const filtered = await hybridApi(url).search('zebra', { identity: 'fund:7' })
-      expect(filtered.items.map((i) => i.email.subject)).toEqual(['Fund update'])
-    })
-
-    it('answers the keyword results while the vector collection does not exist yet', async () => {
-      await standIn(() => null, [])
-      const result = await hybridApi(url).search('zebra')
-      expect(result.items.map((i) => i.email.subject)).toEqual(['Fund update'])
-      expect(result.backend).toBe('hybrid')
-    })
-
-    it('is built over any keyword backend', () => {
-      const hybrid = createHybridBackend({ db: db(), keyword: createFts5Backend(db()), embeddings: { url: 'http://x', model: 'm' }, qdrantUrl: 'http://y' })
-      expect(hybrid.name).toBe('hybrid')
+      const get = async (path: string) => {
+        const response = await router(request('GET', path, { as: 'user' }))
+        if (response === null) throw new Error('router answered null')
+        return read(response, ['postgres'])
+      }
+      expectError(await get('/api/email/search?q=zebra&mode=semantic'), 503, 'backend_unavailable')
+      expectError(await get('/api/email/search?q=zebra&mode=nope'), 400, 'validation_failed')
+      expect((await get('/api/email/search?q=zebra&mode=hybrid')).body).toMatchObject({ degraded: true, reason: 'semantic search is not configured' })
+      expect((await get('/api/email/search?q=zebra&mode=')).body).toMatchObject({ mode: 'keyword' })
     })
   })
 })
