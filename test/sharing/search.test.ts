@@ -2,13 +2,10 @@ import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { EmailDatabase } from '../../src/db/database.js'
 import { indexEmails } from '../../src/db/search-index.js'
-import { createSearchApi, type SearchItem, type SearchResult } from '../../src/search/api.js'
-import { QDRANT_COLLECTION } from '../../src/search/hybrid.js'
+import type { SearchItem, SearchResult } from '../../src/search/api.js'
 import { mayRead, type Access } from '../../src/sharing/levels.js'
-import { directoryCacheOf, testContext } from '../helpers/context.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
 import { read, request, routerIntegration } from '../helpers/http.js'
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js'
 import { HOLDERS, READERS, SHARED_NAMES, sharingWorld, TEAM_ACCESS, type SharedName, type SharingWorld } from '../helpers/sharing-world.js'
 
 type ReaderName = keyof typeof READERS
@@ -27,7 +24,6 @@ function withheldWords(access: Access, name: SharedName): string[] {
 describeEachDialect('search under the sharing rule', (open) => {
   let t: TestDatabase
   let w: SharingWorld
-  let server: ScriptedServer | null = null
 
   const db = () => t.db as unknown as Kysely<EmailDatabase>
   const search = (reader: ReaderName, q: string): Promise<SearchResult> => w.email.search(q, { viewer: READERS[reader].email })
@@ -54,8 +50,6 @@ describeEachDialect('search under the sharing rule', (open) => {
     w = await sharingWorld(t)
   })
   afterEach(async () => {
-    await server?.close()
-    server = null
     await w.close()
     await t.close()
   })
@@ -164,35 +158,5 @@ describeEachDialect('search under the sharing rule', (open) => {
     expect(await get('eve', gamma.bodyWord)).toEqual([])
     expect(await get('dee', beta.subjectWord)).toEqual([[beta.emailId, 'subject']])
     expect(await get('dee', beta.bodyWord)).toEqual([])
-  })
-
-  it('counts a vector hit only for an email its reader may read in full', async () => {
-    const ids = (names: readonly SharedName[]) => names.map((n) => Number(w.emails[n].emailId))
-    const ranked = ids(['gamma', 'beta', 'delta', 'alpha', 'epsilon'])
-    server = await startScriptedServer((request) =>
-      request.path === '/v1/embeddings'
-        ? { status: 200, body: { data: [{ embedding: [0.1, 0.2, 0.3] }] } }
-        : request.path === `/collections/${QDRANT_COLLECTION}/points/search`
-          ? { status: 200, body: { result: ranked.map((id, i) => ({ id, score: 1 - i / 10 })), status: 'ok' } }
-          : { status: 500, body: {} },
-    )
-    const context = testContext(t.db)
-    const hybrid = createSearchApi(
-      { ...context, config: { ...context.config, embeddings: { url: `${server.url}/v1`, model: 'embed-test' }, qdrantUrl: server.url } },
-      directoryCacheOf(context),
-    )
-    // No keyword matches: every result is a vector hit.
-    const found = async (reader: ReaderName) =>
-      (await hybrid.search('nowhereword', { viewer: READERS[reader].email })).items.map(nameOf)
-    expect(await found('dee')).toEqual(['alpha', 'epsilon'])
-    expect(await found('eve')).toEqual(['alpha', 'epsilon'])
-    expect(await found('cat')).toEqual(['gamma', 'delta', 'alpha', 'epsilon'])
-    expect(await found('bob')).toEqual(['beta', 'delta', 'alpha', 'epsilon'])
-    for (const reader of READER_NAMES) {
-      for (const item of (await hybrid.search('nowhereword', { viewer: READERS[reader].email })).items) {
-        expect(item.highlight).toBe(item.email.snippet)
-        expect(item.email.access === 'owner' || item.email.access === 'everything').toBe(true)
-      }
-    }
   })
 })
