@@ -61,17 +61,17 @@ function fnv1a(text: string, seed: number): number {
  * ```
  */
 export function standinVector(text: string, dimension: number): number[] {
-  const vector = new Array<number>(dimension).fill(0)
+  const vector: number[] = Array.from({ length: dimension }, () => 0)
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
   for (const word of words) {
     for (let k = 0; k < DIMENSIONS_PER_WORD; k++) {
       const hash = fnv1a(word, k)
       const at = hash % dimension
-      vector[at] = (vector[at] ?? 0) + ((hash >>> 16) & 1 ? 1 : -1)
+      vector[at] = (vector[at] ?? 0) + (((hash >>> 16) & 1) === 1 ? 1 : -1)
     }
   }
   // A text without words still needs a direction; all of them share this one.
-  if (vector.every((x) => x === 0)) vector[0] = 1
+  if (!vector.some((x) => x !== 0)) vector[0] = 1
   return vector
 }
 
@@ -132,9 +132,10 @@ export async function startEmbeddingsStandin(options: EmbeddingsStandinOptions =
       hanging.add(res)
       return
     }
-    if (current === true) return send(res, 503, { error: { message: 'unavailable', type: 'server_error' } })
-    if (current === 429) return send(res, 429, { error: { message: 'rate limited', type: 'rate_limit_error' } }, { 'retry-after': '1' })
-    if (current === 'malformed') return send(res, 200, { object: 'list', data: 'no vectors today' })
+    if (current === true) send(res, 503, { error: { message: 'unavailable', type: 'server_error' } })
+    else if (current === 429) send(res, 429, { error: { message: 'rate limited', type: 'rate_limit_error' } }, { 'retry-after': '1' })
+    else if (current === 'malformed') send(res, 200, { object: 'list', data: 'no vectors today' })
+    if (current !== false) return
     let request: { model?: unknown; input?: unknown }
     try {
       request = body === null ? {} : (JSON.parse(body) as { model?: unknown; input?: unknown })
@@ -181,7 +182,7 @@ export async function startEmbeddingsStandin(options: EmbeddingsStandinOptions =
     async close() {
       for (const res of hanging) res.destroy()
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }))
     },
   }
 }
