@@ -230,7 +230,13 @@ function assemble(source: ConfigSource, collected: Collected, report: (issue: Or
     issue('secretKeyPrevious', `set without ${nameOf(source, 'secretKey')}: the previous key only decrypts during rotation; set the current key too`)
   }
   together(['summarizerUrl', 'summarizerModel'], 'the summarizer needs both')
-  together(['embeddingsUrl', 'embeddingsModel', 'qdrantUrl'], 'hybrid search needs all three, or none for keyword search only')
+  together(['embeddingsUrl', 'embeddingsModel'], 'vector search needs both (the vectors are kept in the database unless a Qdrant URL is set too)')
+  // With one of the pair given, `together` above names the other already.
+  if (present.has('qdrantUrl') && !present.has('embeddingsUrl') && !present.has('embeddingsModel')) {
+    for (const k of ['embeddingsUrl', 'embeddingsModel'] as const) {
+      if (!present.has(k)) issue(k, `required together with ${names(['qdrantUrl'])}: Qdrant stores the vectors of an embeddings endpoint, which needs its URL and model`)
+    }
+  }
 
   // The rate is checked against the cost table's per-user limit; a refused table says nothing about it.
   const regime = quotaRegimeOf(v.quotaCosts)
@@ -272,7 +278,7 @@ function assemble(source: ConfigSource, collected: Collected, report: (issue: Or
     blocklist: v.blocklist,
     attachmentsDir: v.attachmentsDir,
     summarizer: pair(v.summarizerUrl, v.summarizerModel),
-    embeddings: v.qdrantUrl === null ? null : pair(v.embeddingsUrl, v.embeddingsModel),
+    embeddings: pair(v.embeddingsUrl, v.embeddingsModel),
     qdrantUrl: v.qdrantUrl,
     digest: { hour: v.digestHour, timeZone: v.digestTimeZone },
   }

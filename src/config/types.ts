@@ -139,9 +139,12 @@ export interface EmailConfig {
   readonly attachmentsDir: string
   /** The OpenAI-compatible chat endpoint for summaries, or `null` for extractive summaries. */
   readonly summarizer: ModelEndpointConfig | null
-  /** The OpenAI-compatible embeddings endpoint of hybrid search, or `null` (keyword search only). */
+  /**
+   * The OpenAI-compatible embeddings endpoint of vector search, or `null` (keyword search only).
+   * Alone, the vectors are kept in the host's database (the embedded store).
+   */
   readonly embeddings: ModelEndpointConfig | null
-  /** The Qdrant URL of hybrid search, or `null`; set exactly when {@link embeddings} is. */
+  /** The Qdrant URL that keeps the vectors instead of the database, or `null`; only with {@link embeddings}. */
   readonly qdrantUrl: string | null
   /** When the scheduled daily digest goes out. */
   readonly digest: {
@@ -259,9 +262,9 @@ export interface EmailConfigInput {
   readonly attachmentsDir?: string | Unset
   /** `CRM_GMAIL_SUMMARIZER_URL` and `_MODEL`: both or neither. */
   readonly summarizer?: { readonly url?: string | Unset; readonly model?: string | Unset } | Unset
-  /** `CRM_GMAIL_EMBEDDINGS_URL` and `_MODEL`: with {@link qdrantUrl}, all three or none. */
+  /** `CRM_GMAIL_EMBEDDINGS_URL` and `_MODEL`: both or neither; both alone keep the vectors in the database. */
   readonly embeddings?: { readonly url?: string | Unset; readonly model?: string | Unset } | Unset
-  /** `CRM_GMAIL_QDRANT_URL`. */
+  /** `CRM_GMAIL_QDRANT_URL`: keeps the vectors in Qdrant; needs {@link embeddings}. */
   readonly qdrantUrl?: string | Unset
   /** `CRM_GMAIL_DIGEST_HOUR` (0 to 23, default 7) and `CRM_GMAIL_DIGEST_TZ` (default `UTC`). */
   readonly digest?: { readonly hour?: number | string | Unset; readonly timeZone?: string | Unset } | Unset

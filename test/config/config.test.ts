@@ -264,11 +264,22 @@ describe('requirements that depend on being enabled', () => {
     expect(variables(configError(() => loadConfig({ [`${P}SUMMARIZER_MODEL`]: 'm' })))).toEqual([`${P}SUMMARIZER_URL`])
   })
 
-  it('hybrid search needs all three of its values, naming the missing ones', () => {
+  it('Qdrant needs the embeddings endpoint and model, naming the missing ones', () => {
     const err = configError(() => loadConfig({ [`${P}QDRANT_URL`]: 'http://q.example' }))
     expect(variables(err)).toEqual([`${P}EMBEDDINGS_URL`, `${P}EMBEDDINGS_MODEL`])
     expect(err.issues[0]?.message).toContain(`${P}QDRANT_URL`)
+    const half = configError(() => loadConfig({ [`${P}QDRANT_URL`]: 'http://q.example', [`${P}EMBEDDINGS_URL`]: 'http://e.example/v1' }))
+    expect(variables(half)).toEqual([`${P}EMBEDDINGS_MODEL`])
     expect(loadConfig(HYBRID_BASE).embeddings).not.toBeNull()
+    expect(loadConfig(HYBRID_BASE).qdrantUrl).toBe('http://127.0.0.1:6333')
+  })
+
+  it('the embeddings endpoint and model alone are valid: the vectors stay in the database', () => {
+    const config = loadConfig(without(HYBRID_BASE, `${P}QDRANT_URL`))
+    expect(config.embeddings).toEqual({ url: 'http://127.0.0.1:11434/v1', model: 'nomic-embed-text' })
+    expect(config.qdrantUrl).toBeNull()
+    expect(variables(configError(() => loadConfig({ [`${P}EMBEDDINGS_URL`]: 'http://e.example/v1' })))).toEqual([`${P}EMBEDDINGS_MODEL`])
+    expect(variables(configError(() => loadConfig({ [`${P}EMBEDDINGS_MODEL`]: 'm' })))).toEqual([`${P}EMBEDDINGS_URL`])
   })
 
   it('an invalid value is not reported a second time as missing', () => {
