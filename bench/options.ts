@@ -7,6 +7,8 @@
  *   --per-mailbox=N              BENCH_PER_MAILBOX  listed messages per mailbox, overriding the size
  *   --seed=N                     BENCH_SEED       the mail generator's and the emulator's seed
  *   --no-naive                                    skip the naive syncs
+ *   --search-sizes=10000,100000  BENCH_SEARCH_SIZES  the search benchmark's corpus sizes (`--quick`: 2000)
+ *   --no-search / --search-only                   skip the search benchmark / run only it
  */
 import { resolveConfig } from 'crm-email-integration'
 import { quotaRegimeOf } from '../src/config/quota.js'
@@ -41,6 +43,8 @@ export interface BenchSettings {
   /** The newest date of the generated mail: fixed, so the same seed gives byte-identical mail. */
   readonly mailNow: Date
   readonly scenarios: readonly Scenario[]
+  /** The search benchmark (bench/search-run.ts): corpus sizes and timed runs per query; `null` with `--no-search`. */
+  readonly search: { readonly sizes: readonly number[]; readonly repeats: number } | null
 }
 
 /** How much mail each scenario syncs. */
@@ -78,6 +82,9 @@ const BIG: Readonly<Record<BenchSize, { readonly medium: number; readonly large:
   default: { medium: 3, large: 1 },
   large: { medium: 10, large: 2 },
 }
+
+/** Emails in the search benchmark's corpora: the issue's two sizes, and a small one for CI. */
+const SEARCH_SIZES: Readonly<Record<BenchSize, readonly number[]>> = { small: [2000], default: [10_000, 100_000], large: [10_000, 100_000] }
 
 /** The seed of `npm run demo`, so the benchmark's cast is the demo's. */
 const DEFAULT_SEED = 2026
@@ -124,7 +131,7 @@ function shares(text: string | undefined): readonly number[] | null {
  * ```
  */
 export function readSettings(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchSettings {
-  const known = ['--quick', '--size=', '--scenario=', '--crm=', '--per-mailbox=', '--seed=', '--no-naive']
+  const known = ['--quick', '--size=', '--scenario=', '--crm=', '--per-mailbox=', '--seed=', '--no-naive', '--search-sizes=', '--no-search', '--search-only']
   const unknown = argv.filter((a) => !known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k)))
   if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown.join(' ')}; use ${known.join(' ')}`)
   const size = argv.includes('--quick') ? 'small' : oneOf('--size (BENCH_SIZE)', flagValue(argv, 'size') ?? env.BENCH_SIZE, SIZES, 'default')
@@ -155,6 +162,14 @@ export function readSettings(argv: readonly string[], env: Readonly<Record<strin
       })
     }
   }
+  const searchSizes = (flagValue(argv, 'search-sizes') ?? env.BENCH_SEARCH_SIZES ?? '')
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => integer('--search-sizes (BENCH_SEARCH_SIZES)', part.trim(), 10, 1_000_000) ?? 0)
+  const search = argv.includes('--no-search')
+    ? null
+    : { sizes: searchSizes.length > 0 ? searchSizes : SEARCH_SIZES[size], repeats: size === 'small' ? 5 : 20 }
+  if (argv.includes('--search-only')) return { size, seed, mailNow: MAIL_NOW, scenarios: [], search: search ?? { sizes: SEARCH_SIZES[size], repeats: 20 } }
   if (scenarios.length === 0) throw new UsageError('no scenario selected')
-  return { size, seed, mailNow: MAIL_NOW, scenarios }
+  return { size, seed, mailNow: MAIL_NOW, scenarios, search }
 }

@@ -12,6 +12,7 @@ import { progress } from './measure.js'
 import { UsageError, readSettings } from './options.js'
 import type { BenchSettings } from './options.js'
 import { runScenario } from './scenario.js'
+import { SEARCH_DEFINITIONS, runSearchBench } from './search-run.js'
 import type { ScenarioResult } from './scenario.js'
 
 const DEFINITIONS = {
@@ -83,6 +84,7 @@ function settingsJson(settings: BenchSettings) {
     seed: settings.seed,
     mailNow: settings.mailNow.toISOString(),
     scenarios: settings.scenarios,
+    search: settings.search,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: availableParallelism(),
@@ -101,7 +103,9 @@ async function main(): Promise<number> {
   const scenarios: ScenarioResult[] = []
   for (const scenario of settings.scenarios) scenarios.push(await runScenario(scenario, settings.seed, settings.mailNow))
   const summary = Object.fromEntries(scenarios.map((s) => [s.name, summaryOf(s)]))
-  process.stdout.write(`${JSON.stringify({ benchmark: 'sync', settings: settingsJson(settings), definitions: DEFINITIONS, summary, scenarios }, null, 2)}\n`)
+  const search = settings.search === null ? null : await runSearchBench({ ...settings.search, seed: settings.seed, pgUrl: process.env.EMAIL_TEST_PG_URL ?? '' })
+  const definitions = { ...DEFINITIONS, ...SEARCH_DEFINITIONS }
+  process.stdout.write(`${JSON.stringify({ benchmark: 'sync', settings: settingsJson(settings), definitions, summary, scenarios, search }, null, 2)}\n`)
   progress('done')
   return 0
 }
