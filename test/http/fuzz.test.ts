@@ -17,7 +17,7 @@ import { mail, syncWorld, TEAM, type SyncWorld } from '../helpers/sync/setup.js'
 const [ANN, BOB] = TEAM as [string, string, ...string[]]
 const FUZZ_SEED = 20261202
 /** Requests per route of the table: each route is reached often enough whatever the table's size. */
-const FUZZ_PER_ROUTE = 80
+const FUZZ_PER_ROUTE = 100
 /** The longest query string sent: with the path, under the 16 KiB Node reads of a request's head. */
 const MAX_QUERY_BYTES = 12_000
 
@@ -279,12 +279,25 @@ describe('hostile HTTP input on a real server, over mail captured into SQLite', 
       [get('/api/email/threads?from=2026-06-03&to=2026-06-03T00:00Z'), /^from: must be before to$/],
       [get('/api/email/identities?from=2026-06-05&to=2026-06-01'), /^from: must be before to$/],
       [get('/api/email/threads?to=2026-02-30T10:00Z'), /^to: expected a date/],
+      [get('/api/email/search?q=zebra&mode=vector'), /^mode: expected one of keyword, semantic, hybrid, got "vector"$/],
+      [get('/api/email/search?q=zebra&mode=Hybrid'), /^mode: expected one of keyword, semantic, hybrid/],
+      [get(`/api/email/search?q=zebra&mode=${encode('keyword\u0000')}`), /^mode: expected one of keyword, semantic, hybrid/],
     ]
     for (const [pending, message] of cases) {
       const reply = await pending
       expect(reply.status, reply.text).toBe(400)
       expect(refusalOf(reply, reply.text).message).toMatch(message)
     }
+    // Semantic search on an integration without vectors is a service that is not there (503), never a 500.
+    const logged = r.errors.length
+    const semantic = await get('/api/email/search?q=zebra&mode=semantic')
+    expect(semantic.status, semantic.text).toBe(503)
+    expect(refusalOf(semantic, semantic.text)).toEqual({ code: 'backend_unavailable', message: 'semantic search is not configured (CRM_GMAIL_EMBEDDINGS_URL)' })
+    // The router logs every 5xx; this one is expected, and the hostile run below must log none.
+    expect(r.errors.splice(logged).map((e) => e.fields?.code)).toEqual(['backend_unavailable'])
+    const hybrid = await get('/api/email/search?q=zebra&mode=hybrid')
+    expect(hybrid.status, hybrid.text).toBe(200)
+    expect(JSON.parse(hybrid.text)).toMatchObject({ mode: 'hybrid', degraded: true, reason: 'semantic search is not configured' })
     const zebra = await get('/api/email/threads?zebra=1')
     expect(zebra.status).toBe(400)
     expect(JSON.parse(zebra.text)).toEqual({ error: { code: 'validation_failed', message: 'unknown query parameter: zebra' } })
