@@ -7,7 +7,7 @@
  *   --per-mailbox=N              BENCH_PER_MAILBOX  listed messages per mailbox, overriding the size
  *   --seed=N                     BENCH_SEED       the mail generator's and the emulator's seed
  *   --no-naive                                    skip the naive syncs
- *   --search-sizes=10000,100000  BENCH_SEARCH_SIZES  the search benchmark's corpus sizes (`--quick`: 2000)
+ *   --search-sizes=10000,100000  BENCH_SEARCH_SIZES  the search benchmark's corpus sizes (`--quick`: 1000)
  *   --no-search / --search-only                   skip the search benchmark / run only it
  */
 import { resolveConfig } from 'crm-email-integration'
@@ -84,7 +84,7 @@ const BIG: Readonly<Record<BenchSize, { readonly medium: number; readonly large:
 }
 
 /** Emails in the search benchmark's corpora: the issue's two sizes, and a small one for CI. */
-const SEARCH_SIZES: Readonly<Record<BenchSize, readonly number[]>> = { small: [2000], default: [10_000, 100_000], large: [10_000, 100_000] }
+const SEARCH_SIZES: Readonly<Record<BenchSize, readonly number[]>> = { small: [1000], default: [10_000, 100_000], large: [10_000, 100_000] }
 
 /** The seed of `npm run demo`, so the benchmark's cast is the demo's. */
 const DEFAULT_SEED = 2026
@@ -168,7 +168,7 @@ export function readSettings(argv: readonly string[], env: Readonly<Record<strin
     .map((part) => integer('--search-sizes (BENCH_SEARCH_SIZES)', part.trim(), 10, 1_000_000) ?? 0)
   const search = argv.includes('--no-search')
     ? null
-    : { sizes: searchSizes.length > 0 ? searchSizes : SEARCH_SIZES[size], repeats: size === 'small' ? 5 : 20 }
+    : { sizes: searchSizes.length > 0 ? searchSizes : SEARCH_SIZES[size], repeats: size === 'small' ? 3 : 20 }
   if (argv.includes('--search-only')) return { size, seed, mailNow: MAIL_NOW, scenarios: [], search: search ?? { sizes: SEARCH_SIZES[size], repeats: 20 } }
   if (scenarios.length === 0) throw new UsageError('no scenario selected')
   return { size, seed, mailNow: MAIL_NOW, scenarios, search }
