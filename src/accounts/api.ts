@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, isEmailIntegrationError 
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { parseSharingLevel, type SharingLevel } from '../sharing/levels.js'
 import type { AccountRemoval, RemovalReport } from './remove.js'
+import { markPayloadDirty } from '../vectors/index-state.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -297,7 +298,10 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
       const change = await context.db.transaction().execute(async (trx) => {
         const made = await setAccountSharing({ ...context, db: trx }, address, level, now)
         const details = { from: made.from, to: level, fromDefault: made.fromDefault }
-        if (made.changed) await recordAudit(trx, now, { action: 'account.sharing_changed', actor, target: { kind: 'account', id: address }, details })
+        if (made.changed) {
+          await recordAudit(trx, now, { action: 'account.sharing_changed', actor, target: { kind: 'account', id: address }, details })
+          await markPayloadDirty(trx, { accountId: Number(made.account.id) })
+        }
         return made
       })
       if (change.changed) context.logger.info({ account: address, actor, from: change.from, to: level }, 'email account sharing level changed')

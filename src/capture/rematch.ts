@@ -10,6 +10,7 @@ import type { EmailDatabase, EmailIdentityLinksTable, ParticipantRole } from '..
 import { ValidationError } from '../errors.js'
 import { buildMatchIndex, type AddressMatch, type MatchIndex } from './match/match-index.js'
 import type { ParsedAddress, ParsedHeaders } from './parse/parsed-email.js'
+import { markPayloadDirty } from '../vectors/index-state.js'
 
 /**
  * Emails per transaction. Small enough that a large mailbox never holds the write lock for
@@ -199,6 +200,9 @@ async function relinkRows(
   await deleteLinks(db, removals)
   await insertLinks(db, additions, now)
   await updateLinks(db, kindChanges)
+  // The vector store filters by identity: the emails whose identities changed get a new payload.
+  const relinked = new Set([...removals, ...additions].map((r) => r.email_id))
+  if (relinked.size > 0) await markPayloadDirty(db, { emailIds: [...relinked] })
   return { emails: emails.length, linked: additions.length, unlinked: removals.length, changed }
 }
 

@@ -9,6 +9,7 @@ import { recordAudit } from '../audit-log/store.js'
 import type { EmailDatabase } from '../db/database.js'
 import { AuthError, NotFoundError, ValidationError } from '../errors.js'
 import type { ThreadPrivacy } from '../mail/types.js'
+import { markPayloadDirty } from '../vectors/index-state.js'
 
 /** A request to mark or unmark one thread, on behalf of one person. */
 export interface PrivacyChange {
@@ -76,6 +77,7 @@ export async function setThreadPrivate(db: Kysely<EmailDatabase>, change: Privac
     if (changed !== undefined) {
       const action = change.isPrivate ? 'thread.made_private' : 'thread.made_shared'
       await recordAudit(trx, change.at, { action, actor, target: { kind: 'thread', id: String(threadId) }, details: {} })
+      await markPayloadDirty(trx, { threadId })
     }
     return { id: String(threadId), private: change.isPrivate }
   })
