@@ -8,7 +8,10 @@ import type { EmailDatabase } from '../../src/db/database.js'
 import { createChatSummarizer } from '../../src/digest/summarizer.js'
 import { endpointRequest } from '../../src/secrets/endpoint.js'
 import { DisabledError } from '../../src/errors.js'
-import { createHybridBackend, QDRANT_COLLECTION } from '../../src/search/hybrid.js'
+import { createHybridSearch } from '../../src/search/hybrid.js'
+import { createSemanticSearch } from '../../src/search/semantic.js'
+import { createEmbeddedStore } from '../../src/vectors/embedded-store.js'
+import { createEmbeddingsClient } from '../../src/vectors/embeddings.js'
 import type { SearchBackend } from '../../src/search/backend.js'
 import { openSqlite, type TestDatabase } from '../helpers/databases.js'
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js'
@@ -93,47 +96,38 @@ describe('the summarizer at a URL with credentials', () => {
   })
 })
 
-describe('hybrid search at URLs with credentials', () => {
+describe('semantic and hybrid search at URLs with credentials', () => {
   const keyword: SearchBackend = { name: 'keyword', search: () => Promise.resolve([{ emailId: 1, score: 1, highlight: 'zebra' }]) }
   const query = { text: 'zebra', filter: {}, limit: 5, scope: { viewer: null, defaultLevel: 'everything' as const } }
   const open = async () => {
     database = await openSqlite()
     return database.db as unknown as Kysely<EmailDatabase>
   }
+  const semanticAt = async (url: string) => {
+    const db = await open()
+    const embeddings = createEmbeddingsClient({ url, model: 'e' }, { retries: 0, backoffMs: 1 })
+    return createSemanticSearch(db, { embeddings, store: createEmbeddedStore(db) })
+  }
 
-  it('authenticates to the embeddings endpoint and Qdrant with the credentials of their URLs', async () => {
-    server = await startScriptedServer((request) =>
-      request.path === '/v1/embeddings'
-        ? { status: 200, body: { data: [{ embedding: [0.1, 0.2] }] } }
-        : { status: 404, body: { status: { error: 'Not found: Collection' } } },
-    )
-    const hybrid = createHybridBackend({
-      db: await open(),
-      keyword,
-      embeddings: { url: `${withUserinfo(server.url, 'embed', PASSWORD)}/v1?access_token=${TOKEN}`, model: 'e' },
-      qdrantUrl: `${withUserinfo(server.url, 'admin', PASSWORD)}/?api_key=${TOKEN}`,
-    })
-    expect(await hybrid.search(query)).toHaveLength(1)
-    const [embeddings, qdrant] = server.requests
+  it('authenticates to the embeddings endpoint with the credentials of its URL', async () => {
+    server = await startScriptedServer(() => ({ status: 200, body: { data: [{ index: 0, embedding: [0.1, 0.2] }], model: 'e' } }))
+    const semantic = await semanticAt(`${withUserinfo(server.url, 'embed', PASSWORD)}/v1?access_token=${TOKEN}`)
+    await semantic.search(query).catch(() => undefined)
+    const [embeddings] = server.requests
+    expect(embeddings?.path).toBe('/v1/embeddings')
     expect(embeddings?.headers.authorization).toBe(basic('embed', PASSWORD))
     expect(embeddings?.query.get('access_token')).toBe(TOKEN)
-    expect(qdrant?.path).toBe(`/collections/${QDRANT_COLLECTION}/points/search`)
-    expect(qdrant?.headers.authorization).toBe(basic('admin', PASSWORD))
-    expect(qdrant?.query.get('api_key')).toBe(TOKEN)
   })
 
-  it('answers backend_unavailable without the credentials in the error or its causes', async () => {
+  it('answers backend_unavailable, or a degraded hybrid answer, without the credentials in the error, its causes or the reason', async () => {
     const down = await closedPort()
-    const hybrid = createHybridBackend({
-      db: await open(),
-      keyword,
-      embeddings: { url: `${withUserinfo(down, 'embed', PASSWORD)}/v1?access_token=${TOKEN}`, model: 'e' },
-      qdrantUrl: `${withUserinfo(down, 'admin', PASSWORD)}?api_key=${TOKEN}`,
-    })
-    const error = await hybrid.search(query).catch((e: unknown) => e)
+    const semantic = await semanticAt(`${withUserinfo(down, 'embed', PASSWORD)}/v1?access_token=${TOKEN}`)
+    const error = await semantic.search(query).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DisabledError)
-    expect(error).toMatchObject({ code: 'backend_unavailable', message: 'search backend unavailable: the embeddings endpoint not reachable' })
+    expect(error).toMatchObject({ code: 'backend_unavailable', message: 'semantic search is unavailable: the embeddings endpoint is not reachable' })
     expect(printedError(error)).not.toContain(PASSWORD)
     expect(printedError(error)).not.toContain(TOKEN)
+    const answer = await createHybridSearch(keyword, semantic).search(query)
+    expect(answer).toEqual({ hits: [{ emailId: 1, score: 1, highlight: 'zebra' }], backends: ['keyword'], reason: 'the embeddings endpoint is not reachable' })
   })
 })
