@@ -20,7 +20,8 @@ let demo: ScriptProcess
 let url: string
 
 function startDemo(): ScriptProcess {
-  return runScript('examples/demo/main.ts', { PORT: '0', DEMO_DATA_DIR: dataDir })
+  // The embeddings stand-in: the page offers search by meaning with no model server.
+  return runScript('examples/demo/main.ts', { PORT: '0', DEMO_DATA_DIR: dataDir, DEMO_EMBEDDINGS: 'standin' })
 }
 
 function syncRuns(): { kind: string; status: string; captured: number }[] {
@@ -174,6 +175,52 @@ describe('npm run demo', () => {
       mkdirSync(outputDir, { recursive: true })
       await page.screenshot({ path: join(outputDir, 'demo-page.png') })
       await page.screenshot({ path: join(outputDir, 'demo-page-full.png'), fullPage: true })
+      expect(problems).toEqual([])
+    }, 60_000)
+
+    /** Runs a search from the page in `mode` and waits for its answer. */
+    async function searchFor(q: string, mode: string): Promise<{ mode: string; items: { attachment?: { filename: string } }[] }> {
+      await page.selectOption('#search-mode', mode)
+      await page.fill('#search-input', q)
+      const answered = page.waitForResponse((r) => r.url().includes('/api/email/search?') && r.url().includes(`mode=${mode}`))
+      await page.click('#search-submit')
+      const response = await answered
+      expect(response.status()).toBe(200)
+      await expect.poll(async () => page.locator('#search-status .search-mode').textContent()).toBe(`mode: ${mode}`)
+      return await response.json() as { mode: string; items: { attachment?: { filename: string } }[] }
+    }
+
+    it('finds mail by a word inside an attached PDF or DOCX, names and links the file, and searches by meaning', async () => {
+      await page.goto(url)
+      await page.click('#mode-search')
+      // The stand-in is configured: the mode selector shows, the library's default (hybrid) first.
+      await page.locator('#search-mode:not([hidden])').waitFor()
+      expect(await page.locator('#search-mode option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['hybrid', 'keyword', 'semantic'])
+
+      for (const [word, file] of [['quillfeather', 'valuation-memo.pdf'], ['zephyrlock', 'side-letter.docx']] as const) {
+        const answer = await searchFor(word, 'keyword')
+        expect(answer.items.map((i) => i.attachment?.filename)).toEqual([file])
+        const link = page.locator('#search-results .search-result .match-attachment a')
+        await link.waitFor()
+        expect(await link.textContent()).toBe(file)
+        const href = (await link.getAttribute('href')) ?? ''
+        expect(href).toMatch(/^\/api\/email\/attachments\/\d+$/)
+        // The link serves the very file the words were read from.
+        const admin = (await demoPeople()).admin
+        const download = await fetch(new URL(href, url), { headers: { cookie: `demo-user=${encodeURIComponent(admin)}` } })
+        expect(download.status).toBe(200)
+        const head = Buffer.from(await download.arrayBuffer()).subarray(0, 4).toString('latin1')
+        expect(head).toBe(file.endsWith('.pdf') ? '%PDF' : 'PK\u0003\u0004')
+      }
+
+      const byMeaning = await searchFor('most favoured nation rights on fees', 'semantic')
+      expect(byMeaning.mode).toBe('semantic')
+      expect(byMeaning.items.length).toBeGreaterThan(0)
+      expect(await page.locator('#search-results .search-result').count()).toBe(byMeaning.items.length)
+      const hybrid = await searchFor('valuation memo', 'hybrid')
+      expect(hybrid.items.length).toBeGreaterThan(0)
+      expect(await page.locator('#search-status .degraded').count()).toBe(0)
+      await page.screenshot({ path: join(outputDir, 'demo-search.png') })
       expect(problems).toEqual([])
     }, 60_000)
 

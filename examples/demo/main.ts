@@ -10,8 +10,10 @@ import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { createEmailIntegration, createTerminalProgress, type Logger } from 'crm-email-integration'
 import { startGmailEmulator } from 'crm-email-integration/testing'
+import { attachmentMail } from './attachment-mail.js'
 import { beginRun, demoPaths } from './demo-state.js'
 import { demoPeople, principalOf, signedIn } from './people.js'
+import { demoSearch, indexForSearch } from './search-setup.js'
 import { closeServer, createDemoApp, listen } from './server.js'
 import { generateFreshMail, generateTeamMailbox, loadTeamMailbox } from '../../src/testing/fixtures/team-mailbox/index.js'
 
@@ -37,6 +39,11 @@ const emu = await startGmailEmulator({ seed: SEED, quota: DEMO_QUOTA_UNITS_PER_S
 const team = mailbox.team.map((member) => member.address)
 const people = demoPeople(mailbox.domain, mailbox.team)
 let load = loadTeamMailbox(emu, mailbox.messages, team)
+// Before the new mail of each run, so these two keep their Gmail ids from run to run.
+const contact = mailbox.directory.find((entry) => (entry.emails?.length ?? 0) > 0)?.emails?.[0]
+if (contact !== undefined && team[0] !== undefined) {
+  for (const raw of attachmentMail({ from: contact, to: team[0], now: new Date(state.anchor) })) emu.addMessage(team[0], raw)
+}
 let fresh = 0
 for (const [run, at] of state.runs.entries()) {
   const mail = generateFreshMail(mailbox, { run, now: new Date(at), seed: SEED })
@@ -51,6 +58,16 @@ const logLine = (level: string) => (fields: Readonly<Record<string, unknown>>, m
   appendFileSync(paths.log, `${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}\n`)
 }
 const logger: Logger = { warn: logLine('warn'), error: logLine('error') }
+
+let search: Awaited<ReturnType<typeof demoSearch>>
+try {
+  search = await demoSearch(process.env)
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error))
+  await emu.close()
+  process.exit(2)
+}
+console.log(`Search by meaning: ${search.label}.`)
 
 const sqlite = new Database(paths.database)
 sqlite.pragma('journal_mode = WAL')
@@ -69,6 +86,8 @@ const email = createEmailIntegration({
     quotaCosts: 'legacy',
     // Every teammate may open bodies and attachments, each as far as its sharing level allows.
     detailAccess: 'shared',
+    // Vectors in the demo's own SQLite file (the embedded store); without an endpoint, keyword search only.
+    ...(search.embeddings === null ? {} : { embeddings: search.embeddings }),
   },
   directory: () => Promise.resolve(mailbox.directory),
   // The demo listens on 127.0.0.1 only; the visitor picks who they are (the admin by default).
@@ -82,7 +101,7 @@ const email = createEmailIntegration({
 await email.migrate()
 for (const address of team) await email.accounts.enroll(address)
 
-const app = createDemoApp(email, people)
+const app = createDemoApp(email, people, { modes: search.modes, embeddings: search.label })
 let server: Awaited<ReturnType<typeof listen>>
 try {
   server = await listen(app, port)
@@ -108,6 +127,7 @@ const shutdown = async () => {
   await email.close()
   await db.destroy()
   await emu.close()
+  await search.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown())
@@ -120,6 +140,7 @@ const reports = await email.sync.runAll({ onProgress: progress.onProgress, onRep
 if (!stop.signal.aborted) {
   progress.finish(reports)
   await email.attachments.downloadPending({ signal: stop.signal })
+  if (!stop.signal.aborted) console.log(await indexForSearch(email, stop.signal))
   const captured = reports.reduce((sum, r) => sum + r.captured, 0)
   console.log(`${captured.toLocaleString('en')} messages captured this run.`)
   console.log(`\n  Open ${server.url}\n\nCtrl-C stops the demo; \`npm run demo\` again resumes from ${paths.dir}.`)

@@ -25,12 +25,20 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+/** What the page's search offers: its modes (the default first) and who embeds (`GET /demo/search`). */
+export interface DemoSearchInfo {
+  readonly modes: readonly string[]
+  readonly embeddings: string
+}
+
+const KEYWORD_SEARCH: DemoSearchInfo = { modes: ['keyword'], embeddings: 'none (keyword search only)' }
+
 /**
  * The demo CRM's web app: the integration's routes, the page, and the demo's own sign-in
- * (`GET /demo/people`: who the visitor is and who they may be; `POST /demo/sign-in {email}`:
+ * (`GET /demo/search`: the search modes offered; `GET /demo/people`: who the visitor is and who they may be; `POST /demo/sign-in {email}`:
  * become one of `people`, stored in a cookie the demo's `authenticate` reads).
  */
-export function createDemoApp(email: EmailHttpHandler, people: readonly DemoPerson[]): express.Express {
+export function createDemoApp(email: EmailHttpHandler, people: readonly DemoPerson[], search: DemoSearchInfo = KEYWORD_SEARCH): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.use((_req, res, next) => {
@@ -41,6 +49,9 @@ export function createDemoApp(email: EmailHttpHandler, people: readonly DemoPers
   })
   app.get('/demo/people', (req, res) => {
     res.json({ signedInAs: signedIn(people, req.headers.cookie)?.email ?? null, people })
+  })
+  app.get('/demo/search', (_req, res) => {
+    res.json(search)
   })
   app.post('/demo/sign-in', express.json({ limit: '2kb' }), (req, res) => {
     const chosen = (req.body as { email?: unknown } | undefined)?.email

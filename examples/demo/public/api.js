@@ -105,8 +105,10 @@ export const api = {
   hide: (id) => request('POST', `/api/email/${encodeURIComponent(id)}/hide`, { body: {} }),
   /** @param {string} id */
   restore: (id) => request('POST', `/api/email/${encodeURIComponent(id)}/restore`, { body: {} }),
-  /** @param {string} q @param {MailFilter} filter @param {AbortSignal} [signal] */
-  search: (q, filter, signal) => request('GET', '/api/email/search', { query: { q, ...filter }, signal }),
+  /** @param {string} q @param {MailFilter} filter @param {AbortSignal} [signal] @param {string} [mode] the library's default when left out */
+  search: (q, filter, signal, mode) => request('GET', '/api/email/search', { query: { q, ...filter, mode }, signal }),
+  /** The demo's search modes (the default first) and who embeds. */
+  searchModes: () => request('GET', '/demo/search'),
   status: () => request('GET', '/api/email/status'),
   /** @param {string} address @param {'everything' | 'subject' | 'metadata'} level */
   setSharing: (address, level) => request('POST', '/api/email/accounts/sharing', { body: { address, level } }),

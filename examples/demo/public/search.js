@@ -11,7 +11,9 @@ import { clearError, showError } from './notice.js'
 import { isWithheld, withheldMarker, withheldReason } from './withheld.js'
 
 /** The backends' names as a reader knows them. */
-const BACKENDS = { fts5: 'SQLite full-text', postgres: 'PostgreSQL full-text', hybrid: 'Hybrid (keywords + vectors)' }
+const BACKENDS = { fts5: 'SQLite full-text', postgres: 'PostgreSQL full-text', hybrid: 'Hybrid (keywords + vectors)', embedded: 'Vectors in the database', qdrant: 'Qdrant' }
+/** The modes as the selector names them. */
+const MODES = { hybrid: 'Hybrid: words and meaning', keyword: 'Keyword: exact words', semantic: 'Semantic: by meaning' }
 
 /**
  * The highlight as nodes: text, with each «match» as a `<mark>`.
@@ -41,10 +43,36 @@ export function createSearch(options) {
   const input = /** @type {HTMLInputElement} */ (byId('search-input'))
   const results = byId('search-results')
   const status = byId('search-status')
+  const modeSelect = /** @type {HTMLSelectElement} */ (byId('search-mode'))
+  // The selector shows only when the server can search by meaning (an embeddings endpoint is set).
+  api.searchModes().then(
+    (/** @type {{ modes: string[], embeddings: string }} */ info) => {
+      if (info.modes.length < 2) return
+      modeSelect.replaceChildren(...info.modes.map((mode) => el('option', { value: mode, text: MODES[mode] ?? mode })))
+      modeSelect.title = `How results are ranked; meaning by ${info.embeddings}`
+      modeSelect.hidden = false
+    },
+    () => {},
+  )
   let controller = new AbortController()
   let serial = 0
 
-  /** @param {{ email: import('./api.js').EmailSummary, score: number, highlight: string }} item */
+  /**
+   * The file a hit was found in, linked for download.
+   *
+   * @param {{ id: number | string, filename: string }} attachment
+   */
+  function attachmentLink(attachment) {
+    const name = attachment.filename.trim() === '' ? 'an unnamed attachment' : attachment.filename
+    return el(
+      'p',
+      { class: 'match-attachment' },
+      'Found in the attachment ',
+      el('a', { href: api.attachmentUrl(String(attachment.id)), download: name, title: `Download ${name}`, text: name }),
+    )
+  }
+
+  /** @param {{ email: import('./api.js').EmailSummary, score: number, highlight: string, attachment?: { id: number | string, filename: string } }} item */
   function renderResult(item) {
     const { email } = item
     const panelId = `search-panel-${++serial}`
@@ -77,7 +105,9 @@ export function createSearch(options) {
       panel.hidden = !open
       if (open && panel.childElementCount === 0) panel.append(renderEmail(email, { alertRegion: options.alertRegion, isAdmin: options.isAdmin, showBody: true }))
     })
-    return el('li', { class: 'search-result', dataset: { emailId: email.id } }, el('h3', { class: 'thread-heading' }, toggle), panel)
+    // The link sits outside the toggle button: a link inside a button is neither valid nor reachable by keyboard.
+    const found = item.attachment === undefined || item.attachment === null ? null : attachmentLink(item.attachment)
+    return el('li', { class: 'search-result', dataset: { emailId: email.id } }, el('h3', { class: 'thread-heading' }, toggle), found, panel)
   }
 
   /** @param {string} q */
@@ -92,12 +122,18 @@ export function createSearch(options) {
     }
     status.textContent = 'Searching…'
     try {
-      const answer = await whileBusy(results, () => api.search(q, options.filter(), signal))
+      const mode = modeSelect.hidden ? undefined : modeSelect.value
+      const answer = await whileBusy(results, () => api.search(q, options.filter(), signal, mode))
       results.replaceChildren(...answer.items.map(renderResult))
       const backend = BACKENDS[answer.backend] ?? answer.backend
       status.replaceChildren(
         answer.items.length === 0 ? `No messages match “${q}”.` : `${plural(answer.items.length, 'result')} for “${q}”, best first`,
         el('span', { class: 'badge badge-neutral backend', title: `Search backend: ${answer.backend}`, text: backend }),
+        el('span', { class: 'badge badge-accent search-mode', dataset: { mode: answer.mode ?? 'keyword' }, text: `mode: ${answer.mode ?? 'keyword'}` }),
+        // Degraded: the vector side failed or is not configured, so these are keyword results only.
+        ...(answer.degraded === true
+          ? [el('span', { class: 'badge badge-warning degraded', title: answer.reason ?? '', text: `keyword results only: ${answer.reason ?? 'vector search unavailable'}` })]
+          : []),
       )
       clearError(options.alertRegion)
     } catch (error) {
