@@ -24,7 +24,7 @@ export async function up(db: Db): Promise<void> {
     // folds case and diacritics, so `Café` finds `cafe`.
     await sql`create virtual table email_fts using fts5(subject, participants, body, tokenize = 'unicode61 remove_diacritics 2')`.execute(db)
   }
-  await reindexAll(db as Kysely<EmailDatabase>)
+  await reindexAll(db as Kysely<EmailDatabase>, undefined, { attachments: false })
 }
 
 export async function down(db: Db): Promise<void> {

@@ -1,30 +1,37 @@
 /**
- * The default backend: SQLite FTS5 over subject, participants and body. A candidate counts
- * only when the words are in fields its reader may see (`visibility.ts`), and its score is a
- * weighted count of the query's words in those fields alone: FTS5's own `bm25()` reads the
- * whole row's length and the corpus's word counts, both of which move with withheld bodies.
+ * The default backend: SQLite FTS5 over subject, participants, body and the attachments' text.
+ * A candidate counts only when the words are in fields its reader may see (`visibility.ts`),
+ * and its score is a weighted count of the query's words in those fields alone: FTS5's own
+ * `bm25()` reads the whole row's length and the corpus's word counts, both of which move with
+ * withheld bodies. A hit its attachments made quotes and names the file
+ * (`attachment-passages.ts`).
  */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
 import { ACCESS_RANK, accessOfRank, type Access } from '../sharing/levels.js'
-import type { SearchBackend, SearchHit } from './backend.js'
-import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, queryWords } from './text.js'
-import { candidates, inVisibleFields, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
+import type { SearchBackend } from './backend.js'
+import { attachmentPassages, pageHits } from './attachment-passages.js'
+import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, queryWords } from './text.js'
+import { candidates, inVisibleFields, OWN_FIELDS, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
 
 /**
  * The weight of a matched word per field: a word in the subject says more about what an email
- * is about than the same word once in a long body.
+ * is about than the same word once in a long body; a word in an attached file, which the sender
+ * may not have written, a little less than one in the body.
  */
-const FIELD_WEIGHTS: Readonly<Record<SearchField, number>> = { subject: 10, participants: 4, body: 1 }
+const FIELD_WEIGHTS: Readonly<Record<SearchField, number>> = { subject: 10, participants: 4, body: 1, attachments: 0.5 }
 
-/** BM25's saturation constant, here for the body's length normalization. */
+/** The fields of long text, whose matches count less the longer the text (as BM25 does). */
+const LONG_FIELDS: readonly SearchField[] = ['body', 'attachments']
+
+/** BM25's saturation constant, here for the long fields' length normalization. */
 const K1 = 1.2
-/** BM25's share of length normalization for the body (subject and participants are short). */
+/** BM25's share of length normalization for the long fields (subject and participants are short). */
 const B = 0.75
 /**
- * The body length, in characters, at which a match counts at face value. A fixed typical
+ * The text length, in characters, at which a match counts at face value. A fixed typical
  * length rather than the corpus's average, which would read every body, withheld ones too.
  */
 const TYPICAL_BODY_CHARS = 2_000
@@ -34,7 +41,7 @@ const SNIPPET_TOKENS = 20
 
 /** The index table as the queries see it (not part of `EmailDatabase`: SQLite only). */
 type Fts5Tables = {
-  email_fts: { rowid: number; subject: string; participants: string; body: string }
+  email_fts: { rowid: number; subject: string; participants: string; body: string; attachments: string | null }
 }
 
 /**
@@ -46,10 +53,9 @@ type Fts5Tables = {
 function wordScore(words: readonly string[], i: number, field: SearchField, id: Expression<number>, access: Expression<number | string>): RawBuilder<number> {
   const found = sql`${id} in (select rowid from email_fts where email_fts match ${fts5Match([words[i] ?? ''], [field], i === words.length - 1)})`
   const ranks = (Object.keys(ACCESS_RANK) as Access[]).filter((a) => searchableFields(a).includes(field)).map((a) => sql.lit(ACCESS_RANK[a]))
-  const weight =
-    field === 'body'
-      ? sql`${sql.lit(FIELD_WEIGHTS.body * (K1 + 1))} / (1.0 + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * length(email_fts.body) / ${sql.lit(TYPICAL_BODY_CHARS)}))`
-      : sql.lit(FIELD_WEIGHTS[field])
+  const weight = LONG_FIELDS.includes(field)
+    ? sql`${sql.lit(FIELD_WEIGHTS[field] * (K1 + 1))} / (1.0 + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * length(${sql.ref(`email_fts.${field}`)}) / ${sql.lit(TYPICAL_BODY_CHARS)}))`
+    : sql.lit(FIELD_WEIGHTS[field])
   return sql<number>`(case when ${access} in (${sql.join(ranks)}) and ${found} then ${weight} else 0 end)`
 }
 
@@ -68,8 +74,13 @@ function score(words: readonly string[], id: Expression<number>, access: Express
  * ```
  */
 export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
-  /** The highlight of each email of the page that may show one: FTS5's snippet of its readable fields. */
-  const highlights = async (match: string, page: readonly RankedEmail[]): Promise<Map<number, string>> => {
+  /**
+   * The highlight of each email of the page that may show one: FTS5's snippet of its readable
+   * fields of the email's own text. The match leaves the attachments column out, so `-1` never
+   * picks it: a passage of a file is quoted only with the file's name.
+   */
+  const highlights = async (words: readonly string[], page: readonly RankedEmail[]): Promise<Map<number, string>> => {
+    const match = fts5Match(words, OWN_FIELDS)
     // -1: the best of every column (all readable); 0: the subject alone.
     const column = perHighlight(sql.ref('rowid'), page, (fields) => sql.lit(fields.includes('body') ? -1 : SEARCH_FIELDS.indexOf('subject')))
     if (column === null) return new Map()
@@ -106,8 +117,8 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
         .limit(query.limit)
         .execute()
       const page = rows.map((r): RankedEmail => ({ id: r.id, access: accessOfRank(Number(r.access)), score: r.score }))
-      const byId = await highlights(match, page)
-      return page.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(byId.get(r.id) ?? '') }))
+      const passages = await attachmentPassages(db, 'fts5', words, page)
+      return pageHits(page, await highlights(words, page.filter((r) => !passages.has(r.id))), passages)
     },
   }
 }

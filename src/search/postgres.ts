@@ -4,15 +4,17 @@
  * when the words are in fields its reader may see (`visibility.ts`: weight labels restrict a
  * word to them); `ts_rank` reads the document with the withheld fields' positions filtered out
  * and no length normalization, so the score reads only what the reader sees; the headline
- * quotes only readable fields.
+ * quotes only readable fields of the email's own text, and a hit its attachments made quotes
+ * and names the file (`attachment-passages.ts`).
  */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { FIELD_WEIGHT_LABELS, MAX_INDEXED_BODY_CHARS, SEARCH_FIELDS, type SearchField } from '../db/search-index.js'
 import { emailConditions } from '../mail/threads.js'
 import { accessOfRank } from '../sharing/levels.js'
-import type { SearchBackend, SearchHit } from './backend.js'
-import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText, pgTsQuery, queryWords } from './text.js'
+import type { SearchBackend } from './backend.js'
+import { attachmentPassages, pageHits } from './attachment-passages.js'
+import { DB_MARK_CLOSE, DB_MARK_OPEN, pgTsQuery, queryWords } from './text.js'
 import { candidates, inVisibleFields, perAccess, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
 
 /**
@@ -20,6 +22,13 @@ import { candidates, inVisibleFields, perAccess, perHighlight, searchableFields,
  * option parser takes them whole.
  */
 const HEADLINE_OPTIONS = `StartSel="${DB_MARK_OPEN}", StopSel="${DB_MARK_CLOSE}", MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`
+
+/**
+ * `ts_rank`'s weight per label, in its order {D, C, B, A}: its defaults for the body (D),
+ * participants (B) and subject (A), and attachment text (C) below the body, as on SQLite (the
+ * default would put it above).
+ */
+const RANK_WEIGHTS = '{0.1, 0.05, 0.4, 1.0}'
 
 /** The index table as the queries see it (not part of `EmailDatabase`: PostgreSQL only). */
 type PgSearchTables = {
@@ -42,7 +51,9 @@ function shownDocument(access: Expression<number | string>): RawBuilder<string> 
 
 /** The text a headline may quote for some fields: the subject, then the start of the body. */
 function headlineText(fields: readonly SearchField[]): RawBuilder<string> {
-  const parts = fields.map((f) => (f === 'body' ? sql`left(coalesce(body_text, ''), ${sql.lit(MAX_INDEXED_BODY_CHARS)})` : sql`subject`))
+  const parts = fields.flatMap((f) =>
+    f === 'body' ? [sql`left(coalesce(body_text, ''), ${sql.lit(MAX_INDEXED_BODY_CHARS)})`] : f === 'subject' ? [sql`subject`] : [],
+  )
   return sql<string>`${sql.join(parts, sql` || E'\\n' || `)}`
 }
 
@@ -79,15 +90,15 @@ export function createPostgresBackend(db: Kysely<EmailDatabase>): SearchBackend 
         .with((cte) => cte('candidates').materialized(), () => candidates(db, 'tsvector', words, condition, query.scope))
         .selectFrom('candidates as c')
         .innerJoin('email_fts', 'email_fts.email_id', 'c.id')
-        .select((eb) => ['c.id', 'c.access', sql<number>`ts_rank(${shownDocument(eb.ref('c.access'))}, ${tsquery})`.as('score')])
+        .select((eb) => ['c.id', 'c.access', sql<number>`ts_rank(${sql.lit(RANK_WEIGHTS)}::float4[], ${shownDocument(eb.ref('c.access'))}, ${tsquery})`.as('score')])
         .where((eb) => inVisibleFields('tsvector', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
         .orderBy('c.id', 'desc')
         .limit(query.limit)
         .execute()
       const page = rows.map((r): RankedEmail => ({ id: r.id, access: accessOfRank(Number(r.access)), score: r.score }))
-      const byId = await headlines(tsquery, page)
-      return page.map((r): SearchHit => ({ emailId: r.id, score: r.score, highlight: highlightText(byId.get(r.id) ?? '') }))
+      const passages = await attachmentPassages(db, 'tsvector', words, page)
+      return pageHits(page, await headlines(tsquery, page.filter((r) => !passages.has(r.id))), passages)
     },
   }
 }

@@ -2,8 +2,10 @@
  * What search may read of an email for one reader (SPEC §9, §12): the fields the reader's access
  * shows. A match counts only in those fields, the score reads only those, and the highlight
  * shows only those, so search can never be used to learn a withheld word. Participants are
- * never withheld; the subject and the body follow `mayRead`. The access itself is the sharing
- * rule's (`accessRank`), computed once per candidate by the caller.
+ * never withheld; the subject, the body and the attachments' text follow `mayRead` (attachment
+ * text is body-level: a reader who may not read the body neither finds an email by it nor sees
+ * a passage of it). The access itself is the sharing rule's (`accessRank`), computed once per
+ * candidate by the caller.
  */
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
@@ -40,8 +42,16 @@ export function searchableFields(access: Access): readonly SearchField[] {
 }
 
 /**
- * The fields a highlight may quote for this access: the subject and the body when readable
- * (`[]` for `metadata`: its highlight is empty).
+ * The email's own fields, its attachments' text aside. A hit these fields hold whole (in what
+ * its reader may see) quotes the email; one that needs its attachments quotes a file
+ * (`attachment-passages.ts`).
+ */
+export const OWN_FIELDS: readonly SearchField[] = Object.freeze(SEARCH_FIELDS.filter((f) => f !== 'attachments'))
+
+/**
+ * The fields of the email's own text a highlight may quote for this access: the subject and the
+ * body when readable (`[]` for `metadata`: its highlight is empty). Attachment passages are
+ * cut separately, for the accesses whose {@link searchableFields} hold `attachments`.
  *
  * @example
  * ```ts
@@ -49,7 +59,7 @@ export function searchableFields(access: Access): readonly SearchField[] {
  * ```
  */
 export function highlightFields(access: Access): readonly SearchField[] {
-  return searchableFields(access).filter((f) => f !== 'participants')
+  return searchableFields(access).filter((f) => f === 'subject' || f === 'body')
 }
 
 /**
