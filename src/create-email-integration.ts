@@ -8,7 +8,7 @@ import { dialectOf } from './db/dialect.js'
 import { migrateToLatest, rollbackAll } from './db/migrate.js'
 import { createDirectoryCache } from './directory/cache.js'
 import type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
-import { EmailIntegrationError } from './errors.js'
+import { EmailIntegrationError, errorMessage } from './errors.js'
 import { SYSTEM_CLOCK } from './hooks.js'
 import { toLogSink } from './logger.js'
 import { rematchEmails, type RematchOptions } from './capture/rematch.js'
@@ -37,6 +37,10 @@ import { createGmailAccess } from './sync/gmail-access.js'
 import { createSyncApi } from './sync/api.js'
 import { auditAccount, type AuditOptions } from './sync/audit/audit.js'
 import { createStatus } from './sync/status.js'
+import { createIndexer, type IndexRunOptions } from './vectors/indexer.js'
+import { createEmbeddedStore } from './vectors/embedded-store.js'
+import { createEmbeddingsClient } from './vectors/embeddings.js'
+import type { VectorSetup } from './vectors/types.js'
 
 /** Re-exported: the interfaces live beside the root in `email-integration.ts`. */
 export type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
@@ -90,13 +94,36 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const removal = createAccountRemoval(context, { blobs, owner, leaseTtlMs: options.sync?.leaseTtlMs ?? LEASE_TTL_MS })
   const accounts = createAccountsApi(context, { listUsers: options.listUsers, removal })
   const mail = createMailApi(context, blobs, directory)
-  const searchApi = createSearchApi(context, directory)
+  // Until the store choice (vectors/setup.ts) is in: the embedded store when embeddings are set.
+  const vectors: VectorSetup | null = config.embeddings === null
+    ? null
+    : { embeddings: createEmbeddingsClient(config.embeddings), store: createEmbeddedStore(context.db, { model: config.embeddings.model }) }
+  const indexer = createIndexer(context, blobs, vectors)
+  const searchApi = createSearchApi(context, directory, vectors)
+  // After mail is erased, its vectors go too; best effort: the indexer's next run retries.
+  const afterErasure = async (): Promise<void> => {
+    try {
+      await indexer.removeStale()
+    } catch (error) {
+      context.logger.warn({ error: errorMessage(error) }, 'vector index: removing the vectors of erased mail failed; the next run retries')
+    }
+  }
   const digest = createDigestApi(context, directory, { summarizer: options.summarizer, deliverDigest: options.deliverDigest })
   const digestTimer = createDigestTimer({ runScheduled: () => digest.runScheduled(), logger: context.logger })
   const downloadPending = (options: { readonly signal?: AbortSignal; readonly limit?: number } = {}) =>
     downloadPendingAttachments(context, { blobs, clientFor: (id, address) => access.clientFor({ id, address }), ...options })
   const housekeeping = createHousekeeping(context, blobs)
   const erasure = createErasureApi(context, blobs)
+  const purge: typeof erasure.purge = async (target, purgeOptions) => {
+    const result = await erasure.purge(target, purgeOptions)
+    await afterErasure()
+    return result
+  }
+  const removeAccount: typeof accounts.remove = async (address, removeOptions) => {
+    const report = await accounts.remove(address, removeOptions)
+    await afterErasure()
+    return report
+  }
   const retention = createRetention(context, blobs)
   const scheduler = createScheduler({
     runAll: sync.runAll,
@@ -106,13 +133,16 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       await housekeeping.runIfDue(signal)
       await removal.finishPending(signal)
       await retention.runIfDue(signal)
+      // Bounded and never failing the round: a run that stops early reports why, and the next carries on.
+      const index = await indexer.run({ signal })
+      if (index.error !== null) context.logger.warn({ error: index.error }, 'vector index: the run after the sync stopped early')
     },
     enabled: config.enabled,
     intervalMin: config.syncIntervalMin,
     logger: context.logger,
     clock: context.clock,
   })
-  const status = createStatus(context, scheduler)
+  const status = createStatus(context, scheduler, () => indexer.status())
   const auditLog = createAuditLogApi(context)
 
   const tryHandle = createRouter({
@@ -121,7 +151,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     logger: context.logger,
     routes: [
       ...adminRoutes({
-        accounts,
+        accounts: { ...accounts, remove: removeAccount },
         scheduler,
         rematch: (rematchOptions) => rematchEmails(context, rematchOptions),
         audit: (auditOptions) => auditAccount(context, access, auditOptions),
@@ -133,7 +163,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       ...oauthRoutes(createOAuthConsent(context, options.gmail)),
       ...digestRoutes(digest),
       ...searchRoutes(searchApi),
-      ...erasureRoutes(erasure),
+      ...erasureRoutes({ ...erasure, purge }),
     ],
   })
 
@@ -150,7 +180,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
       clearSearchFallback: open(accounts.clearSearchFallback),
       pause: open(accounts.pause),
       resume: open(accounts.resume),
-      remove: open(accounts.remove),
+      remove: open(removeAccount),
       setSharing: open(accounts.setSharing),
     }),
     status: open(status),
@@ -163,13 +193,13 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
     emails: Object.freeze({ get: open(mail.emails.get), hide: open(mail.emails.hide), restore: open(mail.emails.restore), listHidden: open(mail.emails.listHidden) }),
     attachments: Object.freeze({ open: open(mail.attachments.open), downloadPending: open(downloadPending) }),
     housekeeping: Object.freeze({ run: open(housekeeping.run) }),
-    purge: open(erasure.purge),
+    purge: open(purge),
     suppressions: Object.freeze({ list: open(erasure.suppressions.list), remove: open(erasure.suppressions.remove) }),
     retention: Object.freeze({ run: open(retention.run) }),
     scheduler: withDigest,
     tryHandle: open(tryHandle),
     routes: tryHandle.routes,
-    search: open(searchApi.search),
+    search: Object.freeze(Object.assign(open(searchApi.search), { index: open((indexOptions?: IndexRunOptions) => indexer.run(indexOptions)) })),
     digest: Object.freeze({ preview: open(digest.preview), send: open(digest.send), runScheduled: open(digest.runScheduled) }),
     close: () => {
       closed = true

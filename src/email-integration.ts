@@ -21,6 +21,7 @@ import type { MailApi } from './mail/api.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { SearchApi } from './search/api.js'
 import type { SyncApi } from './sync/api.js'
+import type { IndexReport, IndexRunOptions } from './vectors/indexer.js'
 import type { AuditOptions, AuditReport } from './sync/audit/audit.js'
 import type { GmailClientTuning } from './sync/gmail-access.js'
 import type { IntegrationStatus } from './sync/status.js'
@@ -224,12 +225,20 @@ export interface EmailIntegration {
    * full-text search by default; hybrid (vectors fused with keywords) when configured, which
    * answers `backend_unavailable` (503) while its services are down.
    *
+   * `email.search.index(options?)` runs the indexer once (the scheduler runs it after each
+   * round of syncs): it reads the text of stored attachments, then, with vectors configured,
+   * deletes the vectors of hidden and erased mail, rewrites changed filtering payloads and embeds
+   * visible mail that has no vectors of the current model, at most `limit` emails (default
+   * 2,000). An endpoint or store that is down stops the run with `error` set; the next run
+   * carries on from where it stopped.
+   *
    * @example
    * ```ts
    * const { items } = await email.search('term sheet', { identity: 'fund:7', limit: 10 })
+   * const { embedded, pending, error } = await email.search.index({ limit: 500 })
    * ```
    */
-  readonly search: SearchApi['search']
+  readonly search: SearchApi['search'] & { readonly index: (options?: IndexRunOptions) => Promise<IndexReport> }
   /**
    * The background sync: `start()` it in a long-running host (it never starts while the
    * integration is disabled); `runNow()` and `state()` serve the sync and status routes.

@@ -5,6 +5,7 @@ import { NO_FAILURES, failureCounts, type FailureCounts } from './failure-counts
 import { lastRuns, type LastRun } from './last-runs.js'
 import { heldLeases } from './lease/leases.js'
 import type { LeaseHolder } from './types.js'
+import type { IndexStatus } from '../vectors/index-status.js'
 
 /** Who holds an account's sync lease now, and whether that process is known to be gone. */
 export type BusyHolder = LeaseHolder & { readonly dead: boolean }
@@ -31,6 +32,11 @@ export interface IntegrationStatus {
    * user may read it, so a page can say how much of each teammate's mail it shows.
    */
   readonly accounts: AccountSyncStatus[]
+  /**
+   * The content index: visible emails, how many have vectors of the current model and how many
+   * wait (0 without vectors), attachment texts by outcome, and this process's last indexer run.
+   */
+  readonly index: IndexStatus
 }
 
 /**
@@ -39,11 +45,15 @@ export interface IntegrationStatus {
  *
  * @example
  * ```ts
- * const status = createStatus(context, scheduler)
+ * const status = createStatus(context, scheduler, indexer.status)
  * const { accounts } = await status()
  * ```
  */
-export function createStatus(context: IntegrationContext, scheduler: { readonly state: () => SchedulerState }): () => Promise<IntegrationStatus> {
+export function createStatus(
+  context: IntegrationContext,
+  scheduler: { readonly state: () => SchedulerState },
+  index: () => Promise<IndexStatus>,
+): () => Promise<IntegrationStatus> {
   return async () => {
     const list = await listAccountRows(context)
     const runs = await lastRuns(context.db)
@@ -53,6 +63,7 @@ export function createStatus(context: IntegrationContext, scheduler: { readonly 
       enabled: context.config.enabled,
       scheduler: scheduler.state(),
       accounts: list.map((a) => ({ ...a, lastRun: runs.get(a.address) ?? null, failures: failures.get(a.address) ?? NO_FAILURES, busy: leases.get(a.address) ?? null })),
+      index: await index(),
     }
   }
 }
