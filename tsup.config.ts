@@ -8,8 +8,11 @@ const shared = {
   tsconfig: 'tsconfig.build.json',
 } satisfies Options
 
-/** The CLI's output, which the library build (running alongside) must not clean away. */
-const CLI_FILES = ['cli.js', 'cli.js.map']
+/**
+ * The outputs of the CLI's and the extraction worker's builds, which the library build (running
+ * alongside) must not clean away.
+ */
+const SEPARATE_BUILD_FILES = ['cli.js', 'cli.js.map', 'extract-worker.js', 'extract-worker.js.map']
 
 /**
  * Dependencies published as ES modules only. Node 20 before 20.19 (or run with
@@ -50,13 +53,23 @@ export default defineConfig([
     esbuildPlugins: [esmOnlyDependenciesExternalInEsm],
     format: ['esm', 'cjs'],
     dts: true,
-    clean: CLI_FILES.map((file) => `!${file}`),
+    clean: SEPARATE_BUILD_FILES.map((file) => `!${file}`),
   },
   {
     ...shared,
     // The `crm-email-integration` bin: ESM only, no types. The shebang of src/cli/main.ts is
     // kept, and tsup makes a file that starts with one executable.
     entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+  },
+  {
+    ...shared,
+    // The attachment text worker (src/extract/runner.ts starts it from beside dist/index.js and
+    // dist/index.cjs): ESM only, so it alone imports the ESM-only PDF reader, and the CommonJS
+    // build never require()s it.
+    entry: { 'extract-worker': 'src/extract/worker.ts' },
     format: ['esm'],
     dts: false,
     clean: false,

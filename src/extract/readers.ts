@@ -2,8 +2,6 @@
  * One reader per format, run inside the extraction worker only: the PDF reader is an ES module
  * the CommonJS build must never load, and every reader parses untrusted bytes.
  */
-import mammoth from 'mammoth'
-import { extractText, getDocumentProxy } from 'unpdf'
 import { errorMessage } from '../errors.js'
 import type { TextFormat } from './formats.js'
 import { readPptx, readXlsx } from './ooxml.js'
@@ -42,7 +40,10 @@ const READERS: Readonly<Record<TextFormat, (bytes: Uint8Array) => Promise<string
   text: decodeText,
 })
 
+// Each reader loads its library when a file of its format comes: a worker reads one file, and
+// loading the PDF reader alone costs more than reading most text files.
 async function readPdf(bytes: Uint8Array): Promise<string> {
+  const { extractText, getDocumentProxy } = await import('unpdf')
   const pdf = await getDocumentProxy(bytes, { isEvalSupported: false })
   try {
     const { text } = await extractText(pdf, { mergePages: false })
@@ -53,6 +54,7 @@ async function readPdf(bytes: Uint8Array): Promise<string> {
 }
 
 async function readDocx(bytes: Uint8Array): Promise<string> {
+  const { default: mammoth } = await import('mammoth')
   const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) })
   return result.value
 }
