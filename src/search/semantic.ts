@@ -21,13 +21,13 @@ import { highlightText } from './text.js'
 export const SEMANTIC_TIMEOUT_MS = 3_000
 /** Retries of the query's embedding: one, for a dropped connection; more would outlast the box. */
 export const SEMANTIC_RETRIES = 1
+/**
+ * How long the store may take to rank: a store may first load its vectors, but a search box
+ * cannot wait on a store that does not answer.
+ */
+export const STORE_TIMEOUT_MS = 5_000
 /** Characters of an attachment's text quoted when its chunk is the best match. */
 export const ATTACHMENT_QUOTE_CHARS = 200
-/**
- * Slack on the store's date prefilter, in seconds: the store dates an email by Gmail's internal
- * date, the filter by the sent date; the SQL check applies the exact range afterwards.
- */
-const DATE_SLACK_SECONDS = 2 * 86_400
 
 /** Semantic search over one vector setup. */
 export interface SemanticSearch {
@@ -45,6 +45,8 @@ export interface SemanticSearch {
 export interface SemanticSearchOptions {
   /** The bound on embedding the query; default {@link SEMANTIC_TIMEOUT_MS}. */
   readonly timeoutMs?: number
+  /** The bound on the store's ranking; default {@link STORE_TIMEOUT_MS}. */
+  readonly storeTimeoutMs?: number
 }
 
 /** The error of a side that cannot answer; `reason` is shown to users, so it never holds a URL. */
@@ -61,12 +63,15 @@ function isUnavailable(error: unknown): boolean {
   return error instanceof EmailIntegrationError && error.code === 'backend_unavailable'
 }
 
-/** Unix seconds of an ISO instant. */
-const unixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000)
+/**
+ * Unix seconds of an ISO instant, rounded outwards: the payload's date is the sent instant in
+ * whole seconds, so the prefilter must not cut an email the exact range (checked in SQL) keeps.
+ */
+const unixSeconds = (iso: string, round: (x: number) => number): number => round(Date.parse(iso) / 1000)
 
 /**
- * The store's prefilter for a search: the filter's identity and (widened) dates, the reader's
- * own accounts, and the SQL check every match must pass.
+ * The store's prefilter for a search: the filter's identity and dates, the reader's own
+ * accounts, and the SQL check every match must pass.
  *
  * @example
  * ```ts
@@ -96,8 +101,8 @@ export async function vectorFilter(db: Kysely<EmailDatabase>, mail: MailFilter, 
   }
   return {
     identity: mail.identity === '' ? undefined : mail.identity,
-    fromDate: range.from === null ? undefined : unixSeconds(range.from) - DATE_SLACK_SECONDS,
-    toDate: range.to === null ? undefined : unixSeconds(range.to) + DATE_SLACK_SECONDS,
+    fromDate: range.from === null ? undefined : unixSeconds(range.from, Math.floor),
+    toDate: range.to === null ? undefined : unixSeconds(range.to, Math.ceil),
     viewerAccountIds,
     check,
   }
@@ -155,6 +160,7 @@ async function highlights(db: Kysely<EmailDatabase>, matches: readonly VectorMat
  */
 export function createSemanticSearch(db: Kysely<EmailDatabase>, vectors: VectorSetup, options: SemanticSearchOptions = {}): SemanticSearch {
   const timeoutMs = options.timeoutMs ?? SEMANTIC_TIMEOUT_MS
+  const storeTimeoutMs = options.storeTimeoutMs ?? STORE_TIMEOUT_MS
   const { embeddings, store } = vectors
 
   const embedQuery = async (text: string): Promise<Float32Array> => {
@@ -178,11 +184,20 @@ export function createSemanticSearch(db: Kysely<EmailDatabase>, vectors: VectorS
       if (filter === null) return []
       const vector = await embedQuery(query.text)
       let matches: VectorMatch[]
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new SemanticUnavailableError(`the ${store.name} vector store did not answer within ${storeTimeoutMs / 1000} s`))
+        }, storeTimeoutMs)
+      })
       try {
-        matches = await store.search(vector, query.limit, filter)
+        matches = await Promise.race([store.search(vector, query.limit, filter), late])
       } catch (error) {
+        if (error instanceof SemanticUnavailableError) throw error
         if (isUnavailable(error)) throw new SemanticUnavailableError(`the ${store.name} vector store is not reachable`, error)
         throw error
+      } finally {
+        clearTimeout(timer)
       }
       // Checked again whatever the store did: the SQL tables are canonical, the store may be stale.
       const passed = await filter.check(matches.map((m) => m.emailId))
