@@ -195,7 +195,9 @@ describe('npm run demo', () => {
       await page.click('#mode-search')
       // The stand-in is configured: the mode selector shows, the library's default (hybrid) first.
       await page.locator('#search-mode:not([hidden])').waitFor()
-      expect(await page.locator('#search-mode option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['hybrid', 'keyword', 'semantic'])
+      const options = page.locator('#search-mode option')
+      const values = await Promise.all(Array.from({ length: await options.count() }, (_, i) => options.nth(i).getAttribute('value')))
+      expect(values).toEqual(['hybrid', 'keyword', 'semantic'])
 
       for (const [word, file] of [['quillfeather', 'valuation-memo.pdf'], ['zephyrlock', 'side-letter.docx']] as const) {
         const answer = await searchFor(word, 'keyword')

@@ -140,7 +140,7 @@ const reports = await email.sync.runAll({ onProgress: progress.onProgress, onRep
 if (!stop.signal.aborted) {
   progress.finish(reports)
   await email.attachments.downloadPending({ signal: stop.signal })
-  if (!stop.signal.aborted) console.log(await indexForSearch(email, stop.signal))
+  console.log(await indexForSearch(email, stop.signal))
   const captured = reports.reduce((sum, r) => sum + r.captured, 0)
   console.log(`${captured.toLocaleString('en')} messages captured this run.`)
   console.log(`\n  Open ${server.url}\n\nCtrl-C stops the demo; \`npm run demo\` again resumes from ${paths.dir}.`)

@@ -52,7 +52,9 @@ export function createSearch(options) {
       modeSelect.title = `How results are ranked; meaning by ${info.embeddings}`
       modeSelect.hidden = false
     },
-    () => {},
+    () => {
+      // Without the demo's answer the page searches by keyword, the library's default there.
+    },
   )
   let controller = new AbortController()
   let serial = 0
