@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { LibraryResult } from '../bench/library-sync.js'
 import type { ScenarioResult } from '../bench/scenario.js'
+import type { SearchBenchRun } from '../bench/search-run.js'
 
 const root = resolve(import.meta.dirname, '..')
 const tsx = resolve(root, 'node_modules/.bin/tsx')
@@ -15,6 +16,7 @@ interface BenchOutput {
   readonly definitions: Readonly<Record<string, string>>
   readonly summary: Readonly<Record<string, unknown>>
   readonly scenarios: readonly ScenarioResult[]
+  readonly search: readonly SearchBenchRun[] | null
 }
 
 function runBench(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -152,6 +154,38 @@ describe('npm run bench --quick', () => {
       expect(search.bytesDownloaded, name).toBeLessThan(naive.bytesDownloaded)
       expect(search.contentDownloads, name).toBeLessThan(naive.contentDownloads)
       expect(search.units, name).toBeLessThan(naiveHeadersFirst.units)
+    }
+  })
+
+  it('the search benchmark measures keyword search on each database over a generated corpus, and indexing where it exists', () => {
+    const runs = output.search ?? []
+    expect(runs.map((r) => `${r.dialect}:${r.emails}`)).toEqual(process.env.EMAIL_TEST_PG_URL ? ['sqlite:1000', 'postgres:1000'] : ['sqlite:1000'])
+    for (const { dialect, corpus, keyword, vectors } of runs) {
+      // About 5% hidden, some private threads, some mail in two mailboxes: the corpus the definitions describe.
+      expect(corpus.hidden, dialect).toBeGreaterThan(10)
+      expect(corpus.hidden, dialect).toBeLessThan(100)
+      expect(corpus.copies, dialect).toBeGreaterThan(corpus.emails)
+      expect(keyword.queries, dialect).toHaveLength(26)
+      for (const q of keyword.queries) {
+        expect(q.runs, `${dialect} ${q.name}`).toBe(3)
+        expect(q.p95, `${dialect} ${q.name}`).toBeGreaterThanOrEqual(q.p50)
+      }
+      // The most frequent word is in nearly every email: a full page for the team and the teammate alike.
+      for (const q of keyword.queries.filter((c) => c.name === 'common-1')) expect(q.results, `${dialect} ${q.reader}`).toBe(25)
+      // A word of rank 1,000 is in some emails, not in most.
+      for (const q of keyword.queries.filter((c) => c.name === 'selective-1')) {
+        expect(q.results, `${dialect} ${q.reader}`).toBeGreaterThan(0)
+        expect(q.results, `${dialect} ${q.reader}`).toBeLessThan(25)
+      }
+      expect(keyword.all.runs, dialect).toBe(keyword.team.runs + keyword.viewer.runs)
+      if ('skipped' in vectors) {
+        expect(vectors.skipped, dialect).toMatch(/not landed|not accepted|failed/)
+      } else {
+        // Every visible email embedded once, none hidden.
+        expect(vectors.embedded, dialect).toBe(corpus.emails - corpus.hidden)
+        expect(vectors.chunks, dialect).toBeGreaterThanOrEqual(vectors.embedded)
+        expect(vectors.hybrid.queries, dialect).toHaveLength(26)
+      }
     }
   })
 
