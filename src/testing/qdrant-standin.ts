@@ -43,6 +43,8 @@ interface Collection {
 }
 
 type Json = Record<string, unknown>
+/** That a request was answered. */
+type Answered = true
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -68,7 +70,7 @@ function holds(condition: unknown, payload: Json): boolean {
   if (isObject(range)) {
     return anyValue(value, (v) => {
       if (typeof v !== 'number') return false
-      const bound = (name: string) => (typeof range[name] === 'number' ? (range[name] as number) : null)
+      const bound = (name: string) => (typeof range[name] === 'number' ? (range[name]) : null)
       const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')]
       return (gt === null || v > gt) && (gte === null || v >= gte) && (lt === null || v < lt) && (lte === null || v <= lte)
     })
@@ -134,16 +136,19 @@ export async function startQdrantStandin(options: QdrantStandinOptions = {}): Pr
   const hanging = new Set<ServerResponse>()
   const started = process.hrtime.bigint()
 
-  const ok = (res: ServerResponse, result: unknown) => {
+  // Each returns that it answered, so a route reads `return ok(...)`.
+  const ok = (res: ServerResponse, result: unknown): Answered => {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ result, status: 'ok', time: Number(process.hrtime.bigint() - started) / 1e9 }))
+    return true
   }
-  const fail = (res: ServerResponse, status: number, error: string) => {
+  const fail = (res: ServerResponse, status: number, error: string): Answered => {
     res.writeHead(status, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ status: { error }, time: 0 }))
+    return true
   }
 
-  function route(method: string, path: string, body: Json, res: ServerResponse): void {
+  function route(method: string, path: string, body: Json, res: ServerResponse): Answered {
     const parts = path.split('/').filter((p) => p !== '')
     if (parts[0] !== 'collections' || parts[1] === undefined) return fail(res, 404, `Not found: ${path}`)
     const name = decodeURIComponent(parts[1])
@@ -223,13 +228,10 @@ export async function startQdrantStandin(options: QdrantStandinOptions = {}): Pr
     requests.push(`${method} ${path}`)
     readJson(req)
       .then((body) => {
-        if (down === 'slow') {
-          hanging.add(res)
-          return
-        }
-        if (down) return fail(res, 503, 'Service unavailable')
-        if (options.apiKey !== undefined && req.headers['api-key'] !== options.apiKey) return fail(res, 401, 'Must provide an API key or an Authorization bearer token')
-        route(method, path, body, res)
+        if (down === 'slow') hanging.add(res)
+        else if (down) fail(res, 503, 'Service unavailable')
+        else if (options.apiKey !== undefined && req.headers['api-key'] !== options.apiKey) fail(res, 401, 'Must provide an API key or an Authorization bearer token')
+        else route(method, path, body, res)
       })
       .catch(() => {
         fail(res, 400, 'Format error in JSON body')
@@ -252,7 +254,11 @@ export async function startQdrantStandin(options: QdrantStandinOptions = {}): Pr
     async close() {
       for (const res of hanging) res.destroy()
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+      })
     },
   }
 }
