@@ -86,7 +86,6 @@ export function createIndexer(context: IntegrationContext, blobs: BlobStore, vec
   let lastRun: { readonly at: string; readonly report: IndexReport } | null = null
   // One run at a time in this process: a second caller waits for the run in progress.
   let running: Promise<unknown> = Promise.resolve()
-  let dimension: number | null = null
 
   async function removeStaleOf(setup: VectorSetup): Promise<number> {
     const { store } = setup
@@ -158,10 +157,6 @@ export function createIndexer(context: IntegrationContext, blobs: BlobStore, vec
     const all = [...texts.values()].flat()
     if (all.length === 0) return { emails: 0, chunks: 0 }
     const vectorsOf = await setup.embeddings.embed(all.map((c) => c.text), signal === undefined ? {} : { signal })
-    if (dimension === null) {
-      dimension = vectorsOf[0]?.length ?? 0
-      await prepare(setup, dimension)
-    }
     // Read after embedding, just before the write: the shortest window for a change to miss.
     const payloads = await emailPayloads(db, [...texts.keys()], context.config.defaultSharing)
     const points: VectorPoint[] = []
@@ -205,10 +200,16 @@ export function createIndexer(context: IntegrationContext, blobs: BlobStore, vec
     try {
       attachments = await extractAttachmentTexts(context, blobs, signal === undefined ? {} : { signal })
       if (vectors !== null) {
-        dimension = null
+        // A probe tells the model's dimension; readying the store with it comes first, so a
+        // store emptied meanwhile (a restarted Qdrant) is seen before anything else touches it
+        // and its rows are forgotten before the missing emails are listed.
+        const [probe] = await vectors.embeddings.embed(['dimension'], signal === undefined ? {} : { signal })
+        await prepare(vectors, probe?.length ?? 0)
+        removed = await removeStaleOf(vectors)
+        payloadsUpdated = await updatePayloads(vectors, signal)
         let afterId = 0
         let batch = await missing(vectors, afterId, Math.min(EMAIL_BATCH, limit))
-        const embedBatch = async (): Promise<void> => {
+        while (batch.length > 0 && embedded < limit) {
           signal?.throwIfAborted()
           const done = await indexBatch(vectors, batch.map((r) => r.id), signal)
           embedded += done.emails
@@ -217,19 +218,6 @@ export function createIndexer(context: IntegrationContext, blobs: BlobStore, vec
           const room = limit - embedded
           batch = room > 0 ? await missing(vectors, afterId, Math.min(EMAIL_BATCH, room)) : []
         }
-        // The first batch's vectors tell the dimension the store is readied for (indexBatch
-        // prepares it before writing); with nothing to embed a probe does, so a store emptied
-        // meanwhile (a restarted Qdrant) is seen before anything else touches it.
-        if (batch.length > 0) {
-          await embedBatch()
-        } else {
-          const [probe] = await vectors.embeddings.embed(['dimension'], signal === undefined ? {} : { signal })
-          dimension = probe?.length ?? 0
-          await prepare(vectors, dimension)
-        }
-        removed = await removeStaleOf(vectors)
-        payloadsUpdated = await updatePayloads(vectors, signal)
-        while (batch.length > 0 && embedded < limit) await embedBatch()
       }
     } catch (cause) {
       error = redactText(errorMessage(cause))
