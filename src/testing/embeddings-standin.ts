@@ -182,7 +182,11 @@ export async function startEmbeddingsStandin(options: EmbeddingsStandinOptions =
     async close() {
       for (const res of hanging) res.destroy()
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }))
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+      })
     },
   }
 }
