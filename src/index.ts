@@ -12,6 +12,7 @@ export type { RunNowResult, Scheduler, SchedulerState } from './scheduler/schedu
 export type { RematchOptions, RematchResult } from './capture/rematch.js'
 export type { AttachmentFile, MailApi } from './mail/api.js'
 export type { SearchApi, SearchItem, SearchOptions, SearchResult } from './search/api.js'
+export type { IndexReport, IndexRunOptions, IndexStatus } from './vectors/indexer.js'
 export type { DigestApi, DigestApiOptions, ScheduledDigestResult } from './digest/api.js'
 export type { Digest, DigestGroup, DigestThread, SummarySource } from './digest/types.js'
 export type { Summarizer, SummaryInput, SummaryThread } from './digest/summarizer.js'
