@@ -38,9 +38,7 @@ import { createSyncApi } from './sync/api.js'
 import { auditAccount, type AuditOptions } from './sync/audit/audit.js'
 import { createStatus } from './sync/status.js'
 import { createIndexer, type IndexRunOptions } from './vectors/indexer.js'
-import { createEmbeddedStore } from './vectors/embedded-store.js'
-import { createEmbeddingsClient } from './vectors/embeddings.js'
-import type { VectorSetup } from './vectors/types.js'
+import { createVectorSetup } from './vectors/setup.js'
 
 /** Re-exported: the interfaces live beside the root in `email-integration.ts`. */
 export type { EmailIntegration, EmailIntegrationOptions } from './email-integration.js'
@@ -94,10 +92,7 @@ export function createEmailIntegration<DB>(options: EmailIntegrationOptions<DB>)
   const removal = createAccountRemoval(context, { blobs, owner, leaseTtlMs: options.sync?.leaseTtlMs ?? LEASE_TTL_MS })
   const accounts = createAccountsApi(context, { listUsers: options.listUsers, removal })
   const mail = createMailApi(context, blobs, directory)
-  // Until the store choice (vectors/setup.ts) is in: the embedded store when embeddings are set.
-  const vectors: VectorSetup | null = config.embeddings === null
-    ? null
-    : { embeddings: createEmbeddingsClient(config.embeddings), store: createEmbeddedStore(context.db, { model: config.embeddings.model }) }
+  const vectors = createVectorSetup(context)
   const indexer = createIndexer(context, blobs, vectors)
   const searchApi = createSearchApi(context, directory, vectors)
   // After mail is erased, its vectors go too; best effort: the indexer's next run retries.

@@ -17,6 +17,7 @@ export const COMMANDS = {
   sync: ['account', 'directory', 'json'],
   'retry-failures': ['account', 'directory', 'json'],
   status: ['json'],
+  index: ['limit', 'json'],
   audit: ['account', 'identity', 'no-headers', 'directory', 'json'],
   digest: ['directory', 'since', 'hours', 'json', 'html'],
   help: [],
@@ -36,6 +37,7 @@ const OPTIONS = {
   'no-headers': { type: 'boolean' },
   since: { type: 'string' },
   hours: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean' },
   html: { type: 'boolean' },
   yes: { type: 'boolean' },
@@ -53,6 +55,7 @@ export interface CliOptions {
   readonly 'no-headers'?: boolean | undefined
   readonly since?: string | undefined
   readonly hours?: string | undefined
+  readonly limit?: string | undefined
   readonly json?: boolean | undefined
   readonly html?: boolean | undefined
   readonly yes?: boolean | undefined

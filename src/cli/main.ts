@@ -7,6 +7,7 @@ import { digestCommand, enrollCommand, migrateCommand, rollbackCommand } from '.
 import { ExitCodes, packageVersion, reportError, writeLines, type CliStreams } from './output.js'
 import { retryFailuresCommand } from './retry-command.js'
 import { statusCommand } from './status-command.js'
+import { indexCommand } from './index-command.js'
 import { syncCommand } from './sync-command.js'
 import { USAGE } from './usage.js'
 
@@ -22,6 +23,7 @@ const HANDLERS: Record<Exclude<CommandName, 'help'>, (args: ParsedArgs, context:
   enroll: enrollCommand,
   sync: syncCommand,
   status: statusCommand,
+  index: indexCommand,
   'retry-failures': retryFailuresCommand,
   digest: digestCommand,
   audit: auditCommand,

@@ -10,6 +10,9 @@ Commands:
                                fetch failed messages again now, those a sync never
                                retries (too deep, too large, unparseable) included
   status [--json]              accounts and their last sync run
+  index [--limit <n>] [--json] read stored attachments' text and, with embeddings set up,
+                               bring the vector index in step (at most n emails embedded,
+                               default 2000); exit 1 when an endpoint or store is down
   audit --account <address> [--identity <key>] [--no-headers] [--json]
                                compare what Gmail's search lists for each identity with
                                what is stored, and find CRM mail no search listed (reads the
@@ -28,7 +31,8 @@ Options:
   --account <address>           sync, retry-failures: only this account; audit: the account
   --identity <key>              audit: only this identity (fund:7, org:o-1, contact:c-1)
   --no-headers                  audit: do not read the headers of unlisted mail
-  --json                        sync, retry-failures, status, digest, audit: print JSON on stdout
+  --limit <n>                   index: embed at most n emails this run
+  --json                        sync, retry-failures, status, index, digest, audit: print JSON on stdout
   --html                        digest: print the HTML rendering
   --yes                         rollback: confirm
   --verbose                     print the library's log (retries, warnings) on stderr
