@@ -18,6 +18,8 @@ const [ANN, BOB] = TEAM as [string, string, ...string[]]
 const FUZZ_SEED = 20261202
 /** Requests per route of the table: each route is reached often enough whatever the table's size. */
 const FUZZ_PER_ROUTE = 100
+/** How long the seeded run may take: its requests are answered one after another over one socket, slow on a busy machine. */
+const FUZZ_TIMEOUT_MS = 180_000
 /** The longest query string sent: with the path, under the 16 KiB Node reads of a request's head. */
 const MAX_QUERY_BYTES = 12_000
 
@@ -359,5 +361,5 @@ describe('hostile HTTP input on a real server, over mail captured into SQLite', 
     expect(statuses.get(400) ?? 0).toBeGreaterThan(500)
     await schedulerIdle(r.email)
     expect(r.errors.filter((e) => JSON.stringify(e).includes('email route failed'))).toEqual([])
-  })
+  }, FUZZ_TIMEOUT_MS)
 })
