@@ -112,6 +112,7 @@ async function runOne(dialect: 'sqlite' | 'postgres', emails: number, settings: 
     const queries = benchQueries(vocabulary)
     const keyword = await timeQueries(email, queries, { mode: 'keyword', repeats: settings.repeats })
     progress(`search ${dialect} ${emails}: keyword p50 ${keyword.all.p50} ms, p95 ${keyword.all.p95} ms`)
+    for (const q of keyword.queries) progress(`  ${q.name} ${q.reader}: ${q.results} results, p50 ${q.p50} ms, p95 ${q.p95} ms`)
     const vectors = await measureVectors(db, queries, { repeats: settings.repeats })
     return { dialect, emails, corpus, keyword, vectors }
   })
