@@ -84,7 +84,8 @@ export async function extractTextsWith(
     if (options.signal?.aborted === true) break
     const outcome = await read(row, blobs, extract, options.signal)
     if (outcome === null) break
-    await record(context, row, outcome)
+    // Another process that recorded the file first counts it, not this run.
+    if (!(await record(context, row, outcome))) continue
     counts[outcome.status] += 1
     if (outcome.status === 'failed') context.logger.warn({ attachment: row.id, error: outcome.error }, 'attachment text could not be read')
   }
@@ -132,12 +133,12 @@ async function countUnread(context: IntegrationContext): Promise<number> {
 /**
  * The row, the email's keyword index row and its re-embedding mark in one transaction. Another
  * process may have recorded the same attachment meanwhile, and an erasure may have removed it:
- * either way this run's reading is dropped.
+ * either way this run's reading is dropped (`false`).
  */
-async function record(context: IntegrationContext, row: Unread, outcome: RecordedOutcome): Promise<void> {
-  await context.db.transaction().execute(async (trx) => {
+async function record(context: IntegrationContext, row: Unread, outcome: RecordedOutcome): Promise<boolean> {
+  return context.db.transaction().execute(async (trx) => {
     const still = await trx.selectFrom('email_attachments').select('id').where('id', '=', row.id).executeTakeFirst()
-    if (still === undefined) return
+    if (still === undefined) return false
     const inserted = await trx
       .insertInto('email_attachment_texts')
       .values({
@@ -150,8 +151,9 @@ async function record(context: IntegrationContext, row: Unread, outcome: Recorde
       })
       .onConflict((oc) => oc.column('attachment_id').doNothing())
       .executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false
     await indexEmails(trx, [row.email_id], context.dialect)
     await markForReembedding(trx, [row.email_id])
+    return true
   })
 }
