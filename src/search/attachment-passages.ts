@@ -10,12 +10,12 @@
  * at most 100 emails, so the passage is cut here, the same way on both dialects, from the text
  * the index holds (`indexedAttachmentTexts`).
  */
-import { sql, type Kysely, type SqlBool } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { EmailDatabase } from '../db/database.js'
 import { indexedAttachmentTexts, SEARCH_WORD, type IndexedAttachmentText } from '../db/search-index.js'
 import type { MatchedAttachment, SearchHit } from './backend.js'
-import { DB_MARK_CLOSE, DB_MARK_OPEN, highlightText } from './text.js'
-import { matchingIds, OWN_FIELDS, searchableFields, type KeywordIndex, type RankedEmail } from './visibility.js'
+import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, highlightText, pgTsQuery } from './text.js'
+import { OWN_FIELDS, searchableFields, type KeywordIndex, type RankedEmail } from './visibility.js'
 
 /** Words of a passage (as FTS5's snippets of the email's own text have). */
 const PASSAGE_WORDS = 20
@@ -108,14 +108,14 @@ export async function attachmentPassages(
 ): Promise<Map<number, AttachmentPassage>> {
   const readers = page.filter((r) => searchableFields(r.access).includes('attachments')).map((r) => r.id)
   if (readers.length === 0 || words.length === 0) return new Map()
-  // A reader of attachments may read the whole email: its own fields are all readable.
-  const whole = await db
-    .selectFrom('emails')
-    .select('id')
-    .where('id', 'in', readers)
-    .where((eb) => sql<SqlBool>`${eb.ref('id')} in (${matchingIds(index, words, OWN_FIELDS)})`)
-    .execute()
-  const inOwnText = new Set(whole.map((r) => r.id))
+  // A reader of attachments may read the whole email: its own fields are all readable. The
+  // index is asked about the page's rows only, not for every email that holds a common word.
+  const whole =
+    index === 'tsvector'
+      ? sql<{ id: number }>`select email_id as id from email_fts
+          where email_id in (${sql.join(readers)}) and document @@ to_tsquery('simple', ${pgTsQuery(words, OWN_FIELDS)})`
+      : sql<{ id: number }>`select rowid as id from email_fts where email_fts match ${fts5Match(words, OWN_FIELDS)} and rowid in (${sql.join(readers)})`
+  const inOwnText = new Set((await whole.execute(db)).rows.map((r) => r.id))
   const needing = readers.filter((id) => !inOwnText.has(id))
   const texts = await indexedAttachmentTexts(db, needing)
   const result = new Map<number, AttachmentPassage>()
