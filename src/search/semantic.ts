@@ -49,7 +49,15 @@ export interface SemanticSearchOptions {
   readonly storeTimeoutMs?: number
 }
 
-/** The error of a side that cannot answer; `reason` is shown to users, so it never holds a URL. */
+/**
+ * The vector side cannot answer (503 `backend_unavailable`); `reason` is shown to users (a
+ * hybrid answer's `reason`), so it never holds a URL or a secret.
+ *
+ * @example
+ * ```ts
+ * throw new SemanticUnavailableError('the embeddings endpoint is not reachable', error)
+ * ```
+ */
 export class SemanticUnavailableError extends DisabledError {
   constructor(
     readonly reason: string,
