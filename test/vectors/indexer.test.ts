@@ -183,6 +183,24 @@ describeEachDialect('the indexer over the embedded store', (open) => {
     await expectInStep(vectors)
   })
 
+  it('the integration runs it after a scheduled sync and from email.search.index(), reports it in its status, and a private thread dirties its payloads', async () => {
+    const email = w.integration({ embeddings: { url: standin.url, model: 'standin' } })
+    try {
+      expect((await email.status()).index).toMatchObject({ store: 'embedded', model: 'standin', visible: 4, indexed: 0, pending: 4 })
+      await email.scheduler.runNow().reports
+      const status = await email.status()
+      expect(status.index).toMatchObject({ visible: 4, indexed: 4, pending: 0 })
+      expect(status.index.lastRun?.report).toMatchObject({ embedded: 4, error: null })
+      const thread = await db().selectFrom('emails').select('thread_id').where('subject', '=', 'Coffee?').executeTakeFirstOrThrow()
+      await email.threads.setPrivate(thread.thread_id, true, { actor: BOB })
+      const dirty = await db().selectFrom('email_vector_index').select('email_id').where('payload_dirty', '=', 1).execute()
+      expect(dirty.map((r) => r.email_id)).toEqual([await idOf('Coffee?')])
+      expect(await email.search.index()).toMatchObject({ embedded: 0, payloadsUpdated: 1, error: null })
+    } finally {
+      await email.close()
+    }
+  })
+
   it('without vectors a run reads attachment texts only and reports nothing pending', async () => {
     const report = await indexerOf(null).run()
     expect(report).toMatchObject({ embedded: 0, chunks: 0, removed: 0, pending: 0, error: null })
