@@ -51,6 +51,9 @@ export default defineConfig([
     external: ['express', 'fastify'],
     noExternal: [ESM_ONLY],
     esbuildPlugins: [esmOnlyDependenciesExternalInEsm],
+    // The extraction runner finds its worker beside the entry point it was loaded from: the
+    // shims give the CommonJS build an import.meta.url (and the ESM build a __dirname).
+    shims: true,
     format: ['esm', 'cjs'],
     dts: true,
     clean: SEPARATE_BUILD_FILES.map((file) => `!${file}`),
