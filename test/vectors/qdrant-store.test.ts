@@ -89,7 +89,7 @@ describe('Qdrant vector store (stand-in)', () => {
     await qdrant.close()
     qdrant = await startQdrantStandin({ apiKey: 'qd-key-d41d8cd98f00b204e9800998ecf8427e' })
     const withKey = qdrant.url.replace('http://', 'http://:qd-key-d41d8cd98f00b204e9800998ecf8427e@')
-    const store = createQdrantStore(withKey, { timeoutMs: 200 })
+    const store = createQdrantStore(withKey)
     expect(await store.prepare(DIMENSION)).toEqual({ reset: true })
     const messages: string[] = []
     const note = (e: DisabledError) => {
@@ -101,7 +101,7 @@ describe('Qdrant vector store (stand-in)', () => {
     note(await failure(store.search(QUERY, 5, filterOf())))
     note(await failure(store.replace([1], [point(1, 0)])))
     qdrant.setDown('slow')
-    note(await failure(store.remove([1])))
+    note(await failure(createQdrantStore(withKey, { timeoutMs: 200 }).remove([1])))
     expect(messages.join()).toMatch(/within 200 ms/)
     qdrant.setDown(false)
     await qdrant.close()
