@@ -5,6 +5,7 @@ import { indexEmails } from '../db/search-index.js'
 import type { ParsedAddress, ParsedEmail } from './parse/parsed-email.js'
 import type { AttachmentInput, CaptureRecord, CopyRecord, LinkInput, StoreOutcome } from './store-types.js'
 import { refreshThread, resolveThread } from '../db/threads.js'
+import { markPayloadDirty } from '../vectors/index-state.js'
 
 /**
  * References kept per email for threading. A long References header lists the whole ancestry;
@@ -128,6 +129,8 @@ async function addCopy(
     (await db.selectFrom('email_participants').select('address').where('email_id', '=', emailId).execute()).map((p) => p.address),
   )
   await insertLinks(db, emailId, record.links.filter((l) => present.has(l.address)), now)
+  // Another mailbox holds it now: who may read it in full changed, so its vector payload did.
+  await markPayloadDirty(db, { emailIds: [emailId] })
   await refreshThread(db, threadId, now)
   return copy.id
 }
