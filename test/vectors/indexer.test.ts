@@ -201,6 +201,22 @@ describeEachDialect('the indexer over the embedded store', (open) => {
     }
   })
 
+  it('a copy of an indexed email captured from another mailbox dirties its payload, rewritten at the next run', async () => {
+    const vectors = setupOf()
+    const indexer = indexerOf(vectors)
+    const shared = mail({ from: 'partner@acme.vc', to: [ANN, BOB], subject: 'Shared memo', body: 'For both of you.' })
+    w.emu.addMessage(ANN, shared.raw)
+    await w.email.sync.runAll()
+    expect((await indexer.run()).embedded).toBe(5)
+    w.emu.addMessage(BOB, shared.raw)
+    await w.email.sync.runAll()
+    const id = await idOf('Shared memo')
+    const dirty = await db().selectFrom('email_vector_index').select('email_id').where('payload_dirty', '=', 1).execute()
+    expect(dirty.map((r) => r.email_id)).toEqual([id])
+    expect(await indexer.run()).toMatchObject({ embedded: 0, payloadsUpdated: 1, error: null })
+    await expectInStep(vectors)
+  })
+
   it('without vectors a run reads attachment texts only and reports nothing pending', async () => {
     const report = await indexerOf(null).run()
     expect(report).toMatchObject({ embedded: 0, chunks: 0, removed: 0, pending: 0, error: null })
