@@ -14,6 +14,8 @@ if (!hasChromium) console.warn(`The browser test is skipped: ${CHROMIUM} is not 
 
 /** The first sync of the generated year of mail; generous for a loaded two-core machine. */
 const FIRST_SYNC_MS = 150_000
+/** Reading the attachments and embedding the year of mail through the stand-in, after the sync. */
+const INDEXING_MS = 240_000
 
 const dataDir = mkdtempSync(join(tmpdir(), 'email-demo-'))
 let demo: ScriptProcess
@@ -191,6 +193,8 @@ describe('npm run demo', () => {
     }
 
     it('finds mail by a word inside an attached PDF or DOCX, names and links the file, and searches by meaning', async () => {
+      // The demo reads attachments and embeds the mail after it prints the page's address.
+      await demo.waitFor(/Search index: [\d,]+ emails embedded/, INDEXING_MS)
       await page.goto(url)
       await page.click('#mode-search')
       // The stand-in is configured: the mode selector shows, the library's default (hybrid) first.
@@ -224,7 +228,7 @@ describe('npm run demo', () => {
       expect(await page.locator('#search-status .degraded').count()).toBe(0)
       await page.screenshot({ path: join(outputDir, 'demo-search.png') })
       expect(problems).toEqual([])
-    }, 60_000)
+    }, INDEXING_MS + 60_000)
 
     /** Signs the page in as `email` through the "Signed in as" selector (the page reloads as them). */
     async function signInAs(email: string): Promise<void> {

@@ -140,8 +140,10 @@ const reports = await email.sync.runAll({ onProgress: progress.onProgress, onRep
 if (!stop.signal.aborted) {
   progress.finish(reports)
   await email.attachments.downloadPending({ signal: stop.signal })
-  console.log(await indexForSearch(email, stop.signal))
   const captured = reports.reduce((sum, r) => sum + r.captured, 0)
   console.log(`${captured.toLocaleString('en')} messages captured this run.`)
   console.log(`\n  Open ${server.url}\n\nCtrl-C stops the demo; \`npm run demo\` again resumes from ${paths.dir}.`)
+  // After the page is open: reading attachments and embedding a year of mail takes a while, and
+  // keyword search over the mail's own text works meanwhile.
+  console.log(await indexForSearch(email, stop.signal))
 }
