@@ -120,8 +120,10 @@ describe('embeddings client', () => {
 
   it('an unreachable endpoint is backend_unavailable', async () => {
     const url = standin.url
-    await standin.close()
+    const closed = standin
+    // The replacement is started first, so it cannot be given the closed one's port.
     standin = await startEmbeddingsStandin()
+    await closed.close()
     const client = createEmbeddingsClient({ url, model: 'm' }, { backoffMs: 1, retries: 1 })
     expect((await failure(client.embed(['hello']))).message).toMatch(/not reachable/)
   })
