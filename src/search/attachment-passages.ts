@@ -92,8 +92,23 @@ function bestPassage(files: readonly IndexedAttachmentText[], words: readonly st
 }
 
 /**
+ * Which of some emails hold every query word in their own fields (subject, participants, body).
+ * The index is asked about these emails only, not for every email that holds a common word.
+ */
+async function ownTextMatches(db: Kysely<EmailDatabase>, index: KeywordIndex, words: readonly string[], ids: readonly number[]): Promise<Set<number>> {
+  const query =
+    index === 'tsvector'
+      ? sql<{ id: number }>`select email_id as id from email_fts
+          where email_id in (${sql.join(ids)}) and document @@ to_tsquery('simple', ${pgTsQuery(words, OWN_FIELDS)})`
+      : sql<{ id: number }>`select rowid as id from email_fts where email_fts match ${fts5Match(words, OWN_FIELDS)} and rowid in (${sql.join(ids)})`
+  return new Set((await query.execute(db)).rows.map((r) => r.id))
+}
+
+/**
  * The attachment passages of a page of hits, by email id: for each email whose reader may read
- * its attachments and whose own fields do not hold every word (see the module's comment).
+ * its attachments and whose own fields do not hold every word (see the module's comment). A
+ * backend that already knows which of the page's emails their own fields hold whole (FTS5's
+ * snippets match those fields only) passes them as `ownTextHolds`, sparing a query.
  *
  * @example
  * ```ts
@@ -105,17 +120,11 @@ export async function attachmentPassages(
   index: KeywordIndex,
   words: readonly string[],
   page: readonly RankedEmail[],
+  ownTextHolds?: ReadonlySet<number>,
 ): Promise<Map<number, AttachmentPassage>> {
   const readers = page.filter((r) => searchableFields(r.access).includes('attachments')).map((r) => r.id)
   if (readers.length === 0 || words.length === 0) return new Map()
-  // A reader of attachments may read the whole email: its own fields are all readable. The
-  // index is asked about the page's rows only, not for every email that holds a common word.
-  const whole =
-    index === 'tsvector'
-      ? sql<{ id: number }>`select email_id as id from email_fts
-          where email_id in (${sql.join(readers)}) and document @@ to_tsquery('simple', ${pgTsQuery(words, OWN_FIELDS)})`
-      : sql<{ id: number }>`select rowid as id from email_fts where email_fts match ${fts5Match(words, OWN_FIELDS)} and rowid in (${sql.join(readers)})`
-  const inOwnText = new Set((await whole.execute(db)).rows.map((r) => r.id))
+  const inOwnText = ownTextHolds ?? (await ownTextMatches(db, index, words, readers))
   const needing = readers.filter((id) => !inOwnText.has(id))
   const texts = await indexedAttachmentTexts(db, needing)
   const result = new Map<number, AttachmentPassage>()

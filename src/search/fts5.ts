@@ -56,7 +56,11 @@ function wordScore(words: readonly string[], i: number, field: SearchField, id: 
   const weight = LONG_FIELDS.includes(field)
     ? sql`${sql.lit(FIELD_WEIGHTS[field] * (K1 + 1))} / (1.0 + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * length(${sql.ref(`email_fts.${field}`)}) / ${sql.lit(TYPICAL_BODY_CHARS)}))`
     : sql.lit(FIELD_WEIGHTS[field])
-  return sql<number>`(case when ${access} in (${sql.join(ranks)}) and ${found} then ${weight} else 0 end)`
+  // Most emails have no attachment text: testing that first spares building the word's list of
+  // the attachments column (as costly as the body's: FTS5 filters columns after reading it)
+  // unless a row needs it.
+  const has = field === 'attachments' ? sql` and email_fts.attachments is not null` : sql``
+  return sql<number>`(case when ${access} in (${sql.join(ranks)})${has} and ${found} then ${weight} else 0 end)`
 }
 
 /** The score of the current row for its reader's access: every word in every field it shows. */
@@ -117,8 +121,9 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
         .limit(query.limit)
         .execute()
       const page = rows.map((r): RankedEmail => ({ id: r.id, access: accessOfRank(Number(r.access)), score: r.score }))
-      const passages = await attachmentPassages(db, 'fts5', words, page)
-      return pageHits(page, await highlights(words, page.filter((r) => !passages.has(r.id))), passages)
+      // A snippet row exists exactly for the emails whose own fields hold every word.
+      const byId = await highlights(words, page)
+      return pageHits(page, byId, await attachmentPassages(db, 'fts5', words, page, new Set(byId.keys())))
     },
   }
 }
