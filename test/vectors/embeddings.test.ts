@@ -111,9 +111,9 @@ describe('embeddings client', () => {
     standin.setDown('slow')
     const controller = new AbortController()
     const pending = client.embed(['hello'], { signal: controller.signal })
-    setTimeout(() => {
-      controller.abort()
-    }, 50)
+    // Aborted once the request is in the server's hands, however slow the machine is.
+    while (standin.calls < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort()
     expect((await failure(pending)).message).toMatch(/cancelled/)
     expect(standin.calls).toBe(1)
   })
