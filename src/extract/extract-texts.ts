@@ -10,7 +10,7 @@ import { indexEmails } from '../db/search-index.js'
 import type { AttachmentTextStatus } from '../db/search-tables.js'
 import { markForReembedding } from '../vectors/index-state.js'
 import { textFormatOf } from './formats.js'
-import { resolveExtractionLimits } from './limits.js'
+import { resolveExtractionLimits, type ExtractionLimits } from './limits.js'
 import { extractWorkerScript, workerExtractor, type ExtractionOutcome, type TextExtractor } from './runner.js'
 
 /** Attachments one run reads by default: bounds a run's duration. */
@@ -22,6 +22,8 @@ export interface ExtractTextsOptions {
   readonly limit?: number
   /** Stops before the next file; a file being read is abandoned, and read again next run. */
   readonly signal?: AbortSignal
+  /** Bounds of one file's reading (time, worker heap, size), each defaulting as `DEFAULT_EXTRACTION_LIMITS` says (20 s, 256 MB, 25 MB). */
+  readonly limits?: Partial<ExtractionLimits>
 }
 
 /** What one run did. */
@@ -60,7 +62,7 @@ export async function extractAttachmentTexts(
   blobs: BlobStore,
   options: ExtractTextsOptions = {},
 ): Promise<ExtractTextsReport> {
-  return extractTextsWith(context, blobs, options, workerExtractor(extractWorkerScript(), resolveExtractionLimits()))
+  return extractTextsWith(context, blobs, options, workerExtractor(extractWorkerScript(), resolveExtractionLimits(options.limits)))
 }
 
 /**

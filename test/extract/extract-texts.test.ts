@@ -108,6 +108,7 @@ describeEachDialect('extractAttachmentTexts', (open) => {
     expect(await extractAttachmentTexts(context, blobs, { limit: 2 })).toEqual({ extracted: 2, empty: 0, unsupported: 0, failed: 0, remaining: 5 })
     expect((await texts()).map((r) => r.filename)).toEqual(['plan.pdf', 'scope.docx'])
     await expect(extractAttachmentTexts(context, blobs, { limit: 0 })).rejects.toThrow(/limit/)
+    await expect(extractAttachmentTexts(context, blobs, { limits: { timeoutMs: 0 } })).rejects.toThrow(/timeoutMs/)
   })
 
   it('two runs at once record each file once', async () => {
@@ -135,10 +136,14 @@ describeEachDialect('extractAttachmentTexts', (open) => {
     ])
   })
 
-  it('a stored file missing from the blob store is recorded failed', async () => {
+  it('a file over the size cap is recorded failed unread, and so is a stored file missing from the blob store', async () => {
+    await deliver('big@acme.vc', [{ name: 'big.csv', bytes: Buffer.alloc(3 * 1024 * 1024, 'a,b\n'), type: 'text/csv' }])
+    expect(await extractAttachmentTexts(context, blobs, { limits: { maxBytes: 2 * 1024 * 1024 } })).toMatchObject({ failed: 1, remaining: 0 })
+    expect((await texts())[0]).toMatchObject({ filename: 'big.csv', status: 'failed', text: null, error: 'larger than 2 MB' })
+
     await deliver('lost@acme.vc', [{ name: 'lost.txt', bytes: Buffer.from('gone soon'), type: 'text/plain' }])
     const other = createBlobStore(join(w.attachmentsDir, 'elsewhere'))
     expect(await extractAttachmentTexts(context, other)).toMatchObject({ failed: 1, remaining: 0 })
-    expect((await texts())[0]).toMatchObject({ filename: 'lost.txt', status: 'failed', error: 'the stored file is missing' })
+    expect((await texts())[1]).toMatchObject({ filename: 'lost.txt', status: 'failed', error: 'the stored file is missing' })
   })
 })
