@@ -1,12 +1,12 @@
 import { isWorkspaceAddress, normalizeAddress } from '../address.js'
 import type { IntegrationContext } from '../context.js'
 import { nowIso } from '../context.js'
-import { insertAccount, listAccountRows, pauseAccount, resumeAccount, setAccountSharing, toAccount, type EmailAccount } from '../db/accounts.js'
+import { insertAccount, listAccountRows, pauseAccount, resumeAccount, toAccount, type EmailAccount } from '../db/accounts.js'
 import { ConflictError, NotFoundError, ValidationError, isEmailIntegrationError } from '../errors.js'
 import { actorOf, recordAudit, type ActorOptions } from '../audit-log/store.js'
 import { parseSharingLevel, type SharingLevel } from '../sharing/levels.js'
 import type { AccountRemoval, RemovalReport } from './remove.js'
-import { markPayloadDirty } from '../vectors/index-state.js'
+import { changeSharing } from './set-sharing.js'
 
 /** Addresses one enroll-all call may name: a team, not a mailing list. */
 export const MAX_ENROLL_ALL = 1000
@@ -291,21 +291,7 @@ export function createAccountsApi(context: IntegrationContext, options: Accounts
       return account
     },
     async setSharing(input, levelInput, actionOptions) {
-      const actor = actorOf(actionOptions)
-      const address = enrolledAddress(input)
-      const level = parseSharingLevel('level', levelInput)
-      const now = nowIso(context)
-      const change = await context.db.transaction().execute(async (trx) => {
-        const made = await setAccountSharing({ ...context, db: trx }, address, level, now)
-        const details = { from: made.from, to: level, fromDefault: made.fromDefault }
-        if (made.changed) {
-          await recordAudit(trx, now, { action: 'account.sharing_changed', actor, target: { kind: 'account', id: address }, details })
-          await markPayloadDirty(trx, { accountId: Number(made.account.id) })
-        }
-        return made
-      })
-      if (change.changed) context.logger.info({ account: address, actor, from: change.from, to: level }, 'email account sharing level changed')
-      return change.account
+      return changeSharing(context, enrolledAddress(input), parseSharingLevel('level', levelInput), actorOf(actionOptions))
     },
     async remove(input, actionOptions) {
       const actor = actorOf(actionOptions)
