@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { closeStandin, releaseHanging } from './standin-server.js'
 
 /** How each word lands in the vector: this many hashed dimensions, each +1 or -1. */
 const DIMENSIONS_PER_WORD = 3
@@ -175,18 +176,9 @@ export async function startEmbeddingsStandin(options: EmbeddingsStandinOptions =
       fault = down
       faultsLeft = times ?? Infinity
       if (down !== 'slow') {
-        for (const res of hanging) res.destroy()
-        hanging.clear()
+        releaseHanging(hanging)
       }
     },
-    async close() {
-      for (const res of hanging) res.destroy()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-      })
-    },
+    close: () => closeStandin(server, hanging),
   }
 }

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { closeStandin, releaseHanging } from './standin-server.js'
 
 /** One stored point. */
 export interface QdrantStandinPoint {
@@ -247,18 +248,9 @@ export async function startQdrantStandin(options: QdrantStandinOptions = {}): Pr
     setDown(next) {
       down = next
       if (next !== 'slow') {
-        for (const res of hanging) res.destroy()
-        hanging.clear()
+        releaseHanging(hanging)
       }
     },
-    async close() {
-      for (const res of hanging) res.destroy()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-      })
-    },
+    close: () => closeStandin(server, hanging),
   }
 }

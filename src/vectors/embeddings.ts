@@ -10,6 +10,7 @@ import { DisabledError } from '../errors.js'
 import { endpointRequest } from '../secrets/endpoint.js'
 import { redactError } from '../secrets/redact.js'
 import type { EmbeddingsClient } from './types.js'
+import { timerSleep } from '../gmail/quota.js'
 
 /** Texts per request: large enough to amortise a round trip, small enough for any server's limits. */
 export const EMBEDDINGS_BATCH_SIZE = 64
@@ -112,23 +113,6 @@ function readAnswer(body: unknown, count: number): Float32Array[] {
   return vectors as Float32Array[]
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason as Error)
-      return
-    }
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason as Error)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 function unavailable(message: string, cause?: unknown): DisabledError {
   return new DisabledError(`search backend unavailable: ${message}`, { code: 'backend_unavailable', cause: redactError(cause) })
@@ -205,7 +189,7 @@ export function createEmbeddingsClient(config: ModelEndpointConfig, options: Emb
         const exponential = backoffMs * 2 ** tried
         const wait = error.waitMs ?? exponential / 2 + Math.random() * (exponential / 2)
         try {
-          await sleep(wait, signal)
+          await timerSleep(wait, signal)
         } catch (abort) {
           throw unavailable('the embeddings request was cancelled', abort)
         }
