@@ -238,7 +238,10 @@ export async function indexEmails(
         // one token, which the word-by-word query could never match.
         const words = tsvectorWords(doc)
         const part = (field: SearchField) => sql`setweight(to_tsvector('simple', ${words[field]}), ${sql.lit(FIELD_WEIGHT_LABELS[field])})`
-        await sql`insert into email_fts (email_id, document) values (${id}, ${sql.join(SEARCH_FIELDS.map(part), sql` || `)})`.execute(db)
+        // An upsert: a writer that did not lock the email (capture of another copy) may race the
+        // delete above; the last writer's row stands, never a duplicate-key error.
+        await sql`insert into email_fts (email_id, document) values (${id}, ${sql.join(SEARCH_FIELDS.map(part), sql` || `)})
+          on conflict (email_id) do update set document = excluded.document`.execute(db)
       } else if (options.attachments === false) {
         await sql`insert into email_fts (rowid, subject, participants, body)
           values (${id}, ${doc.subject}, ${doc.participants}, ${doc.body})`.execute(db)

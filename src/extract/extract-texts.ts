@@ -4,6 +4,8 @@
  * row rewritten and its vectors marked for re-embedding in the same transaction. A crash
  * between reading and committing only means the file is read again next run.
  */
+import { availableParallelism } from 'node:os'
+import pLimit from 'p-limit'
 import { nowIso, type IntegrationContext } from '../context.js'
 import type { BlobStore } from '../db/blob-store.js'
 import { indexEmails } from '../db/search-index.js'
@@ -15,6 +17,9 @@ import { extractWorkerScript, workerExtractor, type ExtractionOutcome, type Text
 
 /** Attachments one run reads by default: bounds a run's duration. */
 export const DEFAULT_EXTRACT_LIMIT = 200
+
+/** Files read at once: one per core, at least two, at most four (each worker holds its own heap). */
+export const EXTRACT_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()))
 
 /** Options of {@link extractAttachmentTexts}. */
 export interface ExtractTextsOptions {
@@ -82,15 +87,23 @@ export async function extractTextsWith(
   const limit = options.limit ?? DEFAULT_EXTRACT_LIMIT
   if (!Number.isInteger(limit) || limit <= 0) throw new TypeError(`Expected \`limit\` to be a positive integer, got ${String(limit)}`)
   const counts: Record<AttachmentTextStatus, number> = { extracted: 0, empty: 0, unsupported: 0, failed: 0 }
-  for (const row of await unread(context, limit)) {
-    if (options.signal?.aborted === true) break
+  // Files are read a few at a time (each in its own worker, bounded on its own): most of a
+  // small file's time is its worker starting, which the cores can overlap.
+  const parallel = pLimit(EXTRACT_CONCURRENCY)
+  let stopped = false
+  const one = async (row: Unread): Promise<void> => {
+    if (stopped || options.signal?.aborted === true) return
     const outcome = await read(row, blobs, extract, options.signal)
-    if (outcome === null) break
+    if (outcome === null) {
+      stopped = true
+      return
+    }
     // Another process that recorded the file first counts it, not this run.
-    if (!(await record(context, row, outcome))) continue
+    if (!(await record(context, row, outcome))) return
     counts[outcome.status] += 1
     if (outcome.status === 'failed') context.logger.warn({ attachment: row.id, error: outcome.error }, 'attachment text could not be read')
   }
+  await Promise.all((await unread(context, limit)).map((row) => parallel(() => one(row))))
   const report = { ...counts, remaining: await countUnread(context) }
   context.logger.info({ ...report }, 'attachment texts read')
   return report
@@ -141,6 +154,11 @@ async function record(context: IntegrationContext, row: Unread, outcome: Recorde
   return context.db.transaction().execute(async (trx) => {
     const still = await trx.selectFrom('email_attachments').select('id').where('id', '=', row.id).executeTakeFirst()
     if (still === undefined) return false
+    // Files of one email recorded at once (this run's parallel reads, another process) take
+    // turns on the email's row, so each index rewrite reads the texts the one before committed.
+    if (context.dialect.concurrentWriters) {
+      await trx.selectFrom('emails').select('id').where('id', '=', row.email_id).forUpdate().executeTakeFirst()
+    }
     const inserted = await trx
       .insertInto('email_attachment_texts')
       .values({
