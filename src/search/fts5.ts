@@ -14,7 +14,9 @@ import { ACCESS_RANK, accessOfRank, type Access } from '../sharing/levels.js'
 import type { SearchBackend } from './backend.js'
 import { attachmentPassages, pageHits } from './attachment-passages.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, fts5Match, queryWords } from './text.js'
-import { candidates, inVisibleFields, OWN_FIELDS, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
+import { OWN_FIELDS, perHighlight, RANKED_MATCHES, searchableFields, inVisibleFields, type RankedEmail } from './visibility.js'
+import type { EmailCondition } from './content-match.js'
+import { accessRank, type ReadScope } from '../sharing/access.js'
 
 /**
  * The weight of a matched word per field: a word in the subject says more about what an email
@@ -51,7 +53,11 @@ type Fts5Tables = {
  * statistics nor the text of another field.
  */
 function wordScore(words: readonly string[], i: number, field: SearchField, id: Expression<number>, access: Expression<number | string>): RawBuilder<number> {
-  const found = sql`${id} in (select rowid from email_fts where email_fts match ${fts5Match([words[i] ?? ''], [field], i === words.length - 1)})`
+  // One list per word and field, made once per query (a lookup per email would set up the
+  // match each time: for a prefix, merging every matching word's list), and only over the
+  // candidates' range of ids, which FTS5 seeks to.
+  const found = sql`${id} in (select rowid from email_fts where email_fts match ${fts5Match([words[i] ?? ''], [field], i === words.length - 1)}
+    and rowid >= (select min(id) from candidates))`
   const ranks = (Object.keys(ACCESS_RANK) as Access[]).filter((a) => searchableFields(a).includes(field)).map((a) => sql.lit(ACCESS_RANK[a]))
   const weight = LONG_FIELDS.includes(field)
     ? sql`${sql.lit(FIELD_WEIGHTS[field] * (K1 + 1))} / (1.0 + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * length(${sql.ref(`email_fts.${field}`)}) / ${sql.lit(TYPICAL_BODY_CHARS)}))`
@@ -67,6 +73,24 @@ function wordScore(words: readonly string[], i: number, field: SearchField, id: 
 function score(words: readonly string[], id: Expression<number>, access: Expression<number | string>): RawBuilder<number> {
   const parts = SEARCH_FIELDS.flatMap((field) => words.map((_, i) => wordScore(words, i, field, id, access)))
   return sql<number>`(${sql.join(parts, sql` + `)})`
+}
+
+/**
+ * The candidates: the {@link RANKED_MATCHES} newest emails inside the filter whose words are in
+ * fields their reader may see, each with the reader's access rank. FTS5 walks a match's emails
+ * newest first (`order by rowid desc`, no sort), so the scan stops after that many.
+ */
+function newestMatches(db: Kysely<EmailDatabase>, words: readonly string[], condition: EmailCondition, scope: ReadScope) {
+  return db
+    .withTables<Fts5Tables>()
+    .selectFrom('email_fts')
+    .innerJoin('emails', 'emails.id', 'email_fts.rowid')
+    .select((eb) => ['emails.id', sql<number | string>`${accessRank(eb, scope)}`.as('access')])
+    .where(sql<boolean>`email_fts match ${fts5Match(words)}`)
+    .where(condition)
+    .where((eb) => inVisibleFields('fts5', words, eb.ref('emails.id'), accessRank(eb, scope)))
+    .orderBy('email_fts.rowid', 'desc')
+    .limit(RANKED_MATCHES)
 }
 
 /**
@@ -88,6 +112,9 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
     // -1: the best of every column (all readable); 0: the subject alone.
     const column = perHighlight(sql.ref('rowid'), page, (fields) => sql.lit(fields.includes('body') ? -1 : SEARCH_FIELDS.indexOf('subject')))
     if (column === null) return new Map()
+    // One statement over the page's range of ids, which FTS5 seeks to. The ids themselves are
+    // tested as `+rowid` so the planner does not hand them to FTS5 as lookups: each lookup sets
+    // the match up again (for a prefix, merging every matching word's list of emails).
     const rows = await db
       .withTables<Fts5Tables>()
       .selectFrom('email_fts')
@@ -96,7 +123,9 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
         sql<string>`snippet(email_fts, ${column.value}, ${DB_MARK_OPEN}, ${DB_MARK_CLOSE}, '…', ${SNIPPET_TOKENS})`.as('highlight'),
       ])
       .where(sql<boolean>`email_fts match ${match}`)
-      .where('rowid', 'in', column.ids)
+      .where('rowid', '>=', Math.min(...column.ids))
+      .where('rowid', '<=', Math.max(...column.ids))
+      .where(sql<boolean>`+rowid in (${sql.join(column.ids)})`)
       .execute()
     return new Map(rows.map((r) => [r.rowid, r.highlight]))
   }
@@ -107,15 +136,12 @@ export function createFts5Backend(db: Kysely<EmailDatabase>): SearchBackend {
       const words = queryWords(query.text)
       const condition = emailConditions(query.filter)
       if (words.length === 0 || condition === null) return []
-      const match = fts5Match(words)
       const rows = await db
         .withTables<Fts5Tables>()
-        .with((cte) => cte('candidates').materialized(), () => candidates(db, 'fts5', words, condition, query.scope))
-        .selectFrom('email_fts')
-        .innerJoin('candidates as c', 'c.id', 'email_fts.rowid')
+        .with((cte) => cte('candidates').materialized(), () => newestMatches(db, words, condition, query.scope))
+        .selectFrom('candidates as c')
+        .innerJoin('email_fts', 'email_fts.rowid', 'c.id')
         .select((eb) => ['c.id', 'c.access', score(words, eb.ref('c.id'), eb.ref('c.access')).as('score')])
-        .where(sql<boolean>`email_fts match ${match}`)
-        .where((eb) => inVisibleFields('fts5', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
         .orderBy('c.id', 'desc')
         .limit(query.limit)

@@ -15,7 +15,7 @@ import { accessOfRank } from '../sharing/levels.js'
 import type { SearchBackend } from './backend.js'
 import { attachmentPassages, pageHits } from './attachment-passages.js'
 import { DB_MARK_CLOSE, DB_MARK_OPEN, pgTsQuery, queryWords } from './text.js'
-import { candidates, inVisibleFields, perAccess, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
+import { candidates, perAccess, perHighlight, searchableFields, type RankedEmail } from './visibility.js'
 
 /**
  * `ts_headline` options: short fragments, our private marks. The marks are quoted so the
@@ -87,11 +87,10 @@ export function createPostgresBackend(db: Kysely<EmailDatabase>): SearchBackend 
       const tsquery = sql`to_tsquery('simple', ${pgTsQuery(words)})`
       const rows = await db
         .withTables<PgSearchTables>()
-        .with((cte) => cte('candidates').materialized(), () => candidates(db, 'tsvector', words, condition, query.scope))
+        .with((cte) => cte('candidates').materialized(), () => candidates(db, words, condition, query.scope))
         .selectFrom('candidates as c')
         .innerJoin('email_fts', 'email_fts.email_id', 'c.id')
         .select((eb) => ['c.id', 'c.access', sql<number>`ts_rank(${sql.lit(RANK_WEIGHTS)}::float4[], ${shownDocument(eb.ref('c.access'))}, ${tsquery})`.as('score')])
-        .where((eb) => inVisibleFields('tsvector', words, eb.ref('c.id'), eb.ref('c.access')))
         .orderBy('score', 'desc')
         .orderBy('c.id', 'desc')
         .limit(query.limit)

@@ -113,19 +113,59 @@ export function inVisibleFields(index: KeywordIndex, words: readonly string[], i
 }
 
 /**
- * The candidates of a search: the emails inside the filter whose text holds every word in any
- * field, each with the reader's access rank (`access`; a driver may answer it as text).
- * Backends materialize it (a CTE), so the rule's subqueries run once per candidate, and then
- * keep the rows that {@link inVisibleFields} keeps.
+ * How many matching emails a search ranks: the newest this many (by `emails.id`, which grows
+ * with capture time) among those inside the filter whose words are in fields the reader may
+ * see. Mail search is recency-first: an older email outranks a newer one only among these, so
+ * the work of a query is bounded by this number, not by how many emails hold a common word.
+ */
+export const RANKED_MATCHES = 1_000
+
+/**
+ * The condition "the email `id` holds every word in these fields", read for that email alone
+ * (a lookup by id in the index), so its cost does not grow with how many emails hold the words.
  *
  * @example
  * ```ts
- * db.with((cte) => cte('candidates').materialized(), () => candidates(db, 'fts5', words, condition, scope))
+ * sql`case when ${holds('fts5', ['deck'], ['subject'], sql.ref('c.id'))} then 1 else 0 end`
+ * ```
+ */
+export function holds(index: KeywordIndex, words: readonly string[], fields: readonly SearchField[], id: Expression<number>): RawBuilder<SqlBool> {
+  return index === 'tsvector'
+    ? sql<SqlBool>`exists (select 1 from email_fts h where h.email_id = ${id} and h.document @@ to_tsquery('simple', ${pgTsQuery(words, fields)}))`
+    : sql<SqlBool>`exists (select 1 from email_fts where email_fts match ${fts5Match(words, fields)} and rowid = ${id})`
+}
+
+/**
+ * {@link inVisibleFields} read row by row ({@link holds}): for a scan that stops after
+ * {@link RANKED_MATCHES} rows, where building the list of every email holding the words in
+ * the visible fields would cost what the bound saves.
+ *
+ * @example
+ * ```ts
+ * query.where((eb) => visibleHere('fts5', words, eb.ref('emails.id'), accessRank(eb, scope)))
+ * ```
+ */
+export function visibleHere(index: KeywordIndex, words: readonly string[], id: Expression<number>, rank: Expression<number | string>): Expression<SqlBool> {
+  return perAccess<SqlBool>(rank, (access) => {
+    const fields = searchableFields(access)
+    return fields.length === SEARCH_FIELDS.length ? sql`1 = 1` : holds(index, words, fields, id)
+  })
+}
+
+/**
+ * The candidates of a search on PostgreSQL: the {@link RANKED_MATCHES} newest emails inside the
+ * filter whose text holds every word in the fields their reader may see, each with the reader's
+ * access rank (`access`; the driver answers it as text). Backends materialize it (a CTE), so the
+ * rule's subqueries run once per candidate. (SQLite's backend walks its index newest first
+ * instead: `fts5.ts`.)
+ *
+ * @example
+ * ```ts
+ * db.with((cte) => cte('candidates').materialized(), () => candidates(db, words, condition, scope))
  * ```
  */
 export function candidates(
   db: Kysely<EmailDatabase>,
-  index: KeywordIndex,
   words: readonly string[],
   condition: EmailCondition,
   scope: ReadScope,
@@ -133,8 +173,11 @@ export function candidates(
   return db
     .selectFrom('emails')
     .select((eb) => ['emails.id', sql<number | string>`${accessRank(eb, scope)}`.as('access')])
-    .where((eb) => sql<SqlBool>`${eb.ref('emails.id')} in (${matchingIds(index, words)})`)
+    .where((eb) => sql<SqlBool>`${eb.ref('emails.id')} in (${matchingIds('tsvector', words)})`)
     .where(condition)
+    .where((eb) => visibleHere('tsvector', words, eb.ref('emails.id'), accessRank(eb, scope)))
+    .orderBy('emails.id', 'desc')
+    .limit(RANKED_MATCHES)
 }
 
 /**
