@@ -11,6 +11,7 @@ import { sql, type Insertable, type Kysely } from 'kysely'
 import type { EmailDatabase, SharingLevel } from '../src/db/database.js'
 import type { DialectStrategy } from '../src/db/dialect.js'
 import { reindexAll } from '../src/db/search-index.js'
+import { Random } from '../src/testing/fixtures/team-mailbox/random.js'
 
 /** The team's mailboxes and their levels: one of each, and one left at the default. */
 export const BENCH_ACCOUNTS: readonly { readonly address: string; readonly sharing: SharingLevel | null }[] = [
@@ -43,16 +44,10 @@ export interface Corpus {
   readonly indexSeconds: number
 }
 
-/** A seeded generator (mulberry32): the same seed gives the same corpus. */
+/** A seeded generator (the team mailbox's mulberry32): the same seed gives the same corpus. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
+  const random = new Random(seed)
+  return () => random.next()
 }
 
 /**

@@ -1,55 +1,31 @@
-import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EmailDatabase } from '../../src/db/database.js'
 import { DisabledError } from '../../src/errors.js'
-import { createSearchApi, type SearchApi, type SearchItem } from '../../src/search/api.js'
-import { startEmbeddingsStandin, type EmbeddingsStandin } from '../../src/testing/embeddings-standin.js'
 import { startQdrantStandin, type QdrantStandin } from '../../src/testing/qdrant-standin.js'
-import { createEmbeddingsClient } from '../../src/vectors/embeddings.js'
 import { createQdrantStore, QDRANT_COLLECTION } from '../../src/vectors/qdrant-store.js'
-import { directoryCacheOf, testContext } from '../helpers/context.js'
 import { openSqlite, type TestDatabase } from '../helpers/databases.js'
-import { READERS, SHARED_NAMES, sharingWorld, type SharedName, type SharingWorld } from '../helpers/sharing-world.js'
-import { ANN } from '../helpers/team.js'
-import { fillStore } from '../helpers/vector-fill.js'
-
-type ReaderName = keyof typeof READERS
-/** Words every email of the world holds in its body. */
-const SHARED_WORDS = 'notes round rest nowhereword'
+import { READERS, SHARED_NAMES } from '../helpers/sharing-world.js'
+import { SHARED_WORDS, semanticWorld, type SemanticWorld } from '../helpers/semantic-world.js'
 
 // The same modes over Qdrant (its stand-in): the store prefilters by payload, the SQL check
 // decides. ann's mailbox is at `subject`, so alpha is hers alone (see modes-sharing.test.ts).
 describe('search modes over Qdrant [sqlite]', () => {
   let t: TestDatabase
-  let w: SharingWorld
-  let embeddings: EmbeddingsStandin
   let qdrant: QdrantStandin
-  let api: SearchApi
-
-  const db = () => t.db as unknown as Kysely<EmailDatabase>
-  const nameOf = (item: SearchItem): SharedName => {
-    const name = SHARED_NAMES.find((n) => w.emails[n].emailId === item.email.id)
-    if (name === undefined) throw new Error(`an email outside the world: ${item.email.id}`)
-    return name
-  }
-  const found = async (reader: ReaderName, mode: 'semantic' | 'hybrid' = 'semantic') =>
-    (await api.search(SHARED_WORDS, { viewer: READERS[reader].email, mode })).items.map(nameOf).sort()
+  let s: SemanticWorld
+  let w: SemanticWorld['w']
+  let api: SemanticWorld['api']
+  let nameOf: SemanticWorld['nameOf']
+  let found: SemanticWorld['found']
 
   beforeEach(async () => {
     t = await openSqlite()
-    w = await sharingWorld(t)
-    await w.setLevel(ANN, 'subject')
-    embeddings = await startEmbeddingsStandin({ dimension: 64 })
     qdrant = await startQdrantStandin()
-    const vectors = { embeddings: createEmbeddingsClient({ url: embeddings.url, model: 'standin' }), store: createQdrantStore(qdrant.url) }
-    await fillStore(db(), vectors)
-    const context = testContext(t.db)
-    api = createSearchApi(context, directoryCacheOf(context), vectors)
+    s = await semanticWorld(t, () => createQdrantStore(qdrant.url))
+    ;({ w, api, nameOf, found } = s)
   })
   afterEach(async () => {
     await qdrant.close()
-    await embeddings.close()
-    await w.close()
+    await s.close()
     await t.close()
   })
 

@@ -1,52 +1,30 @@
-import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import type { EmailDatabase } from '../../src/db/database.js'
-import { createSearchApi, type SearchApi, type SearchItem } from '../../src/search/api.js'
-import { startEmbeddingsStandin, type EmbeddingsStandin } from '../../src/testing/embeddings-standin.js'
 import { createEmbeddedStore } from '../../src/vectors/embedded-store.js'
-import { createEmbeddingsClient } from '../../src/vectors/embeddings.js'
-import { directoryCacheOf, testContext } from '../helpers/context.js'
 import { describeEachDialect, type TestDatabase } from '../helpers/databases.js'
-import { READERS, SHARED_NAMES, sharingWorld, type SharedName, type SharingWorld } from '../helpers/sharing-world.js'
+import { READERS } from '../helpers/sharing-world.js'
+import { SHARED_WORDS, semanticWorld, type ReaderName, type SemanticWorld } from '../helpers/semantic-world.js'
 import { ANN } from '../helpers/team.js'
-import { fillStore } from '../helpers/vector-fill.js'
 
-type ReaderName = keyof typeof READERS
 const READER_NAMES = Object.keys(READERS) as ReaderName[]
-/** Words every email of the world holds in its body: each is near the query, none is found by keyword alone. */
-const SHARED_WORDS = 'notes round rest nowhereword'
 
 // The sharing world (test/helpers/sharing-world.ts) with ann's mailbox at `subject`: alpha is
 // hers alone, epsilon hers and cat's (cat: `metadata`). A vector embeds the body, so only a
 // reader who may read an email in full may find it by meaning.
 describeEachDialect('semantic search under the sharing rule', (open) => {
   let t: TestDatabase
-  let w: SharingWorld
-  let standin: EmbeddingsStandin
-  let api: SearchApi
-
-  const db = () => t.db as unknown as Kysely<EmailDatabase>
-  const nameOf = (item: SearchItem): SharedName => {
-    const name = SHARED_NAMES.find((n) => w.emails[n].emailId === item.email.id)
-    if (name === undefined) throw new Error(`an email outside the world: ${item.email.id}`)
-    return name
-  }
-  const found = async (reader: ReaderName, mode: 'semantic' | 'hybrid' = 'semantic') =>
-    (await api.search(SHARED_WORDS, { viewer: READERS[reader].email, mode })).items.map(nameOf).sort()
+  let s: SemanticWorld
+  let w: SemanticWorld['w']
+  let api: SemanticWorld['api']
+  let nameOf: SemanticWorld['nameOf']
+  let found: SemanticWorld['found']
 
   beforeEach(async () => {
     t = await open()
-    w = await sharingWorld(t)
-    await w.setLevel(ANN, 'subject')
-    standin = await startEmbeddingsStandin({ dimension: 64 })
-    const vectors = { embeddings: createEmbeddingsClient({ url: standin.url, model: 'standin' }), store: createEmbeddedStore(db()) }
-    await fillStore(db(), vectors)
-    const context = testContext(t.db)
-    api = createSearchApi(context, directoryCacheOf(context), vectors)
+    s = await semanticWorld(t, (db) => createEmbeddedStore(db))
+    ;({ w, api, nameOf, found } = s)
   })
   afterEach(async () => {
-    await standin.close()
-    await w.close()
+    await s.close()
     await t.close()
   })
 
